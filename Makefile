@@ -1,0 +1,26 @@
+# The README's two commands: `make run` (install, then ingest the seeds and ask) and `make test`.
+# torch goes in first from its CPU build, so nothing pulls the CUDA wheels.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+QUESTION ?= What did Netanyahu say about Iran?
+
+.PHONY: run test install install-test
+
+run: install
+	$(BIN)/qa ingest seeds/
+	$(BIN)/qa ask "$(QUESTION)"
+
+test: install-test
+	$(BIN)/python -m pytest
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test]"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,231 @@
+"""SQLite holds the articles and chunks, including every chunk's vector.
+
+The vectors are kept here as well as in FAISS so that the database alone is the truth: a FAISS
+file left behind by a crash is rebuilt from it rather than trusted.
+"""
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from index.records import ArticleRecord, ChunkRecord, ChunkView, StoredArticle
+
+DATABASE_FILE = "metadata.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT,
+    url TEXT,
+    source TEXT,
+    authors TEXT NOT NULL,
+    published_at TEXT,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+-- AUTOINCREMENT: a deleted chunk's id is never reused, so a stale FAISS id can never
+-- point at another chunk's row.
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    chunk_key TEXT NOT NULL,
+    embed_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
+CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
+"""
+
+MAX_SQL_VARIABLES = 900
+ARTICLE_COLUMNS = "id, text, title, url, source, authors, published_at, content_hash, ingested_at, updated_at"
+
+
+class Database:
+    """One connection shared by the threads of a process, serialised by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed batch survives a power cut, not only a process crash.
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def initialize(self, meta: dict[str, str]) -> None:
+        with self.transaction():
+            self._create_schema()
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", sorted(meta.items())
+            )
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            if not self._has_table("meta"):
+                return {}
+            return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction: all of it is committed or none of it."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same committed state."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
+    def generation(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            return int(row[0]) if row else 0
+
+    def bump_generation(self) -> int:
+        generation = self.generation() + 1
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(generation),),
+        )
+        return generation
+
+    def counts(self) -> tuple[int, int]:
+        with self._lock:
+            articles = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            chunks = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            return articles, chunks
+
+    def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            rows = self._select_in("SELECT id, content_hash FROM articles WHERE id IN ({})", article_ids)
+            return dict(rows)
+
+    def vectors_by_embed_hash(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            rows = self._select_in("SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({})", embed_hashes)
+            return {h: np.frombuffer(blob, dtype="<f4") for h, blob in rows}
+
+    def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
+        """Upsert the article and swap its chunks; returns (removed chunk ids, added chunk ids)."""
+        removed = self._chunk_ids(article.id)
+        self._conn.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+        self._upsert_article(article)
+        self._conn.executemany(
+            "INSERT INTO chunks(article_id, seq, start_char, end_char, chunk_key, embed_hash, vector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (article.id, seq, c.start, c.end, c.key, c.embed_hash, _vector_blob(c.vector))
+                for seq, c in enumerate(chunks)
+            ],
+        )
+        return removed, self._chunk_ids(article.id)
+
+    def delete_article(self, article_id: str) -> list[int] | None:
+        """Removes the article and its chunks; returns the removed chunk ids, None if it was absent."""
+        removed = self._chunk_ids(article_id)
+        cursor = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return removed if cursor.rowcount else None
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _stored_article(row) if row else None
+
+    def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
+        """The chunks with these ids, in the given order; ids no longer stored are left out."""
+        # substr counts characters, as Python slicing does, so the text is article.text[start:end].
+        query = (
+            "SELECT c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
+            "substr(a.text, c.start_char + 1, c.end_char - c.start_char), "
+            "a.title, a.url, a.source, a.published_at "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})"
+        )
+        with self._lock:
+            by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
+        return [by_id[i] for i in row_ids if i in by_id]
+
+    def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (ids, vectors) in batches; call inside `snapshot()` for a consistent view."""
+        last_id = 0
+        while True:
+            rows = self._conn.execute(
+                "SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last_id, batch_size)
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            yield ids, np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+            last_id = rows[-1][0]
+
+    def _create_schema(self) -> None:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                self._conn.execute(statement)
+
+    def _has_table(self, name: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return row.fetchone() is not None
+
+    def _chunk_ids(self, article_id: str) -> list[int]:
+        rows = self._conn.execute("SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", (article_id,))
+        return [r[0] for r in rows.fetchall()]
+
+    def _upsert_article(self, a: ArticleRecord) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        self._conn.execute(
+            f"INSERT INTO articles({ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
+            "url = excluded.url, source = excluded.source, authors = excluded.authors, "
+            "published_at = excluded.published_at, content_hash = excluded.content_hash, "
+            "updated_at = excluded.updated_at",
+            (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
+             a.published_at, a.content_hash, now, now),
+        )
+
+    def _select_in(self, query: str, values: Sequence) -> list[tuple]:
+        """Runs `query` with its `IN ({})` filled, in slices that stay under SQLite's variable limit."""
+        rows: list[tuple] = []
+        for i in range(0, len(values), MAX_SQL_VARIABLES):
+            part = list(values[i : i + MAX_SQL_VARIABLES])
+            rows += self._conn.execute(query.format(", ".join("?" * len(part))), part).fetchall()
+        return rows
+
+
+def _vector_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def _stored_article(row: tuple) -> StoredArticle:
+    article_id, text, title, url, source, authors, published_at, content_hash, ingested_at, updated_at = row
+    return StoredArticle(
+        id=article_id, text=text, title=title, url=url, source=source, authors=tuple(json.loads(authors)),
+        published_at=published_at, content_hash=content_hash, ingested_at=ingested_at, updated_at=updated_at,
+    )

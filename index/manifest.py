@@ -1,0 +1,43 @@
+"""The manifest: what an index directory holds, written last so it always describes a finished save."""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.atomic import write_bytes_atomically
+from index.errors import IncompatibleStore
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dimension: int
+    faiss_index: str
+    generation: int
+    articles: int
+    chunks: int
+    vectors: int
+    format_version: int = FORMAT_VERSION
+
+
+def read_manifest(directory: Path) -> Manifest | None:
+    path = directory / MANIFEST_FILE
+    if not path.exists():
+        return None
+    try:
+        manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as error:
+        raise IncompatibleStore(f"{path} is not a manifest this version can read: {error}") from None
+    if manifest.format_version != FORMAT_VERSION:
+        raise IncompatibleStore(
+            f"{path} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}"
+        )
+    return manifest
+
+
+def write_manifest(directory: Path, manifest: Manifest) -> None:
+    data = json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n"
+    write_bytes_atomically(directory / MANIFEST_FILE, data.encode("utf-8"))

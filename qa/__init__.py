@@ -1,0 +1,1 @@
+"""The domain: ingest, chunk, embed, retrieve and answer over news articles."""

@@ -1,0 +1,120 @@
+"""The `qa` command: parse arguments, call the service, print. Exit codes: 0 done, 1 error,
+2 bad usage or settings, 3 ingest finished but skipped some inputs."""
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from qa import cli_format
+from qa.errors import QAError
+from qa.json_shapes import answer_json
+from qa.service import QAService, open_service
+from qa.settings import Settings
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+
+log = logging.getLogger("qa")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="qa: %(message)s")
+    try:
+        settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
+    except ValidationError as error:
+        print(cli_format.settings_error(error), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.command(args, settings)
+    except QAError as error:
+        print(f"qa: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("qa: interrupted; everything committed before this point is kept", file=sys.stderr)
+        return 130
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    service = open_service(settings, create=True)
+    try:
+        with cli_format.progress(quiet=args.quiet) as tick:
+            report = service.ingest_paths([Path(p) for p in args.paths], on_article=tick)
+    finally:
+        service.close()
+    print(cli_format.ingest_summary(report))
+    for skipped in report.skipped:
+        print(f"skipped {skipped.origin}: {skipped.reason}", file=sys.stderr)
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+def ask(args: argparse.Namespace, settings: Settings) -> int:
+    answer = _with_service(settings, lambda service: service.ask(args.question, args.top_k))
+    print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
+    return 0
+
+
+def delete(args: argparse.Namespace, settings: Settings) -> int:
+    def delete_each(service: QAService) -> int:
+        status = 0
+        for article_id in args.ids:
+            try:
+                service.delete(article_id)
+                print(f"deleted {article_id}")
+            except QAError as error:
+                print(f"qa: {error.message}", file=sys.stderr)
+                status = EXIT_ERROR
+        return status
+
+    return _with_service(settings, delete_each)
+
+
+def info(args: argparse.Namespace, settings: Settings) -> int:
+    stats = _with_service(settings, lambda service: service.stats())
+    print(cli_format.info(settings, stats))
+    return 0
+
+
+def _with_service(settings: Settings, work: Callable[[QAService], object]):
+    service = open_service(settings, create=False)
+    try:
+        return work(service)
+    finally:
+        service.close()
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR, else ~/.local/share/news-qa/index)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser = argparse.ArgumentParser(prog="qa", description="Question answering over news articles, with exact citations.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = commands.add_parser("ingest", parents=[common], help="add or update articles from files and folders")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt .md .html .htm .json .jsonl files, or folders of them")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(command=ingest)
+
+    p = commands.add_parser("ask", parents=[common], help="answer a question from the articles, with citations")
+    p.add_argument("question")
+    p.add_argument("--top-k", type=int, default=None, help="passages to return (default: $QA_TOP_K, else 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(command=ask)
+
+    p = commands.add_parser("delete", parents=[common], help="remove articles with their chunks and vectors")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.set_defaults(command=delete)
+
+    p = commands.add_parser("info", parents=[common], help="show what the index holds")
+    p.set_defaults(command=info)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

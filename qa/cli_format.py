@@ -1,0 +1,86 @@
+"""How the `qa` command shows things to a person."""
+
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from index.records import StoreStats
+from qa.ingestion import IngestReport
+from qa.models import Answer, Citation, Passage, Source
+from qa.settings import Settings
+
+WIDTH = 100
+PASSAGE_PREVIEW_CHARS = 400
+
+
+@contextmanager
+def progress(quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr, shown only on a terminal."""
+    with tqdm(unit=" articles", disable=True if quiet else None, leave=False) as bar:
+        yield lambda: bar.update(1)
+
+
+def ingest_summary(report: IngestReport) -> str:
+    return (
+        f"ingested: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
+        f"({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused)"
+    )
+
+
+def answer(result: Answer) -> str:
+    lines = []
+    if result.answerable:
+        markers = " ".join(f"{c.quote} [{n}]" for n, c in enumerate(result.citations, start=1))
+        lines += ["Answer", _indent(markers), ""]
+        lines += [_citation(n, c) for n, c in enumerate(result.citations, start=1)]
+    else:
+        lines += [f"Not found in the articles ({result.abstention.value})."]
+    if result.passages:
+        lines += ["", "Passages" if result.answerable else "Nearest passages"]
+        lines += [_passage(n, p) for n, p in enumerate(result.passages, start=1)]
+    return "\n".join(lines)
+
+
+def info(settings: Settings, stats: StoreStats) -> str:
+    return "\n".join([
+        f"index: {settings.index_dir}",
+        f"model: {settings.model}",
+        f"articles: {stats.articles}",
+        f"chunks: {stats.chunks}",
+        f"vectors: {stats.vectors}",
+    ])
+
+
+def settings_error(error: ValidationError) -> str:
+    problems = [
+        f"QA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" if e["loc"] else e["msg"] for e in error.errors()
+    ]
+    return "qa: invalid settings: " + "; ".join(problems)
+
+
+def _citation(number: int, citation: Citation) -> str:
+    return f"[{number}] {_source(citation.origin)}, characters {citation.start}-{citation.end}"
+
+
+def _passage(number: int, passage: Passage) -> str:
+    preview = " ".join(passage.text.split())
+    if len(preview) > PASSAGE_PREVIEW_CHARS:
+        preview = preview[:PASSAGE_PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
+    heading = f"{number}. score {passage.score:.3f}  {_source(passage.origin)}, characters {passage.start}-{passage.end}"
+    return heading + "\n" + _indent(preview) + "\n"
+
+
+def _source(origin: Source) -> str:
+    parts = [origin.title or origin.article_id]
+    if origin.title:
+        parts.append(f"id {origin.article_id}")
+    parts += [p for p in (origin.source, origin.published_at, origin.url) if p]
+    return " · ".join(parts)
+
+
+def _indent(text: str) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent="    ", subsequent_indent="    ")

@@ -1,0 +1,138 @@
+"""Articles into the index: chunk, embed what is new, write each batch in one transaction."""
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import numpy as np
+
+from index.records import ArticleRecord, ChunkRecord
+from index.store import IndexStore
+from qa.articles import Article
+from qa.chunking import Chunker, ChunkingError
+from qa.embedding import Embedder
+from qa.models import Span
+from qa.readers import Read, Skipped
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+
+
+@dataclass(frozen=True)
+class _PlannedChunk:
+    span: Span
+    key: str
+    embed_text: str
+    embed_hash: str
+
+
+class Ingestor:
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._chunker = chunker
+        self._batch_articles = batch_articles
+        self._embed_title = embed_title
+
+    def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
+        """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons."""
+        report = IngestReport()
+        with self._store.writing():
+            for batch in _batched(self._accepted(items, report), self._batch_articles):
+                self._ingest_batch(batch, report)
+                for _ in batch:
+                    on_article()
+        return report
+
+    def _accepted(self, items: Iterable[Read | Skipped], report: IngestReport) -> Iterator[Read]:
+        first_seen: dict[str, str] = {}
+        for item in items:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            elif item.article.id in first_seen:
+                reason = f"duplicate id {item.article.id!r}, already read from {first_seen[item.article.id]}"
+                report.skipped.append(Skipped(item.origin, reason))
+            else:
+                first_seen[item.article.id] = item.origin
+                yield item
+
+    def _ingest_batch(self, batch: list[Read], report: IngestReport) -> None:
+        stored = self._store.content_hashes([read.article.id for read in batch])
+        planned: list[tuple[Article, list[_PlannedChunk]]] = []
+        for read in batch:
+            article = read.article
+            if stored.get(article.id) == article.content_hash:
+                report.unchanged.append(article.id)
+                continue
+            try:
+                planned.append((article, self._plan_chunks(article)))
+            except ChunkingError as error:
+                report.skipped.append(Skipped(read.origin, f"could not be chunked: {error}"))
+                continue
+            (report.updated if article.id in stored else report.added).append(article.id)
+        if planned:
+            self._store.put(self._records(planned, report))
+
+    def _plan_chunks(self, article: Article) -> list[_PlannedChunk]:
+        planned = []
+        for span in self._chunker.spans(article.text):
+            embed_text = self._embed_text(article.title, article.text[span.start : span.end])
+            key = _digest(f"{article.id}\x00{span.start}\x00{span.end}\x00{embed_text}")[:20]
+            planned.append(_PlannedChunk(span, key, embed_text, _digest(embed_text)))
+        return planned
+
+    def _embed_text(self, title: str | None, chunk: str) -> str:
+        if not (self._embed_title and title):
+            return chunk
+        # The title gets whatever room the chunk leaves in the model's window, so the chunk is never cut.
+        budget = self._embedder.max_tokens - self._embedder.count_tokens(chunk) - 1
+        words = title.split()
+        while words and self._embedder.count_tokens(" ".join(words)) > budget:
+            words.pop()
+        return f"{' '.join(words)}\n{chunk}" if words else chunk
+
+    def _records(
+        self, planned: list[tuple[Article, list[_PlannedChunk]]], report: IngestReport
+    ) -> list[tuple[ArticleRecord, list[ChunkRecord]]]:
+        vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
+        return [
+            (_article_record(article), [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
+            for article, chunks in planned
+        ]
+
+    def _vectors(self, texts_by_hash: dict[str, str], report: IngestReport) -> dict[str, np.ndarray]:
+        """Vectors for every text: reused when the same text is already stored, else embedded."""
+        vectors = self._store.known_vectors(list(texts_by_hash))
+        missing = [h for h in texts_by_hash if h not in vectors]
+        embedded = self._embedder.embed([texts_by_hash[h] for h in missing])
+        vectors.update(zip(missing, embedded))
+        report.chunks_embedded += len(missing)
+        report.chunks_reused += len(texts_by_hash) - len(missing)
+        return vectors
+
+
+def _article_record(article: Article) -> ArticleRecord:
+    return ArticleRecord(
+        id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
+        authors=article.authors, published_at=article.published_at, content_hash=article.content_hash,
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _batched(items: Iterable[Read], size: int) -> Iterator[list[Read]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

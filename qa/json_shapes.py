@@ -1,0 +1,43 @@
+"""The JSON shapes shared by `qa ask --json` and the HTTP API."""
+
+from typing import Any
+
+from index.records import StoredArticle
+from qa.models import Answer, Citation, Passage, Source
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answerable": answer.answerable,
+        "reason": answer.abstention.value if answer.abstention else None,
+        "answer": answer.text,
+        "citations": [citation_json(c) for c in answer.citations],
+        "passages": [passage_json(p) for p in answer.passages],
+    }
+
+
+def citation_json(citation: Citation) -> dict[str, Any]:
+    return {**_source_json(citation.origin), "start": citation.start, "end": citation.end, "quote": citation.quote}
+
+
+def passage_json(passage: Passage) -> dict[str, Any]:
+    return {
+        **_source_json(passage.origin), "chunk_id": passage.chunk_id, "start": passage.start,
+        "end": passage.end, "text": passage.text, "score": passage.score,
+    }
+
+
+def article_json(article: StoredArticle) -> dict[str, Any]:
+    return {
+        "id": article.id, "title": article.title, "url": article.url, "source": article.source,
+        "authors": list(article.authors), "published_at": article.published_at,
+        "ingested_at": article.ingested_at, "updated_at": article.updated_at, "text": article.text,
+    }
+
+
+def _source_json(origin: Source) -> dict[str, Any]:
+    return {
+        "article_id": origin.article_id, "title": origin.title, "url": origin.url,
+        "source": origin.source, "published_at": origin.published_at,
+    }

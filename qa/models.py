@@ -1,0 +1,60 @@
+"""Value objects a question produces: passages, citations and the answer."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters `start` to `end` of an article's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a reader needs to find and trust the article a passage comes from."""
+
+    article_id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    origin: Source
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    origin: Source
+    start: int
+    end: int
+    quote: str
+
+
+class Abstention(StrEnum):
+    NO_RELEVANT_PASSAGES = "no_relevant_passages"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """`text` is the cited sentences joined; citations are in the order their quotes appear in it."""
+
+    question: str
+    text: str | None
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstention: Abstention | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return self.abstention is None

@@ -1,0 +1,166 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
+from index.manifest import MANIFEST_FILE, read_manifest
+from index.records import ArticleRecord, ChunkRecord
+from index.store import VECTORS_FILE, IndexStore
+
+DIM = 8
+
+
+def open_store(directory: Path, *, model: str = "m", dimension: int = DIM, faiss_index: str = "Flat",
+               create: bool = True) -> IndexStore:
+    return IndexStore.open(directory, model=model, dimension=dimension, faiss_index=faiss_index, create=create)
+
+
+def unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def article(article_id: str, text: str = "Alpha beta gamma delta.", version: str = "1") -> ArticleRecord:
+    return ArticleRecord(article_id, text, f"Title {article_id}", None, None, (), None, f"hash-{version}")
+
+
+def chunks(article_id: str, count: int, seed: int = 0) -> list[ChunkRecord]:
+    return [ChunkRecord(i, i + 5, f"{article_id}-{seed}-{i}", f"e-{article_id}-{seed}-{i}", unit(seed * 100 + i))
+            for i in range(count)]
+
+
+def put(store: IndexStore, *items: tuple[ArticleRecord, list[ChunkRecord]]) -> None:
+    with store.writing():
+        store.put(list(items))
+
+
+def test_put_search_and_read_back(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 2, seed=1)))
+    (view, score), *_ = store.search(unit(101), k=2)
+    assert (view.article_id, view.key, view.start, view.end) == ("b", "b-1-1", 1, 6)
+    assert view.text == "Alpha beta gamma delta."[1:6] and score == pytest.approx(1.0, abs=1e-5)
+    assert store.stats().articles == 2 and store.stats().chunks == store.stats().vectors == 5
+    assert store.article("a").title == "Title a"
+
+
+def test_replacing_an_article_leaves_no_orphan_rows_or_vectors(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 4)))
+    put(store, (article("a", version="2"), chunks("a", 2, seed=7)))
+    stats = store.stats()
+    assert (stats.articles, stats.chunks, stats.vectors) == (1, 2, 2)
+    assert {v.key for v, _ in store.search(unit(0), k=10)} == {"a-7-0", "a-7-1"}
+
+
+def test_delete_removes_article_chunks_and_vectors(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 1, seed=1)))
+    with store.writing():
+        assert store.delete("a") is True
+        assert store.delete("a") is False
+    stats = store.stats()
+    assert (stats.articles, stats.chunks, stats.vectors) == (1, 1, 1)
+    assert store.article("a") is None
+
+
+def test_state_survives_reopening_and_the_manifest_describes_it(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 3)))
+    store.close()
+    manifest = read_manifest(tmp_path)
+    assert (manifest.model, manifest.dimension, manifest.articles, manifest.chunks, manifest.vectors) == ("m", DIM, 1, 3, 3)
+    reopened = open_store(tmp_path, create=False)
+    assert reopened.stats().vectors == 3 and reopened.search(unit(2), 1)[0][0].key == "a-0-2"
+
+
+def test_vectors_not_saved_after_a_commit_are_rebuilt_from_the_database(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    # A crash after the database commit and before the FAISS save: skip the save.
+    store._save = lambda: None
+    put(store, (article("b"), chunks("b", 3, seed=1)))
+    store.close()
+    assert read_manifest(tmp_path).chunks == 2
+    reopened = open_store(tmp_path)
+    assert reopened.stats().vectors == 5 and reopened.search(unit(102), 1)[0][0].key == "b-1-2"
+    assert read_manifest(tmp_path).vectors == 5, "the repaired vectors are saved"
+
+
+def test_missing_or_foreign_vector_file_is_rebuilt(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    store.close()
+    (tmp_path / VECTORS_FILE).unlink()
+    assert open_store(tmp_path).stats().vectors == 2
+
+
+def test_no_index_is_created_when_not_asked(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotFound):
+        open_store(tmp_path / "nothing", create=False)
+    assert not (tmp_path / "nothing").exists()
+
+
+@pytest.mark.parametrize(("model", "dimension"), [("other-model", DIM), ("m", 16)])
+def test_opening_with_another_model_is_refused(tmp_path: Path, model: str, dimension: int) -> None:
+    open_store(tmp_path).close()
+    with pytest.raises(IncompatibleStore, match="was built with model 'm' \\(8 dimensions\\)"):
+        open_store(tmp_path, model=model, dimension=dimension)
+
+
+def test_manifest_of_an_unknown_format_is_refused(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 1)))
+    store.close()
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(IncompatibleStore, match="format version 99"):
+        open_store(tmp_path)
+
+
+def test_a_second_writer_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    first, second = open_store(tmp_path), open_store(tmp_path)
+    with first.writing():
+        with pytest.raises(StoreLocked, match="another process .* is writing to the index"):
+            with second.writing():
+                pass
+    with second.writing():
+        pass
+
+
+def test_writes_outside_a_write_session_are_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="inside IndexStore.writing"):
+        open_store(tmp_path).put([(article("a"), chunks("a", 1))])
+
+
+def test_a_failed_batch_changes_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    broken = ChunkRecord(0, 1, "k", "e", unit(9))
+    object.__setattr__(broken, "start", "not an int")  # forces SQLite to fail on insert
+    with pytest.raises(Exception), store.writing():
+        store.put([(article("b"), chunks("b", 1, seed=3)), (article("c"), [broken])])
+    stats = store.stats()
+    assert (stats.articles, stats.chunks, stats.vectors) == (1, 2, 2)
+
+
+def test_hnsw_index_supports_updates_by_rebuilding(tmp_path: Path) -> None:
+    store = open_store(tmp_path, faiss_index="HNSW16")
+    put(store, (article("a"), chunks("a", 3)))
+    put(store, (article("a", version="2"), chunks("a", 1, seed=5)))
+    assert store.stats().vectors == 1 and store.search(unit(500), 1)[0][0].key == "a-5-0"
+
+
+def test_changing_the_index_type_rebuilds_the_vectors(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 3)))
+    store.close()
+    reopened = open_store(tmp_path, faiss_index="HNSW16")
+    assert reopened.stats().vectors == 3 and read_manifest(tmp_path).faiss_index == "HNSW16"
+
+
+def test_an_invalid_index_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IncompatibleStore, match="not a FAISS index factory string"):
+        open_store(tmp_path, faiss_index="Nonsense")

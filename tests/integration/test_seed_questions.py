@@ -1,0 +1,53 @@
+"""The seed articles with the real model: the dev questions find their sentence, citations are exact."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.conftest import SEEDS, SHARED
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = SHARED / "eval" / "seeds" / "questions-dev.jsonl"
+
+
+def dev_questions() -> list[dict]:
+    if not QUESTIONS.exists():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{QUESTIONS} is absent"))]
+    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def seeded(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAService]:
+    settings = Settings(index_dir=tmp_path_factory.mktemp("seed-index"))
+    service = open_service(settings, real_embedder)
+    report = service.ingest_paths([SEEDS])
+    assert len(report.added) == 2 and report.skipped == []
+    yield service
+    service.close()
+
+
+@pytest.mark.parametrize("case", [q for q in dev_questions() if q is None or q["expect"]], ids=lambda q: q and q["question"])
+def test_expected_sentence_is_in_the_top_three_passages(seeded: QAService, case: dict) -> None:
+    passages = seeded.search(case["question"], top_k=3)
+    assert any(case["expect"] in p.text for p in passages), [p.text[:80] for p in passages]
+
+
+@pytest.mark.parametrize("case", dev_questions(), ids=lambda q: q and q["question"])
+def test_every_citation_and_passage_is_exact(seeded: QAService, case: dict) -> None:
+    answer = seeded.ask(case["question"])
+    for citation in answer.citations:
+        assert seeded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
+    for passage in answer.passages:
+        assert seeded.article(passage.origin.article_id).text[passage.start : passage.end] == passage.text
+
+
+def test_seed_metadata_is_the_honest_title_only(seeded: QAService) -> None:
+    article = seeded.article("002_b0a686f71e466dcc")
+    assert article.title == "Netanyahu’s Firm Stance in Diplomatic Dialogue with Putin"
+    assert (article.url, article.published_at, article.source) == (None, None, None)
+    assert article.text == (SEEDS / "002_b0a686f71e466dcc.txt").read_text(encoding="utf-8")

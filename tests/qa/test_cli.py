@@ -1,0 +1,100 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from qa import cli
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qa.service.load_embedder", lambda model, batch_size: FakeEmbedder())
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "budget.txt").write_text("Budget passes\n\nThe senate passed the budget by 51 votes to 49 on Tuesday.\n")
+    return folder
+
+
+def test_ingest_then_ask_as_json(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["ingest", "-q", str(docs)]) == 0
+    assert "1 added, 0 updated, 0 unchanged, 0 skipped" in capsys.readouterr().out
+    assert cli.main(["ask", "How did the senate vote on the budget?", "--json", "--top-k", "2"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"question", "answerable", "reason", "answer", "citations", "passages"}
+    assert result["answerable"] is True and "51 votes to 49" in result["answer"]
+    citation = result["citations"][0]
+    assert set(citation) >= {"article_id", "title", "url", "source", "published_at", "start", "end", "quote"}
+    assert (docs / "budget.txt").read_text()[citation["start"] : citation["end"]] == citation["quote"]
+    passage = result["passages"][0]
+    assert set(passage) >= {"article_id", "chunk_id", "title", "url", "source", "published_at", "start", "end", "text", "score"}
+
+
+def test_ask_prints_answer_citations_and_passages(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    capsys.readouterr()
+    assert cli.main(["ask", "senate budget vote"]) == 0
+    out = capsys.readouterr().out
+    assert "Answer" in out and "[1] Budget passes · id budget, characters" in out and "Passages" in out
+
+
+def test_index_dir_option_overrides_the_environment(tmp_path: Path, docs: Path, index_dir: Path) -> None:
+    assert cli.main(["ingest", "-q", "--index-dir", str(tmp_path / "elsewhere"), str(docs)]) == 0
+    assert (tmp_path / "elsewhere" / "manifest.json").exists() and not index_dir.exists()
+
+
+def test_skipped_inputs_give_exit_code_3_and_are_listed(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    (docs / "broken.json").write_text("{")
+    assert cli.main(["ingest", "-q", str(docs)]) == cli.EXIT_SKIPPED
+    captured = capsys.readouterr()
+    assert "1 added" in captured.out and "1 skipped" in captured.out
+    assert f"skipped {docs / 'broken.json'}: invalid JSON" in captured.err
+
+
+def test_reingest_reports_unchanged(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    cli.main(["ingest", "-q", str(docs)])
+    assert "0 added, 0 updated, 1 unchanged" in capsys.readouterr().out
+
+
+def test_ask_without_an_index_is_an_error_not_a_traceback(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["ask", "anything"]) == cli.EXIT_ERROR
+    assert capsys.readouterr().err.startswith(f"qa: no index at {index_dir}")
+    assert not index_dir.exists()
+
+
+def test_bad_question_is_an_error(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    assert cli.main(["ask", "   "]) == cli.EXIT_ERROR
+    assert "qa: question is empty" in capsys.readouterr().err
+
+
+def test_delete_known_and_unknown_ids(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    assert cli.main(["delete", "budget", "nope"]) == cli.EXIT_ERROR
+    captured = capsys.readouterr()
+    assert "deleted budget" in captured.out and "qa: no article with id 'nope'" in captured.err
+    assert cli.main(["info"]) == 0
+    assert "articles: 0" in capsys.readouterr().out
+
+
+def test_invalid_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("QA_TOP_K", "many")
+    assert cli.main(["info"]) == cli.EXIT_USAGE
+    assert "qa: invalid settings: QA_TOP_K:" in capsys.readouterr().err
+
+
+def test_missing_arguments_are_a_usage_error(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ask"])
+    assert exit_info.value.code == cli.EXIT_USAGE

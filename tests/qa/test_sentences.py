@@ -1,0 +1,42 @@
+from qa.models import Span
+from qa.sentences import sentence_spans
+
+
+def sentences(text: str, within: Span | None = None) -> list[str]:
+    return [text[s.start : s.end] for s in sentence_spans(text, within)]
+
+
+def test_abbreviations_and_quotes_do_not_split_sentences() -> None:
+    text = 'Mr. Smith flew to the U.S. on Monday. He said, "I am here." Dr. Jones met him at 5 p.m. on Jan. 5.'
+    assert sentences(text) == [
+        "Mr. Smith flew to the U.S. on Monday.",
+        'He said, "I am here."',
+        "Dr. Jones met him at 5 p.m. on Jan. 5.",
+    ]
+
+
+def test_every_line_ends_a_sentence() -> None:
+    text = "Key areas included:\n- The Syrian Conflict: unrest.\n- Iran’s Influence: threats\nThe Conclusion\nIt ended."
+    assert sentences(text) == [
+        "Key areas included:",
+        "- The Syrian Conflict: unrest.",
+        "- Iran’s Influence: threats",
+        "The Conclusion",
+        "It ended.",
+    ]
+
+
+def test_offsets_are_exact_with_unicode_and_spaces() -> None:
+    text = "  Café 😀 opened.   Prices rose 5.5% in Q3!  \r\n\r\n  «Bien», dit-il.  "
+    spans = sentence_spans(text)
+    assert [text[s.start : s.end] for s in spans] == ["Café 😀 opened.", "Prices rose 5.5% in Q3!", "«Bien», dit-il."]
+
+
+def test_only_sentences_overlapping_the_window_are_returned_whole() -> None:
+    text = "First sentence here. Second sentence here. Third sentence here.\nFourth line here."
+    window = Span(text.index("cond"), text.index("Third") + 3)
+    assert sentences(text, window) == ["Second sentence here.", "Third sentence here."]
+
+
+def test_empty_and_blank_text_have_no_sentences() -> None:
+    assert sentences("") == [] and sentences(" \n\n \t") == []

@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import pytest
+
+from qa.articles import Article
+from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput
+from qa.models import Abstention
+from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
+
+ARTICLES = [
+    Article("budget", "The senate passed the budget on Tuesday by 51 votes to 49.\n\n"
+            "The president is expected to sign the budget bill this week.", title="Budget vote"),
+    Article("storm", "A storm flooded the coastal town overnight.\n\nFishermen kept their boats in the harbour.",
+            title="Coastal storm", source="Wire", published_at="2024-03-01"),
+]
+
+
+@pytest.fixture
+def loaded(service: QAService) -> QAService:
+    service.ingest_articles(ARTICLES)
+    return service
+
+
+def test_answer_quotes_sentences_verbatim_with_exact_citations(loaded: QAService) -> None:
+    answer = loaded.ask("How many votes did the senate budget pass by?")
+    assert answer.answerable and answer.abstention is None
+    assert "51 votes to 49" in answer.text
+    assert answer.text == " ".join(c.quote for c in answer.citations)
+    for citation in answer.citations:
+        assert loaded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
+    assert answer.citations[0].origin.title == "Budget vote"
+
+
+def test_passages_carry_their_source_and_exact_text(loaded: QAService) -> None:
+    passages = loaded.search("storm flooded the coastal town", top_k=2)
+    assert passages[0].origin.article_id == "storm"
+    assert passages[0].origin.source == "Wire" and passages[0].origin.published_at == "2024-03-01"
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        assert loaded.article(p.origin.article_id).text[p.start : p.end] == p.text
+
+
+def test_no_relevant_passage_means_no_answer_but_nearest_passages(loaded: QAService) -> None:
+    answer = loaded.ask("quantum chromodynamics lattice gluon")
+    assert not answer.answerable and answer.abstention is Abstention.NO_RELEVANT_PASSAGES
+    assert answer.text is None and answer.citations == ()
+    assert answer.passages, "the nearest passages are still returned"
+
+
+def test_empty_index_answers_nothing(service: QAService) -> None:
+    answer = service.ask("Anything?")
+    assert not answer.answerable and answer.passages == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "top_k", "message"),
+    [
+        ("", None, "question is empty"),
+        ("  \n\t ", None, "question is empty"),
+        ("x" * 2001, None, "at most 2000 characters, got 2001"),
+        ("fine", 0, "top_k must be between 1 and 100, got 0"),
+        ("fine", 101, "top_k must be between 1 and 100, got 101"),
+    ],
+)
+def test_bad_questions_are_refused(loaded: QAService, question: str, top_k: int | None, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        loaded.ask(question, top_k)
+
+
+def test_delete_removes_the_article_everywhere(loaded: QAService) -> None:
+    loaded.delete("storm")
+    with pytest.raises(ArticleNotFound):
+        loaded.article("storm")
+    assert all(p.origin.article_id != "storm" for p in loaded.search("storm flooded harbour", top_k=10))
+    stats = loaded.stats()
+    assert (stats.articles, stats.chunks) == (1, stats.vectors)
+
+
+def test_deleting_an_unknown_article_says_so(loaded: QAService) -> None:
+    with pytest.raises(ArticleNotFound, match="no article with id 'nope'"):
+        loaded.delete("nope")
+
+
+def test_asking_without_an_index_is_a_clear_error(settings: Settings, embedder: FakeEmbedder) -> None:
+    with pytest.raises(IndexNotFound, match="add articles first with `qa ingest PATH`"):
+        open_service(settings, embedder, create=False)
+
+
+def test_opening_an_index_with_another_model_is_a_clear_error(loaded: QAService, settings: Settings) -> None:
+    loaded.close()
+
+    class OtherModel(FakeEmbedder):
+        name = "other/model"
+
+    with pytest.raises(IndexIncompatible, match="built with model 'fake/bag-of-words'"):
+        open_service(settings, OtherModel())
+
+
+def test_index_survives_a_restart(loaded: QAService, settings: Settings, embedder: FakeEmbedder) -> None:
+    loaded.close()
+    reopened = open_service(settings, embedder, create=False)
+    assert reopened.search("senate budget", top_k=1)[0].origin.article_id == "budget"
+    assert Path(settings.index_dir, "manifest.json").exists()

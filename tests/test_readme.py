@@ -1,0 +1,24 @@
+import re
+from pathlib import Path
+
+from qa.settings import Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    rows = dict(re.findall(r"^\| `(QA_[A-Z_]+)` \| `([^`]*)` \|", README.read_text(), flags=re.MULTILINE))
+    expected = {f"QA_{name.upper()}" for name in Settings.model_fields}
+    assert set(rows) == expected
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is None:
+            assert rows[f"QA_{name.upper()}"] == documented(field.default), name
+
+
+def documented(default: object) -> str:
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+def test_readme_has_exactly_the_two_setup_commands() -> None:
+    block = README.read_text().split("## Set up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == ["make run", "make test"]
