@@ -3,7 +3,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-QUESTION ?= What did Netanyahu say about Iran?
+QUESTION ?= Why did Netanyahu thank Putin?
 
 .PHONY: run test install install-test
 

@@ -2,13 +2,14 @@
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from index.database import DATABASE_FILE
 from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.records import StoredArticle, StoreStats
 from index.store import IndexStore
-from qa.answering import AnswerComposer
+from qa.answering import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article
 from qa.chunking import Chunker
 from qa.embedding import Embedder, load_embedder
@@ -48,9 +49,12 @@ class QAService:
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         question = self._checked_question(question)
+        top_k = self._checked_top_k(top_k)
         vector = self._retriever.embed_question(question)
-        passages = self._retriever.passages(vector, self._checked_top_k(top_k))
-        return self._composer.compose(question, vector, passages)
+        # The answer reads the same passages however few the caller wants listed.
+        passages = self._retriever.passages(vector, max(top_k, PASSAGES_TO_READ))
+        answer = self._composer.compose(question, vector, passages)
+        return replace(answer, passages=answer.passages[:top_k])
 
     def search(self, question: str, top_k: int | None = None) -> list[Passage]:
         vector = self._retriever.embed_question(self._checked_question(question))

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -46,13 +47,22 @@ def test_put_search_and_read_back(tmp_path: Path) -> None:
     assert store.article("a").title == "Title a"
 
 
+def vector_ids(store: IndexStore) -> list[int]:
+    return sorted(faiss.vector_to_array(store._vectors._index.id_map).tolist())
+
+
+def chunk_ids(store: IndexStore) -> list[int]:
+    return [row[0] for row in store._db._conn.execute("SELECT id FROM chunks ORDER BY id")]
+
+
 def test_replacing_an_article_leaves_no_orphan_rows_or_vectors(tmp_path: Path) -> None:
     store = open_store(tmp_path)
-    put(store, (article("a"), chunks("a", 4)))
+    put(store, (article("a"), chunks("a", 4)), (article("b"), chunks("b", 2, seed=1)))
     put(store, (article("a", version="2"), chunks("a", 2, seed=7)))
     stats = store.stats()
-    assert (stats.articles, stats.chunks, stats.vectors) == (1, 2, 2)
-    assert {v.key for v, _ in store.search(unit(0), k=10)} == {"a-7-0", "a-7-1"}
+    assert (stats.articles, stats.chunks, stats.vectors) == (2, 4, 4)
+    assert vector_ids(store) == chunk_ids(store)
+    assert {v.key for v, _ in store.search(unit(0), k=10) if v.article_id == "a"} == {"a-7-0", "a-7-1"}
 
 
 def test_delete_removes_article_chunks_and_vectors(tmp_path: Path) -> None:
@@ -63,6 +73,7 @@ def test_delete_removes_article_chunks_and_vectors(tmp_path: Path) -> None:
         assert store.delete("a") is False
     stats = store.stats()
     assert (stats.articles, stats.chunks, stats.vectors) == (1, 1, 1)
+    assert vector_ids(store) == chunk_ids(store)
     assert store.article("a") is None
 
 

@@ -33,6 +33,12 @@ def test_answer_quotes_sentences_verbatim_with_exact_citations(loaded: QAService
     assert answer.citations[0].origin.title == "Budget vote"
 
 
+def test_the_answer_does_not_depend_on_how_many_passages_are_listed(loaded: QAService) -> None:
+    question = "When will the president sign the budget bill?"
+    one, five = loaded.ask(question, top_k=1), loaded.ask(question, top_k=5)
+    assert len(one.passages) == 1 and one.citations == five.citations
+
+
 def test_passages_carry_their_source_and_exact_text(loaded: QAService) -> None:
     passages = loaded.search("storm flooded the coastal town", top_k=2)
     assert passages[0].origin.article_id == "storm"
