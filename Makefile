@@ -1,4 +1,4 @@
-# The README's two commands: `make run` (install, then ingest the seeds and ask) and `make test`.
+# The README's two commands: `make run` (install, ingest the seeds, ask, serve) and `make test`.
 # torch goes in first from its CPU build, so nothing pulls the CUDA wheels.
 VENV ?= .venv
 PYTHON ?= python3
@@ -10,6 +10,7 @@ QUESTION ?= Why did Netanyahu thank Putin?
 run: install
 	$(BIN)/qa ingest seeds/
 	$(BIN)/qa ask "$(QUESTION)"
+	$(BIN)/qa serve
 
 test: install-test
 	$(BIN)/python -m pytest

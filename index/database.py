@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, ChunkView, StoredArticle
+from index.records import ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle
 
 DATABASE_FILE = "metadata.sqlite"
 
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT,
     authors TEXT NOT NULL,
     published_at TEXT,
+    published_ts INTEGER,
     text TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
@@ -44,12 +45,20 @@ CREATE TABLE IF NOT EXISTS chunks (
     embed_hash TEXT NOT NULL,
     vector BLOB NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_ts);
+CREATE INDEX IF NOT EXISTS articles_newest_first ON articles(coalesce(published_ts, -1 << 62) DESC, id);
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
 """
 
 MAX_SQL_VARIABLES = 900
-ARTICLE_COLUMNS = "id, text, title, url, source, authors, published_at, content_hash, ingested_at, updated_at"
+ARTICLE_COLUMNS = (
+    "id, text, title, url, source, authors, published_at, published_ts, content_hash, ingested_at, updated_at"
+)
+CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
+# Newest published first; undated articles last. Used by the listing and its cursor.
+NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
 
 
 class Database:
@@ -88,10 +97,12 @@ class Database:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # Also when COMMIT itself fails (disk full): the connection must not stay mid-transaction.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -118,6 +129,7 @@ class Database:
         return generation
 
     def counts(self) -> tuple[int, int]:
+        """(articles, chunks)."""
         with self._lock:
             articles = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
             chunks = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
@@ -156,8 +168,44 @@ class Database:
 
     def article(self, article_id: str) -> StoredArticle | None:
         with self._lock:
-            row = self._conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = self._conn.execute(
+                f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
         return _stored_article(row) if row else None
+
+    def newest_articles(self, limit: int, after: tuple[int, str] | None) -> list[tuple[int, StoredArticle]]:
+        """Up to `limit` articles newest first, each with its sort key, starting after the (key, id) given."""
+        where, params = "", []
+        if after is not None:
+            where = f"WHERE {NEWEST_FIRST_KEY} < ? OR ({NEWEST_FIRST_KEY} = ? AND id > ?)"
+            params = [after[0], after[0], after[1]]
+        query = (
+            f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT}, {NEWEST_FIRST_KEY} FROM articles {where} "
+            f"ORDER BY {NEWEST_FIRST_KEY} DESC, id LIMIT ?"
+        )
+        with self._lock:
+            rows = self._conn.execute(query, [*params, limit]).fetchall()
+        return [(row[-1], _stored_article(row[:-1])) for row in rows]
+
+    def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
+        """Ids of the chunks the filter lets through; call only for a filter that `restricts`."""
+        clauses, params = [], []
+        for column, values in (("source", chunk_filter.sources), ("id", chunk_filter.article_ids)):
+            if values:
+                clauses.append(f"articles.{column} IN ({', '.join('?' * len(values))})")
+                params += values
+        for condition, bound in (
+            ("articles.published_ts >= ?", chunk_filter.published_from),
+            ("articles.published_ts <= ?", chunk_filter.published_to),
+            ("(articles.published_ts IS NULL OR articles.published_ts <= ?)", chunk_filter.not_after),
+        ):
+            if bound is not None:
+                clauses.append(condition)
+                params.append(bound)
+        return self._chunk_ids_where(" AND ".join(clauses), params)
+
+    def chunk_ids_published_after(self, moment: int) -> np.ndarray:
+        return self._chunk_ids_where("articles.published_ts > ?", [moment])
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids, in the given order; ids no longer stored are left out."""
@@ -185,6 +233,12 @@ class Database:
             yield ids, np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
             last_id = rows[-1][0]
 
+    def _chunk_ids_where(self, where: str, params: list) -> np.ndarray:
+        query = f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE {where}"
+        with self._lock:
+            rows = self._conn.execute(query, params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
     def _create_schema(self) -> None:
         for statement in SCHEMA.split(";"):
             if statement.strip():
@@ -201,13 +255,13 @@ class Database:
     def _upsert_article(self, a: ArticleRecord) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         self._conn.execute(
-            f"INSERT INTO articles({ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO articles({ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
             "url = excluded.url, source = excluded.source, authors = excluded.authors, "
-            "published_at = excluded.published_at, content_hash = excluded.content_hash, "
-            "updated_at = excluded.updated_at",
+            "published_at = excluded.published_at, published_ts = excluded.published_ts, "
+            "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
             (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
-             a.published_at, a.content_hash, now, now),
+             a.published_at, a.published_ts, a.content_hash, now, now),
         )
 
     def _select_in(self, query: str, values: Sequence) -> list[tuple]:
@@ -224,8 +278,10 @@ def _vector_blob(vector: np.ndarray) -> bytes:
 
 
 def _stored_article(row: tuple) -> StoredArticle:
-    article_id, text, title, url, source, authors, published_at, content_hash, ingested_at, updated_at = row
+    (article_id, text, title, url, source, authors, published_at, published_ts,
+     content_hash, ingested_at, updated_at, chunks) = row
     return StoredArticle(
         id=article_id, text=text, title=title, url=url, source=source, authors=tuple(json.loads(authors)),
-        published_at=published_at, content_hash=content_hash, ingested_at=ingested_at, updated_at=updated_at,
+        published_at=published_at, published_ts=published_ts, content_hash=content_hash,
+        ingested_at=ingested_at, updated_at=updated_at, chunks=chunks,
     )

@@ -15,3 +15,7 @@ class IncompatibleStore(StoreError):
 
 class StoreLocked(StoreError):
     pass
+
+
+class InvalidCursor(StoreError):
+    pass

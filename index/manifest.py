@@ -1,7 +1,7 @@
 """The manifest: what an index directory holds, written last so it always describes a finished save."""
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from index.atomic import write_bytes_atomically
@@ -29,8 +29,11 @@ def read_manifest(directory: Path) -> Manifest | None:
         return None
     try:
         manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as error:
+    except (OSError, ValueError, TypeError) as error:
         raise IncompatibleStore(f"{path} is not a manifest this version can read: {error}") from None
+    wrong = [f.name for f in fields(Manifest) if type(getattr(manifest, f.name)) is not f.type]
+    if wrong:
+        raise IncompatibleStore(f"{path} is not a manifest this version can read: wrong type for {', '.join(wrong)}")
     if manifest.format_version != FORMAT_VERSION:
         raise IncompatibleStore(
             f"{path} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}"

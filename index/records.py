@@ -14,6 +14,7 @@ class ArticleRecord:
     source: str | None
     authors: tuple[str, ...]
     published_at: str | None
+    published_ts: int | None
     content_hash: str
 
 
@@ -21,6 +22,34 @@ class ArticleRecord:
 class StoredArticle(ArticleRecord):
     ingested_at: str
     updated_at: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """Articles newest first; `next_cursor` continues after the last of them, None at the end."""
+
+    articles: list[StoredArticle]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ChunkFilter:
+    """Which chunks a search may return. Published bounds are inclusive epoch seconds and leave out
+    undated articles; `not_after` (the moment a question is asked about) leaves out only articles
+    known to be published later."""
+
+    sources: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+    published_from: int | None = None
+    published_to: int | None = None
+    not_after: int | None = None
+
+    @property
+    def restricts(self) -> bool:
+        """True when the filter names what may match, rather than only what may not."""
+        return bool(self.sources or self.article_ids) or self.published_from is not None or self.published_to is not None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ atomically when a write session ends. On open, a FAISS file whose manifest does 
 database's generation and row count is not trusted: the vectors are rebuilt from the database.
 """
 
+import base64
+import binascii
+import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from index.database import DATABASE_FILE, Database
-from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
+from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
 from index.lock import writer_lock
-from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
-from index.records import ArticleRecord, ChunkRecord, ChunkView, StoredArticle, StoreStats
+from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest, read_manifest, write_manifest
+from index.records import ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoreStats
 from index.vectors import VectorIndex
 
 VECTORS_FILE = "vectors.faiss"
@@ -37,6 +41,7 @@ class IndexStore:
         self._state = threading.RLock()
         self._writer = threading.Lock()
         self._writing = False
+        self._manifest_stamp: int | None = None
         self._load()
 
     @classmethod
@@ -44,11 +49,20 @@ class IndexStore:
         if not (directory / DATABASE_FILE).exists():
             if not create:
                 raise StoreNotFound(f"no index at {directory}")
-            directory.mkdir(parents=True, exist_ok=True)
-        database = Database(directory / DATABASE_FILE)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise IncompatibleStore(f"cannot make an index directory at {directory}: {error.strerror}") from None
+        try:
+            database = Database(directory / DATABASE_FILE)
+        except (sqlite3.Error, OSError) as error:
+            raise IncompatibleStore(f"cannot open the index database in {directory}: {error}") from None
         try:
             _check_or_initialize(database, directory, model, dimension)
             store = cls(directory, database, model, dimension, faiss_index)
+        except sqlite3.DatabaseError as error:
+            database.close()
+            raise IncompatibleStore(f"{directory / DATABASE_FILE} is not an index database: {error}") from None
         except BaseException:
             database.close()
             raise
@@ -77,6 +91,9 @@ class IndexStore:
     def put(self, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> None:
         """Stores the articles with their chunks in one transaction, replacing earlier versions."""
         self._require_writing()
+        ids = [article.id for article, _ in items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("one batch must not hold the same article twice")
         removed: list[int] = []
         added: list[int] = []
         with self._state:
@@ -100,12 +117,22 @@ class IndexStore:
             self._apply(removed, [], [], generation)
             return True
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[ChunkView, float]]:
+    def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None) -> list[tuple[ChunkView, float]]:
+        """The k chunks nearest to `vector` that pass the filter, with their cosine scores, best first."""
         with self._state:
-            hits = self._vectors.search(vector, k)
+            self._follow_other_writers()
+            only, without = self._selection(chunk_filter or ChunkFilter())
+            hits = self._vectors.search(vector, k, only=only, without=without)
             views = self._db.chunk_views([row_id for row_id, _ in hits])
         scores = dict(hits)
         return [(view, scores[view.row_id]) for view in views]
+
+    def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
+        rows = self._db.newest_articles(limit + 1, _decode_cursor(cursor) if cursor else None)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1][0], rows[-1][1].id) if more else None
+        return ArticlePage([article for _, article in rows], self._db.counts()[0], next_cursor)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
@@ -121,6 +148,28 @@ class IndexStore:
         with self._state:
             articles, chunks = self._db.counts()
             return StoreStats(articles, chunks, self._vectors.size, self._generation)
+
+    def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(ids the search is limited to, ids it must skip); the smaller set the filter allows."""
+        if chunk_filter.restricts:
+            return self._db.chunk_ids_matching(chunk_filter), None
+        if chunk_filter.not_after is not None:
+            return None, self._db.chunk_ids_published_after(chunk_filter.not_after)
+        return None, None
+
+    def _follow_other_writers(self) -> None:
+        """Another process that finished a write session left a newer manifest: move to its state."""
+        try:
+            stamp = (self._directory / MANIFEST_FILE).stat().st_mtime_ns
+        except FileNotFoundError:
+            return
+        if stamp == self._manifest_stamp or self._writing:
+            return
+        self._manifest_stamp = stamp
+        manifest = read_manifest(self._directory)
+        if manifest is not None and manifest.generation != self._generation:
+            log.info("index %s was changed by another process; loading generation %d", self._directory, manifest.generation)
+            self._load()
 
     def _require_writing(self) -> None:
         if not self._writing:
@@ -150,8 +199,8 @@ class IndexStore:
             self._generation = self._db.generation()
             _, chunks = self._db.counts()
             if _trustworthy(manifest, self._generation, chunks, self._faiss_index) and path.exists():
-                vectors = VectorIndex.load(path)
-                if vectors.size == chunks and vectors.dimension == self._dimension:
+                vectors = _load_if_readable(path)
+                if vectors is not None and vectors.size == chunks and vectors.dimension == self._dimension:
                     self._vectors, self._saved_generation = vectors, self._generation
                     return
             if chunks or manifest is not None:
@@ -192,6 +241,15 @@ class IndexStore:
                 ),
             )
             self._saved_generation = self._generation
+            self._manifest_stamp = (self._directory / MANIFEST_FILE).stat().st_mtime_ns
+
+
+def _load_if_readable(path: Path) -> VectorIndex | None:
+    try:
+        return VectorIndex.load(path)
+    except RuntimeError:
+        log.warning("%s cannot be read", path)
+        return None
 
 
 def _trustworthy(manifest: Manifest | None, generation: int, chunks: int, faiss_index: str) -> bool:
@@ -208,7 +266,13 @@ def _check_or_initialize(database: Database, directory: Path, model: str, dimens
     meta = database.meta()
     if not meta:
         database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
-        return
+        # Another process may have initialized it first, for another model: read back what holds.
+        meta = database.meta()
+    if meta.get("format_version") != str(FORMAT_VERSION):
+        raise IncompatibleStore(
+            f"the index at {directory} has format version {meta.get('format_version')}; this version reads "
+            f"{FORMAT_VERSION}: ingest the articles again into a new index directory"
+        )
     _check_model(directory, meta["model"], int(meta["dimension"]), model, dimension)
     manifest = read_manifest(directory)
     if manifest is not None:
@@ -222,3 +286,17 @@ def _check_model(directory: Path, stored_model: str, stored_dimension: int, mode
             f"but the configured model is {model!r} ({dimension} dimensions); use that model, or another "
             f"index directory for this one"
         )
+
+
+def _encode_cursor(sort_key: int, article_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort_key, article_id]).encode("utf-8")).decode("ascii")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        sort_key, article_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        if isinstance(sort_key, int) and isinstance(article_id, str):
+            return sort_key, article_id
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        pass
+    raise InvalidCursor(f"cursor {cursor[:80]!r} is not one this listing returned")

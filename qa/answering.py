@@ -7,6 +7,7 @@ import numpy as np
 
 from qa.embedding import Embedder
 from qa.models import Abstention, Answer, Citation, Passage, Span
+from qa.retrieval import Retrieval
 from qa.sentences import sentence_spans
 
 PASSAGES_TO_READ = 3
@@ -28,28 +29,34 @@ class _Candidate:
 
 class AnswerComposer:
     def __init__(
-        self, embedder: Embedder, article_text: Callable[[str], str], min_passage_score: float, max_sentences: int
+        self, embedder: Embedder, article_text: Callable[[str], str | None], min_passage_score: float,
+        max_sentences: int,
     ) -> None:
         self._embedder = embedder
         self._article_text = article_text
         self._min_passage_score = min_passage_score
         self._max_sentences = max_sentences
 
-    def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Answer:
-        relevant = [p for p in passages if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
+    def compose(self, retrieval: Retrieval) -> Answer:
+        listed = retrieval.passages[: retrieval.top_k]
+        relevant = [p for p in retrieval.passages if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
         candidates = self._candidates(relevant)
         if not candidates:
-            return Answer(question, None, (), tuple(passages), Abstention.NO_RELEVANT_PASSAGES)
-        chosen = self._best(candidates, question_vector)
+            return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
+        chosen = self._best(candidates, retrieval.vector)
         citations = tuple(Citation(c.passage.origin, c.span.start, c.span.end, c.quote) for c in chosen)
-        return Answer(question, " ".join(c.quote for c in citations), citations, tuple(passages))
+        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed)
 
     def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
-        texts: dict[str, str] = {}
+        texts: dict[str, str | None] = {}
         candidates: dict[str, _Candidate] = {}
         for passage in passages:
             article_id = passage.origin.article_id
-            text = texts.setdefault(article_id, self._article_text(article_id))
+            if article_id not in texts:
+                texts[article_id] = self._article_text(article_id)
+            text = texts[article_id]
+            if text is None or text[passage.start : passage.end] != passage.text:
+                continue  # the article was replaced or deleted since the search: its offsets no longer hold
             for span in sentence_spans(text, Span(passage.start, passage.end)):
                 quote = text[span.start : span.end]
                 # The same sentence reached through two overlapping passages is one candidate.

@@ -5,10 +5,10 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
 from typing import Any
 
 from qa.errors import InvalidInput
+from qa.isodates import first_instant, iso_text, parse_iso
 
 MAX_ID_CHARS = 256
 METADATA_FIELDS = ("id", "title", "url", "source", "authors", "published_at")
@@ -32,8 +32,20 @@ class Article:
     def __post_init__(self) -> None:
         _check_id(self.id)
         _check_text(self.text)
+        for name in ("title", "url", "source", "published_at"):
+            if getattr(self, name) is not None:
+                check_storable(name, getattr(self, name))
+        for author in self.authors:
+            check_storable("authors", author)
         if self.published_at is not None and normalize_published_at(self.published_at) != self.published_at:
             raise InvalidArticle(f"published_at must be normalized ISO 8601, got {self.published_at!r}")
+
+    @property
+    def published_timestamp(self) -> int | None:
+        """Seconds since the epoch of the first instant of `published_at`, for date filters."""
+        if self.published_at is None:
+            return None
+        return int(first_instant(parse_iso(self.published_at)).timestamp())
 
     @property
     def content_hash(self) -> str:
@@ -57,21 +69,25 @@ def article_from_mapping(obj: Any, default_id: str | None) -> Article:
     )
 
 
+def check_storable(name: str, value: str, error: type[InvalidInput] = InvalidArticle) -> None:
+    """Text the index can store and search: valid Unicode (no lone surrogates) without NUL characters."""
+    if "\x00" in value:
+        raise error(f"{name} contains NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        raise error(f"{name} is not valid Unicode at character {problem.start}") from None
+
+
 def normalize_published_at(value: str) -> str:
     """An ISO date stays a date; a datetime becomes UTC (naive ones are taken as UTC)."""
-    text = value.strip()
     try:
-        if "T" not in text and " " not in text:
-            return date.fromisoformat(text).isoformat()
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return iso_text(parse_iso(value))
+    except (ValueError, OverflowError):
         raise InvalidArticle(
             f"published_at must be an ISO date or datetime such as 2024-03-01 or "
             f"2024-03-01T10:00:00Z, got {value!r}"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _check_id(article_id: Any) -> None:
@@ -81,6 +97,7 @@ def _check_id(article_id: Any) -> None:
         raise InvalidArticle(f"id must be at most {MAX_ID_CHARS} characters, got {len(article_id)}")
     if article_id != article_id.strip() or any(unicodedata.category(c) == "Cc" for c in article_id):
         raise InvalidArticle(f"id must not have surrounding spaces or control characters, got {article_id!r}")
+    check_storable("id", article_id)
 
 
 def _check_text(text: Any) -> None:
@@ -88,12 +105,7 @@ def _check_text(text: Any) -> None:
         raise InvalidArticle(f"text must be a string, got {type(text).__name__}")
     if not text.strip():
         raise InvalidArticle("text is empty")
-    if "\x00" in text:
-        raise InvalidArticle("text contains NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InvalidArticle(f"text is not valid Unicode at character {error.start}") from None
+    check_storable("text", text)
 
 
 def _article_id(value: Any, default_id: str | None) -> str:

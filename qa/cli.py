@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from qa import cli_format
 from qa.errors import QAError
 from qa.json_shapes import answer_json
+from qa.query import Query
 from qa.service import QAService, open_service
 from qa.settings import Settings
 
@@ -25,7 +26,10 @@ log = logging.getLogger("qa")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="qa: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="qa: %(message)s")
+    if args.verbose or args.command is serve:
+        for name in ("qa", "index", "api"):
+            logging.getLogger(name).setLevel(logging.INFO)
     try:
         settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
     except ValidationError as error:
@@ -55,7 +59,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    answer = _with_service(settings, lambda service: service.ask(args.question, args.top_k))
+    answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k)))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
     return 0
 
@@ -73,6 +77,19 @@ def delete(args: argparse.Namespace, settings: Settings) -> int:
         return status
 
     return _with_service(settings, delete_each)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from api.server import run  # the HTTP edge, imported only by the command that needs it
+
+    overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
+    settings = settings.model_copy(update=overrides)
+    service = open_service(settings, create=True)
+    try:
+        run(settings, service)
+    finally:
+        service.close()
+    return 0
 
 
 def info(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("delete", parents=[common], help="remove articles with their chunks and vectors")
     p.add_argument("ids", nargs="+", metavar="ID")
     p.set_defaults(command=delete)
+
+    p = commands.add_parser("serve", parents=[common], help="serve the HTTP API and the web page")
+    p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
+    p.add_argument("--port", type=int, help="port to listen on (default: $QA_PORT, else 8000)")
+    p.set_defaults(command=serve)
 
     p = commands.add_parser("info", parents=[common], help="show what the index holds")
     p.set_defaults(command=info)

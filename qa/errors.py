@@ -18,6 +18,11 @@ class InvalidInput(QAError):
     status = 422
 
 
+class TooLarge(QAError):
+    code = "too_large"
+    status = 413
+
+
 class ArticleNotFound(QAError):
     code = "article_not_found"
     status = 404

@@ -43,6 +43,8 @@ class Ingestor:
         self._chunker = chunker
         self._batch_articles = batch_articles
         self._embed_title = embed_title
+        # Stored with each article: new chunk settings make an unchanged article count as changed.
+        self._recipe = f"{chunker.recipe}; title embedded: {embed_title}"
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons."""
@@ -71,7 +73,7 @@ class Ingestor:
         planned: list[tuple[Article, list[_PlannedChunk]]] = []
         for read in batch:
             article = read.article
-            if stored.get(article.id) == article.content_hash:
+            if stored.get(article.id) == self._version(article):
                 report.unchanged.append(article.id)
                 continue
             try:
@@ -82,6 +84,9 @@ class Ingestor:
             (report.updated if article.id in stored else report.added).append(article.id)
         if planned:
             self._store.put(self._records(planned, report))
+
+    def _version(self, article: Article) -> str:
+        return _digest(f"{article.content_hash}\x00{self._recipe}")
 
     def _plan_chunks(self, article: Article) -> list[_PlannedChunk]:
         planned = []
@@ -106,7 +111,8 @@ class Ingestor:
     ) -> list[tuple[ArticleRecord, list[ChunkRecord]]]:
         vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
         return [
-            (_article_record(article), [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
+            (_article_record(article, self._version(article)),
+             [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
             for article, chunks in planned
         ]
 
@@ -121,10 +127,11 @@ class Ingestor:
         return vectors
 
 
-def _article_record(article: Article) -> ArticleRecord:
+def _article_record(article: Article, version: str) -> ArticleRecord:
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
-        authors=article.authors, published_at=article.published_at, content_hash=article.content_hash,
+        authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
+        content_hash=version,
     )
 
 

@@ -32,7 +32,8 @@ def article_json(article: StoredArticle) -> dict[str, Any]:
     return {
         "id": article.id, "title": article.title, "url": article.url, "source": article.source,
         "authors": list(article.authors), "published_at": article.published_at,
-        "ingested_at": article.ingested_at, "updated_at": article.updated_at, "text": article.text,
+        "ingested_at": article.ingested_at, "updated_at": article.updated_at, "chunks": article.chunks,
+        "text": article.text,
     }
 
 

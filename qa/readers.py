@@ -45,7 +45,7 @@ def read_paths(paths: Sequence[Path], exclude: Path | None = None) -> Iterator[R
         if path.is_dir():
             for file in _files_under(path, exclude.resolve() if exclude else None):
                 yield from read_file(file)
-        elif path.is_file():
+        elif path.exists():
             yield from read_file(path)
         else:
             yield Skipped(str(path), "no such file or folder")
@@ -53,7 +53,12 @@ def read_paths(paths: Sequence[Path], exclude: Path | None = None) -> Iterator[R
 
 def read_file(path: Path) -> Iterator[Read | Skipped]:
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | JSON_SUFFIXES:
+    if not path.is_file():
+        # FIFOs, sockets and devices could block or never end.
+        yield Skipped(str(path), "not a regular file")
+    elif path.name.lower().endswith(SIDECAR_SUFFIX):
+        yield Skipped(str(path), f"a {SIDECAR_SUFFIX} file holds the metadata of the article file beside it")
+    elif suffix not in TEXT_SUFFIXES | JSON_SUFFIXES:
         yield Skipped(str(path), f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED)}")
     elif suffix == ".jsonl":
         yield from _read_jsonl(path)
@@ -65,8 +70,16 @@ def read_file(path: Path) -> Iterator[Read | Skipped]:
 
 
 def _files_under(folder: Path, exclude: Path | None) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() != exclude)
+    """Files below `folder`, following linked folders but visiting each real folder once."""
+    visited = {folder.resolve()}
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        kept = []
+        for name in sorted(dirs):
+            real = (Path(root) / name).resolve()
+            if not name.startswith(".") and real != exclude and real not in visited:
+                visited.add(real)
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if not name.startswith(".") and not name.lower().endswith(SIDECAR_SUFFIX):
                 yield Path(root) / name
@@ -149,6 +162,8 @@ def _parse_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    except ValueError as error:  # e.g. an integer too long to convert
+        raise InvalidInput(f"invalid JSON: {error}") from None
     except RecursionError:
         raise InvalidInput("JSON is nested too deeply") from None
 
@@ -168,9 +183,7 @@ def _markdown_title(text: str) -> str | None:
     return None
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: InvalidInput | OSError) -> str:
     if isinstance(error, InvalidInput):
         return error.message
-    if isinstance(error, OSError):
-        return f"cannot read: {error.strerror or error}"
-    return str(error)
+    return f"cannot read: {error.strerror or error}"

@@ -4,11 +4,15 @@ A line break always ends a sentence (headlines, list items and table rows stand 
 text); within a line, sentencex finds the boundaries, so "Mr.", "U.S." and quotes do not split.
 """
 
+from functools import lru_cache
+
 import sentencex
 
 from qa.models import Span
 
 LANGUAGE = "en"
+ASCII_LIKE = {**dict.fromkeys("“”„‟«»", '"'), **dict.fromkeys("‘’‚‛‹›", "'"), **dict.fromkeys("–—―", "-"),
+              "…": ".", "。": ".", "！": "!", "？": "?"}
 
 
 def sentence_spans(text: str, within: Span | None = None) -> list[Span]:
@@ -16,7 +20,7 @@ def sentence_spans(text: str, within: Span | None = None) -> list[Span]:
     window = within or Span(0, len(text))
     spans: list[Span] = []
     for line in _lines_overlapping(text, window):
-        for found in sentencex.get_sentence_boundaries(LANGUAGE, text[line.start : line.end]):
+        for found in sentencex.get_sentence_boundaries(LANGUAGE, _ascii(text[line.start : line.end])):
             span = _trimmed(text, line.start + found["start_index"], line.start + found["end_index"])
             if span and span.start < window.end and span.end > window.start:
                 spans.append(span)
@@ -40,3 +44,28 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end) if end > start else None
+
+
+def _ascii(line: str) -> str:
+    """The line with each character replaced by one ASCII character of the same kind.
+
+    sentencex panics on some non-ASCII input (a capital, a no-break space, then a period); one
+    character for one keeps every offset, and the kind (space, quote, capital, digit) is what
+    sentence boundaries depend on.
+    """
+    return line if line.isascii() else "".join(map(_ascii_char, line))
+
+
+@lru_cache(maxsize=4096)
+def _ascii_char(char: str) -> str:
+    if char.isascii():
+        return char
+    if char in ASCII_LIKE:
+        return ASCII_LIKE[char]
+    if char.isspace():
+        return " "
+    if char.isupper():
+        return "A"
+    if char.isalpha():
+        return "a"
+    return "0" if char.isdigit() else "x"

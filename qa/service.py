@@ -1,93 +1,168 @@
 """QAService: the one object the CLI and the HTTP API call."""
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from index.database import DATABASE_FILE
-from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
-from index.records import StoredArticle, StoreStats
+from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
+from index.records import ArticlePage, StoredArticle, StoreStats
 from index.store import IndexStore
 from qa.answering import PASSAGES_TO_READ, AnswerComposer
-from qa.articles import Article
+from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
 from qa.chunking import Chunker
 from qa.embedding import Embedder, load_embedder
-from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput
+from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge
 from qa.ingestion import IngestReport, Ingestor
 from qa.models import Answer, Passage
+from qa.query import Query
 from qa.readers import Read, Skipped, read_paths
-from qa.retrieval import Retriever
+from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    id: str
+    status: str  # added | updated | unchanged
 
 
 class QAService:
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, settings: Settings,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
         self._store = store
         self._settings = settings
+        self._clock = clock
+        self.model_name = embedder.name
         chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
         self._ingestor = Ingestor(store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title)
         self._retriever = Retriever(store, embedder)
         self._composer = AnswerComposer(
-            embedder, lambda article_id: self.article(article_id).text,
-            settings.min_passage_score, settings.answer_max_sentences,
+            embedder, self._article_text, settings.min_passage_score, settings.answer_max_sentences
         )
+        self._ingest_listeners: list[Callable[[IngestReport], None]] = []
+
+    def on_ingest(self, listener: Callable[[IngestReport], None]) -> None:
+        """Calls `listener` with the report of every ingest, e.g. to count it in metrics."""
+        self._ingest_listeners.append(listener)
 
     def close(self) -> None:
         self._store.close()
 
     def ingest_paths(self, paths: Sequence[Path], on_article: Callable[[], None] = lambda: None) -> IngestReport:
-        return self._guarded_ingest(read_paths(paths, exclude=self._settings.index_dir), on_article)
+        """Reads files and folders; what cannot be read is skipped and reported, the rest ingested."""
+        return self._ingest(read_paths(paths, exclude=self._settings.index_dir), on_article)
 
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
-        return self._guarded_ingest((Read(a, a.id) for a in articles), lambda: None)
+        return self._ingest((Read(a, a.id) for a in articles), lambda: None)
+
+    def add_articles(self, objects: Sequence[Mapping[str, Any]]) -> list[ArticleResult]:
+        """All or nothing: every object must be a valid article with its own id, or none is stored."""
+        articles = self._checked_batch(objects)
+        report = self.ingest_articles(articles)
+        status = {**dict.fromkeys(report.added, "added"), **dict.fromkeys(report.updated, "updated"),
+                  **dict.fromkeys(report.unchanged, "unchanged")}
+        return [ArticleResult(a.id, status[a.id]) for a in articles]
 
     def delete(self, article_id: str) -> None:
+        _check_id_lookup(article_id)
         with _busy_as_error(), self._store.writing():
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        question = self._checked_question(question)
-        top_k = self._checked_top_k(top_k)
-        vector = self._retriever.embed_question(question)
-        # The answer reads the same passages however few the caller wants listed.
-        passages = self._retriever.passages(vector, max(top_k, PASSAGES_TO_READ))
-        answer = self._composer.compose(question, vector, passages)
-        return replace(answer, passages=answer.passages[:top_k])
+    def ask(self, query: Query) -> Answer:
+        return self.answer(self.retrieve(query))
 
-    def search(self, question: str, top_k: int | None = None) -> list[Passage]:
-        vector = self._retriever.embed_question(self._checked_question(question))
-        return self._retriever.passages(vector, self._checked_top_k(top_k))
+    def retrieve(self, query: Query) -> Retrieval:
+        """The passages for a query, plus what the answer needs; validates the query first."""
+        query = self._checked(query)
+        # The answer reads the same passages however few the caller wants listed.
+        return self._retriever.retrieve(query, query.top_k, PASSAGES_TO_READ, self._clock())
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        return self._composer.compose(retrieval)
+
+    def search(self, query: Query) -> list[Passage]:
+        retrieval = self.retrieve(query)
+        return list(retrieval.passages[: retrieval.top_k])
 
     def article(self, article_id: str) -> StoredArticle:
+        _check_id_lookup(article_id)
         article = self._store.article(article_id)
         if article is None:
             raise ArticleNotFound(article_id)
         return article
 
+    def list_articles(self, limit: int = 20, cursor: str | None = None) -> ArticlePage:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+        try:
+            return self._store.list_articles(limit, cursor)
+        except InvalidCursor as error:
+            raise InvalidInput(str(error)) from None
+
     def stats(self) -> StoreStats:
         return self._store.stats()
 
-    def _guarded_ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None]) -> IngestReport:
+    def _ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None]) -> IngestReport:
         with _busy_as_error():
-            return self._ingestor.ingest(items, on_article)
+            report = self._ingestor.ingest(items, on_article)
+        for listener in self._ingest_listeners:
+            listener(report)
+        return report
 
-    def _checked_question(self, question: str) -> str:
-        question = question.strip()
+    def _article_text(self, article_id: str) -> str | None:
+        article = self._store.article(article_id)
+        return article.text if article else None
+
+    def _checked(self, query: Query) -> Query:
+        question = query.question.strip() if isinstance(query.question, str) else ""
         if not question:
             raise InvalidInput("question is empty")
+        check_storable("question", question, InvalidInput)
         if len(question) > self._settings.max_question_chars:
             raise InvalidInput(
                 f"question must be at most {self._settings.max_question_chars} characters, got {len(question)}"
             )
-        return question
-
-    def _checked_top_k(self, top_k: int | None) -> int:
-        top_k = self._settings.top_k if top_k is None else top_k
+        top_k = self._settings.top_k if query.top_k is None else query.top_k
         if not 1 <= top_k <= self._settings.max_top_k:
             raise InvalidInput(f"top_k must be between 1 and {self._settings.max_top_k}, got {top_k}")
-        return top_k
+        return Query(question, top_k, query.filters, query.as_of)
+
+    def _checked_batch(self, objects: Sequence[Mapping[str, Any]]) -> list[Article]:
+        limit = self._settings.max_articles_per_request
+        if len(objects) > limit:
+            raise TooLarge(f"at most {limit} articles per request, got {len(objects)}")
+        articles, problems, first_index = [], [], {}
+        for index, obj in enumerate(objects):
+            try:
+                article = article_from_mapping(obj, default_id=None)
+            except InvalidArticle as error:
+                problems.append({"index": index, "message": error.message})
+                continue
+            if article.id in first_index:
+                problems.append({"index": index, "message": f"duplicate id {article.id!r}, first at index {first_index[article.id]}"})
+                continue
+            first_index[article.id] = index
+            articles.append(article)
+        if problems:
+            raise InvalidArticle(f"{len(problems)} of {len(objects)} articles are invalid; none was stored", {"errors": problems})
+        return articles
+
+
+def _check_id_lookup(article_id: str) -> None:
+    """An id that could never have been stored is simply not there."""
+    try:
+        check_storable("id", article_id, InvalidInput)
+    except InvalidInput:
+        raise ArticleNotFound(article_id) from None
 
 
 def open_service(settings: Settings, embedder: Embedder | None = None, create: bool = True) -> QAService:

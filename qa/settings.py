@@ -2,9 +2,10 @@
 
 import os
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -51,9 +52,49 @@ class Settings(BaseSettings):
         le=1.0,
         description="Cosine below which the best passage is not relevant enough to answer from.",
     )
+    max_articles_per_request: int = Field(
+        default=100, ge=1, le=10_000, description="Most articles one POST /v1/articles may carry."
+    )
     answer_max_sentences: int = Field(
         default=2, ge=1, le=5, description="Most sentences quoted in an extractive answer."
     )
+
+    host: str | None = Field(
+        default=None,
+        description="Address `qa serve` listens on; default 127.0.0.1, or 0.0.0.0 when API keys are set.",
+    )
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `qa serve` listens on.")
+    read_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Comma-separated API keys that may read (ask, search, list)."
+    )
+    write_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Comma-separated API keys that may read and write (add, delete)."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS; none by default (CORS off)."
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest HTTP request body accepted, in bytes."
+    )
+    max_concurrent_requests: int = Field(
+        default=64, ge=1, description="Requests handled at once by /v1; more are refused with 429."
+    )
+
+    @field_validator("read_keys", "write_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def keys_configured(self) -> bool:
+        return bool(self.read_keys or self.write_keys)
+
+    @property
+    def listen_host(self) -> str:
+        # Without keys the API is open, so by default only this machine may reach it.
+        return self.host or ("0.0.0.0" if self.keys_configured else "127.0.0.1")
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> "Settings":

@@ -7,7 +7,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    rows = dict(re.findall(r"^\| `(QA_[A-Z_]+)` \| `([^`]*)` \|", README.read_text(), flags=re.MULTILINE))
+    rows = dict(re.findall(r"^\| `(QA_[A-Z_]+)` \| (`[^`]*`|\(none\)) \|", README.read_text(), flags=re.MULTILINE))
     expected = {f"QA_{name.upper()}" for name in Settings.model_fields}
     assert set(rows) == expected
     for name, field in Settings.model_fields.items():
@@ -16,7 +16,9 @@ def test_every_setting_is_documented_with_its_default() -> None:
 
 
 def documented(default: object) -> str:
-    return str(default).lower() if isinstance(default, bool) else str(default)
+    if default is None:
+        return "(none)"
+    return f"`{str(default).lower() if isinstance(default, bool) else default}`"
 
 
 def test_readme_has_exactly_the_two_setup_commands() -> None:

@@ -1,13 +1,14 @@
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
 
-from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
+from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
 from index.manifest import MANIFEST_FILE, read_manifest
-from index.records import ArticleRecord, ChunkRecord
+from index.records import ArticleRecord, ChunkFilter, ChunkRecord
 from index.store import VECTORS_FILE, IndexStore
 
 DIM = 8
@@ -23,8 +24,10 @@ def unit(seed: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def article(article_id: str, text: str = "Alpha beta gamma delta.", version: str = "1") -> ArticleRecord:
-    return ArticleRecord(article_id, text, f"Title {article_id}", None, None, (), None, f"hash-{version}")
+def article(article_id: str, text: str = "Alpha beta gamma delta.", version: str = "1", source: str | None = None,
+            published: str | None = None) -> ArticleRecord:
+    published_ts = int(datetime.fromisoformat(published).replace(tzinfo=timezone.utc).timestamp()) if published else None
+    return ArticleRecord(article_id, text, f"Title {article_id}", None, source, (), published, published_ts, f"hash-{version}")
 
 
 def chunks(article_id: str, count: int, seed: int = 0) -> list[ChunkRecord]:
@@ -175,3 +178,115 @@ def test_changing_the_index_type_rebuilds_the_vectors(tmp_path: Path) -> None:
 def test_an_invalid_index_type_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IncompatibleStore, match="not a FAISS index factory string"):
         open_store(tmp_path, faiss_index="Nonsense")
+
+
+def seconds(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp())
+
+
+@pytest.fixture
+def dated(tmp_path: Path) -> IndexStore:
+    store = open_store(tmp_path)
+    put(
+        store,
+        (article("old", source="wire", published="2022-01-01"), chunks("old", 2, seed=1)),
+        (article("new", source="wire", published="2022-06-01"), chunks("new", 2, seed=2)),
+        (article("other", source="blog", published="2022-03-01"), chunks("other", 2, seed=3)),
+        (article("undated"), chunks("undated", 2, seed=4)),
+    )
+    return store
+
+
+def found(store: IndexStore, chunk_filter: ChunkFilter, k: int = 3) -> set[str]:
+    return {view.article_id for view, _ in store.search(unit(101), k, chunk_filter)}
+
+
+@pytest.mark.parametrize(
+    ("chunk_filter", "expected"),
+    [
+        (ChunkFilter(), {"old", "new", "other", "undated"}),
+        (ChunkFilter(sources=("wire",)), {"old", "new"}),
+        (ChunkFilter(article_ids=("other", "undated")), {"other", "undated"}),
+        (ChunkFilter(published_from=seconds("2022-02-01")), {"new", "other"}),
+        (ChunkFilter(published_to=seconds("2022-03-01")), {"old", "other"}),
+        (ChunkFilter(sources=("wire",), published_from=seconds("2022-02-01")), {"new"}),
+        (ChunkFilter(not_after=seconds("2022-04-01")), {"old", "other", "undated"}),
+        (ChunkFilter(sources=("nobody",)), set()),
+    ],
+)
+def test_filters_apply_inside_the_search(dated: IndexStore, chunk_filter: ChunkFilter, expected: set[str]) -> None:
+    # k is small: a filter applied after the search would come back short.
+    assert found(dated, chunk_filter, k=8) == expected
+    assert len(dated.search(unit(101), 2, chunk_filter)) == min(2, 2 * len(expected))
+
+
+def test_articles_are_listed_newest_first_in_pages(dated: IndexStore) -> None:
+    first = dated.list_articles(limit=3, cursor=None)
+    assert [a.id for a in first.articles] == ["new", "other", "old"] and first.total == 4
+    assert first.articles[0].chunks == 2
+    rest = dated.list_articles(limit=3, cursor=first.next_cursor)
+    assert [a.id for a in rest.articles] == ["undated"] and rest.next_cursor is None
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "W10=", "WzEsIDJd", "\u00e9"])
+def test_a_cursor_that_was_not_issued_is_refused(dated: IndexStore, cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        dated.list_articles(limit=3, cursor=cursor)
+
+
+def test_a_reader_moves_to_the_state_another_writer_saved(tmp_path: Path) -> None:
+    reader, writer = open_store(tmp_path), open_store(tmp_path)
+    put(writer, (article("a"), chunks("a", 2)))
+    assert {v.article_id for v, _ in reader.search(unit(0), 5)} == {"a"}
+
+
+def test_an_unreadable_vector_file_is_rebuilt(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    store.close()
+    path = tmp_path / VECTORS_FILE
+    path.write_bytes(path.read_bytes()[:50])
+    assert open_store(tmp_path).stats().vectors == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage database", "manifest is a folder", "manifest has wrong types"])
+def test_a_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 1)))
+    store.close()
+    if damage == "garbage database":
+        for name in ("metadata.sqlite", "metadata.sqlite-wal", "metadata.sqlite-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        (tmp_path / "metadata.sqlite").write_bytes(b"not a database at all" * 100)
+    elif damage == "manifest is a folder":
+        (tmp_path / MANIFEST_FILE).unlink()
+        (tmp_path / MANIFEST_FILE).mkdir()
+    else:
+        manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+        (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "dimension": "8"}))
+    with pytest.raises(IncompatibleStore):
+        open_store(tmp_path)
+
+
+def test_an_index_directory_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IncompatibleStore, match="cannot make an index directory"):
+        open_store(tmp_path / "file" / "index")
+
+
+def test_one_batch_may_not_hold_an_article_twice(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    with pytest.raises(ValueError, match="the same article twice"), store.writing():
+        store.put([(article("a"), chunks("a", 2)), (article("a", version="2"), chunks("a", 1, seed=2))])
+    assert store.stats().vectors == store.stats().chunks == 0
+
+
+def test_a_failed_commit_leaves_the_connection_usable(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    conn = store._db._conn
+    conn.execute("CREATE TABLE guard (x INTEGER REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED)")
+    with pytest.raises(Exception, match="FOREIGN KEY"), store._db.transaction():
+        conn.execute("INSERT INTO guard VALUES ('missing')")  # fails only at COMMIT
+    assert not conn.in_transaction
+    put(store, (article("a"), chunks("a", 1)))
+    assert store.stats().chunks == 1

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.query import Query
 from qa.service import QAService, open_service
 from qa.settings import Settings
 from tests.conftest import SEEDS, SHARED
@@ -33,13 +34,13 @@ def seeded(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.mark.parametrize("case", [q for q in dev_questions() if q is None or q["expect"]], ids=lambda q: q and q["question"])
 def test_expected_sentence_is_in_the_top_three_passages(seeded: QAService, case: dict) -> None:
-    passages = seeded.search(case["question"], top_k=3)
+    passages = seeded.search(Query(case["question"], top_k=3))
     assert any(case["expect"] in p.text for p in passages), [p.text[:80] for p in passages]
 
 
 @pytest.mark.parametrize("case", dev_questions(), ids=lambda q: q and q["question"])
 def test_every_citation_and_passage_is_exact(seeded: QAService, case: dict) -> None:
-    answer = seeded.ask(case["question"])
+    answer = seeded.ask(Query(case["question"]))
     for citation in answer.citations:
         assert seeded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
     for passage in answer.passages:

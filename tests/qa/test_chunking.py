@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.chunking import Chunker
 from tests.fakes import FakeEmbedder
@@ -51,3 +53,18 @@ def test_chunks_prefer_to_end_at_paragraphs_and_sentences() -> None:
     text = "\n\n".join(f"Paragraph {i} has a first sentence. And a second one here." for i in range(10))
     texts = chunk_texts(Chunker(COUNT, chunk_tokens=30, overlap_tokens=0), text)
     assert all(t.endswith(".") for t in texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=2000))
+def test_any_text_chunks_at_exact_offsets(text: str) -> None:
+    chunker = Chunker(COUNT, chunk_tokens=20, overlap_tokens=5)
+    for span in chunker.spans(text):
+        assert 0 <= span.start < span.end <= len(text)
+
+
+def test_repeated_text_is_covered_without_gaps() -> None:
+    text = "Repeated line here.\n" * 100 + "The end."
+    spans = Chunker(COUNT, chunk_tokens=30, overlap_tokens=6).spans(text)
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    assert all(i in covered or text[i].isspace() for i in range(len(text)))

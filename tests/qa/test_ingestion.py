@@ -3,6 +3,7 @@ from pathlib import Path
 
 from qa.articles import Article
 from qa.readers import Skipped
+from qa.query import Query
 from qa.service import QAService, open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -57,7 +58,7 @@ def test_changed_content_replaces_chunks_and_reuses_unchanged_vectors(
     assert service.article("flood").text == changed
     assert service.stats().chunks == service.stats().vectors == len(chunk_rows(service))
     assert all(changed[s:e] for _, s, e in chunk_rows(service))
-    assert "Friday" in service.search("schools closed until Friday", top_k=1)[0].text
+    assert "Friday" in service.search(Query("schools closed until Friday", top_k=1))[0].text
 
 
 def test_metadata_change_is_an_update(service: QAService) -> None:
@@ -94,4 +95,14 @@ def test_large_ingest_is_written_in_batches(settings: Settings, embedder: FakeEm
 
 def test_title_is_embedded_with_each_chunk(service: QAService) -> None:
     service.ingest_articles([Article("a", "The vote was close.", title="Senate budget")])
-    assert service.search("senate budget", top_k=1)[0].score > 0.5
+    assert service.search(Query("senate budget", top_k=1))[0].score > 0.5
+
+
+def test_new_chunk_settings_rechunk_articles_on_the_next_ingest(settings: Settings, embedder: FakeEmbedder) -> None:
+    first = open_service(settings, embedder)
+    first.ingest_articles([Article("flood", STORY)])
+    chunks_before = first.stats().chunks
+    first.close()
+    wider = open_service(settings.model_copy(update={"chunk_tokens": 200, "chunk_overlap_tokens": 0}), embedder)
+    report = wider.ingest_articles([Article("flood", STORY)])
+    assert report.updated == ["flood"] and wider.stats().chunks < chunks_before

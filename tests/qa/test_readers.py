@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 from qa.readers import Read, Skipped, read_paths
@@ -138,3 +139,43 @@ def test_an_excluded_folder_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("One.")
     items = list(read_paths([tmp_path], exclude=tmp_path / "index"))
     assert [i.article.id for i in items] == ["a"]
+
+
+def test_inputs_that_once_crashed_the_reader_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "surrogate.json").write_text('{"text": "x", "title": "\\ud800"}')
+    (tmp_path / "bigint.json").write_text('{"text": "x", "id": ' + "1" * 5000 + "}")
+    (tmp_path / "ancient.json").write_text('{"text": "x", "published_at": "0001-01-01T00:00:00+01:00"}')
+    (tmp_path / "list-of-numbers.json").write_text("[1, 2]")
+    (tmp_path / "text-object.json").write_text('{"text": {"a": 1}}')
+    (tmp_path / "null.json").write_text("null")
+    (tmp_path / "list.meta.json").write_text("[]")
+    (tmp_path / "list.txt").write_text("Text with a sidecar that is a list.")
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / bytes.fromhex("636166e92e747874").decode("utf-8", "surrogateescape")).write_text("Named in Latin-1.")
+    reads, skipped = read_all(tmp_path)
+    assert reads == []
+    reasons = {Path(s.origin).name.split("[")[0]: s.reason for s in skipped}
+    assert reasons["surrogate.json"] == "title is not valid Unicode at character 0"
+    assert reasons["bigint.json"].startswith("invalid JSON: ")
+    assert reasons["ancient.json"].startswith("published_at must be an ISO date")
+    assert reasons["list-of-numbers.json"] == "an article must be a JSON object, got int"
+    assert reasons["text-object.json"] == "text must be a string, got dict"
+    assert reasons["null.json"] == "an article must be a JSON object, got NoneType"
+    assert reasons["list.txt"].startswith("sidecar list.meta.json must be an object")
+    assert reasons["pipe.txt"] == "not a regular file"
+    assert "is not valid Unicode" in next(r for n, r in reasons.items() if n.startswith("caf"))
+
+
+def test_a_sidecar_named_directly_is_not_an_article(tmp_path: Path) -> None:
+    (tmp_path / "a.meta.json").write_text('{"title": "t"}')
+    reads, (skipped,) = read_all(tmp_path / "a.meta.json")
+    assert reads == [] and "holds the metadata of the article file beside it" in skipped.reason
+
+
+def test_linked_folders_are_followed_once_even_in_a_loop(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text("Story A.")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "loop").symlink_to(tmp_path)
+    reads, skipped = read_all(tmp_path)
+    assert [r.article.id for r in reads] == ["a"] and skipped == []

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qa.models import Span
 from qa.sentences import sentence_spans
 
@@ -40,3 +43,18 @@ def test_only_sentences_overlapping_the_window_are_returned_whole() -> None:
 
 def test_empty_and_blank_text_have_no_sentences() -> None:
     assert sentences("") == [] and sentences(" \n\n \t") == []
+
+
+def test_non_ascii_spaces_before_a_period_do_not_crash_the_splitter() -> None:
+    text = "The council adopted Plan B\u00a0. The vote was 7\u202fto 2. «Oui», dit-il."
+    assert sentences(text) == ["The council adopted Plan B\u00a0.", "The vote was 7\u202fto 2.", "«Oui», dit-il."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_any_text_splits_into_exact_ordered_sentences(text: str) -> None:
+    spans = sentence_spans(text)
+    for span in spans:
+        assert 0 <= span.start < span.end <= len(text)
+        assert text[span.start : span.end] == text[span.start : span.end].strip()
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))

@@ -5,6 +5,7 @@ import pytest
 from qa.articles import Article
 from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput
 from qa.models import Abstention
+from qa.query import Query
 from qa.service import QAService, open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -24,7 +25,7 @@ def loaded(service: QAService) -> QAService:
 
 
 def test_answer_quotes_sentences_verbatim_with_exact_citations(loaded: QAService) -> None:
-    answer = loaded.ask("How many votes did the senate budget pass by?")
+    answer = loaded.ask(Query("How many votes did the senate budget pass by?"))
     assert answer.answerable and answer.abstention is None
     assert "51 votes to 49" in answer.text
     assert answer.text == " ".join(c.quote for c in answer.citations)
@@ -35,12 +36,12 @@ def test_answer_quotes_sentences_verbatim_with_exact_citations(loaded: QAService
 
 def test_the_answer_does_not_depend_on_how_many_passages_are_listed(loaded: QAService) -> None:
     question = "When will the president sign the budget bill?"
-    one, five = loaded.ask(question, top_k=1), loaded.ask(question, top_k=5)
+    one, five = loaded.ask(Query(question, top_k=1)), loaded.ask(Query(question, top_k=5))
     assert len(one.passages) == 1 and one.citations == five.citations
 
 
 def test_passages_carry_their_source_and_exact_text(loaded: QAService) -> None:
-    passages = loaded.search("storm flooded the coastal town", top_k=2)
+    passages = loaded.search(Query("storm flooded the coastal town", top_k=2))
     assert passages[0].origin.article_id == "storm"
     assert passages[0].origin.source == "Wire" and passages[0].origin.published_at == "2024-03-01"
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
@@ -49,14 +50,14 @@ def test_passages_carry_their_source_and_exact_text(loaded: QAService) -> None:
 
 
 def test_no_relevant_passage_means_no_answer_but_nearest_passages(loaded: QAService) -> None:
-    answer = loaded.ask("quantum chromodynamics lattice gluon")
+    answer = loaded.ask(Query("quantum chromodynamics lattice gluon"))
     assert not answer.answerable and answer.abstention is Abstention.NO_RELEVANT_PASSAGES
     assert answer.text is None and answer.citations == ()
     assert answer.passages, "the nearest passages are still returned"
 
 
 def test_empty_index_answers_nothing(service: QAService) -> None:
-    answer = service.ask("Anything?")
+    answer = service.ask(Query("Anything?"))
     assert not answer.answerable and answer.passages == ()
 
 
@@ -72,14 +73,14 @@ def test_empty_index_answers_nothing(service: QAService) -> None:
 )
 def test_bad_questions_are_refused(loaded: QAService, question: str, top_k: int | None, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        loaded.ask(question, top_k)
+        loaded.ask(Query(question, top_k))
 
 
 def test_delete_removes_the_article_everywhere(loaded: QAService) -> None:
     loaded.delete("storm")
     with pytest.raises(ArticleNotFound):
         loaded.article("storm")
-    assert all(p.origin.article_id != "storm" for p in loaded.search("storm flooded harbour", top_k=10))
+    assert all(p.origin.article_id != "storm" for p in loaded.search(Query("storm flooded harbour", top_k=10)))
     stats = loaded.stats()
     assert (stats.articles, stats.chunks) == (1, stats.vectors)
 
@@ -107,5 +108,29 @@ def test_opening_an_index_with_another_model_is_a_clear_error(loaded: QAService,
 def test_index_survives_a_restart(loaded: QAService, settings: Settings, embedder: FakeEmbedder) -> None:
     loaded.close()
     reopened = open_service(settings, embedder, create=False)
-    assert reopened.search("senate budget", top_k=1)[0].origin.article_id == "budget"
+    assert reopened.search(Query("senate budget", top_k=1))[0].origin.article_id == "budget"
     assert Path(settings.index_dir, "manifest.json").exists()
+
+
+def test_text_that_cannot_be_stored_is_refused_or_not_found(loaded: QAService) -> None:
+    with pytest.raises(InvalidInput, match="question is not valid Unicode"):
+        loaded.ask(Query("what \udcff happened"))
+    with pytest.raises(ArticleNotFound):
+        loaded.delete("bad \udcff id")
+    with pytest.raises(ArticleNotFound):
+        loaded.article("bad \udcff id")
+
+
+def test_an_article_deleted_while_answering_is_left_out_not_an_error(loaded: QAService) -> None:
+    retrieval = loaded.retrieve(Query("storm flooded the coastal town"))
+    loaded.delete("storm")
+    answer = loaded.answer(retrieval)
+    assert all(c.origin.article_id != "storm" for c in answer.citations)
+
+
+def test_an_article_changed_while_answering_gives_no_stale_citation(loaded: QAService) -> None:
+    retrieval = loaded.retrieve(Query("storm flooded the coastal town"))
+    loaded.ingest_articles([Article("storm", "Completely new text about the storm and the town.")])
+    answer = loaded.answer(retrieval)
+    for citation in answer.citations:
+        assert loaded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote

@@ -1,0 +1,74 @@
+"""The composition root of the HTTP API: `create_app(settings, service)`. Nothing happens at import."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import KeyRing
+from api.dependencies import API_PREFIX
+from api.errors import install_error_handlers
+from api.guards import RequestGuard
+from api.metrics import Metrics, MetricsMiddleware
+from api.openapi import document_limits
+from api.routes import articles, health, questions
+from qa.service import QAService, open_service
+from qa.settings import Settings
+
+DESCRIPTION = """Answers questions from a newsroom's articles with the sentences that answer them, each cited
+to the exact characters of its article (`text[start:end] == quote`). Errors always have the shape
+`{"error": {"code", "message", "details"?}}`. When API keys are configured, send one as
+`Authorization: Bearer KEY` or `X-API-Key: KEY`: reads need any key, writes a key with write scope."""
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
+    """The app; it builds the service (loading the model once) at start-up unless one is given."""
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = service is None
+        app.state.service = service or await run_in_threadpool(open_service, settings)
+        app.state.service.on_ingest(metrics.record_ingest)
+        _log_access_policy(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.service.close()
+            app.state.service = None
+
+    app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.keys = KeyRing(settings.read_keys, settings.write_keys)
+    app.state.metrics = metrics
+    metrics.watch_index(lambda: app.state.service.stats())
+    document_limits(app, settings)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(questions.router)
+    app.include_router(articles.router)
+    app.add_middleware(
+        RequestGuard, prefix=API_PREFIX, max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_concurrent_requests,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def _log_access_policy(settings: Settings) -> None:
+    if settings.keys_configured:
+        log.info("API keys configured: %d read, %d write", len(settings.read_keys), len(settings.write_keys))
+    else:
+        log.warning("no API keys configured: the API is open to anyone who can reach it")

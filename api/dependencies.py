@@ -1,0 +1,26 @@
+"""What routes receive from the app: the one service the lifespan built."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from qa.errors import QAError
+from qa.service import QAService
+
+
+API_PREFIX = "/v1"
+
+
+class NotReady(QAError):
+    code = "not_ready"
+    status = 503
+
+
+def get_service(request: Request) -> QAService:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        raise NotReady("the service is starting or stopping; retry shortly")
+    return service
+
+
+ServiceDep = Annotated[QAService, Depends(get_service)]

@@ -1,0 +1,84 @@
+"""Prometheus metrics: requests per route, ingest counters and the size of the index."""
+
+import time
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from index.records import StoreStats
+from qa.ingestion import IngestReport
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """One registry per app, so that several apps in one process (tests) keep separate counts."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "qa_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "qa_http_request_duration_seconds", "Time to handle an HTTP request", ["method", "route"],
+            buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.ingested = Counter(
+            "qa_ingest_articles", "Articles received for ingest, by result", ["result"], registry=self.registry
+        )
+        self.chunks_embedded = Counter("qa_ingest_chunks_embedded", "Chunks embedded at ingest", registry=self.registry)
+
+    def watch_index(self, stats: Callable[[], StoreStats]) -> None:
+        self.registry.register(_IndexCollector(stats))
+
+    def record_ingest(self, report: IngestReport) -> None:
+        for result, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
+            self.ingested.labels(result).inc(len(ids))
+        self.chunks_embedded.inc(report.chunks_embedded)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self._app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_and_note)
+        finally:
+            # The route's template, not the raw path, so ids in paths do not explode the label set.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self._metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self._metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+class _IndexCollector(Collector):
+    def __init__(self, stats: Callable[[], StoreStats]) -> None:
+        self._stats = stats
+
+    def describe(self):
+        # Declared empty so registering does not call `collect` before the service exists.
+        return []
+
+    def collect(self):
+        stats = self._stats()
+        for name, value in (("articles", stats.articles), ("chunks", stats.chunks), ("vectors", stats.vectors)):
+            yield GaugeMetricFamily(f"qa_index_{name}", f"{name.capitalize()} in the index", value=value)

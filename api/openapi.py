@@ -1,0 +1,40 @@
+"""The OpenAPI document, with the limits this deployment's settings impose written into it."""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from qa.settings import Settings
+
+
+def document_limits(app: FastAPI, settings: Settings) -> None:
+    """Replaces `app.openapi` so the schema states the configured maxima, not just the types."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            _limit(schema, settings)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _limit(schema: dict[str, Any], settings: Settings) -> None:
+    ask = schema["components"]["schemas"]["AskIn"]["properties"]
+    ask["question"]["maxLength"] = settings.max_question_chars
+    _integer_branch(ask["top_k"])["maximum"] = settings.max_top_k
+    for parameter in schema["paths"]["/v1/search"]["get"]["parameters"]:
+        if parameter["name"] == "q":
+            parameter["schema"]["maxLength"] = settings.max_question_chars
+        if parameter["name"] == "top_k":
+            _integer_branch(parameter["schema"])["maximum"] = settings.max_top_k
+    body = schema["paths"]["/v1/articles"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    for branch in body["anyOf"]:
+        if branch.get("type") == "array":
+            branch["maxItems"] = settings.max_articles_per_request
+
+
+def _integer_branch(property_schema: dict[str, Any]) -> dict[str, Any]:
+    return next(b for b in property_schema.get("anyOf", [property_schema]) if b.get("type") == "integer")

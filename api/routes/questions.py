@@ -1,0 +1,110 @@
+"""Questions: ask (JSON or a stream of events) and search."""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query as QueryParam
+from fastapi.responses import StreamingResponse
+
+from api.auth import ReadAccess
+from api.dependencies import API_PREFIX, ServiceDep
+from api.errors import ErrorResponse
+from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, IsoMoment, SearchOut
+from qa.errors import QAError
+from qa.json_shapes import answer_json, passage_json
+from qa.query import Filters, Query, parse_moment
+from qa.retrieval import Retrieval
+from qa.service import QAService
+
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
+STREAM_EXAMPLE = (
+    'event: passages\ndata: {"passages": [...]}\n\n'
+    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "..."}\n\n'
+    'event: citations\ndata: {"citations": [...]}\n\n'
+    'event: done\ndata: {"elapsed_ms": 42}\n\n'
+)
+
+router = APIRouter(prefix=API_PREFIX, tags=["questions"])
+
+
+@router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with cited sentences")
+def ask(body: AskIn, service: ServiceDep, _: ReadAccess) -> dict:
+    return answer_json(service.ask(query_from(body)))
+
+
+@router.post(
+    "/ask/stream",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {"example": STREAM_EXAMPLE}},
+                               "description": "Server-Sent Events: passages, answer, citations, then done."}},
+    response_class=StreamingResponse,
+    summary="Answer a question as Server-Sent Events",
+)
+def ask_stream(body: AskIn, service: ServiceDep, _: ReadAccess) -> StreamingResponse:
+    # Retrieval runs before the stream starts, so a bad question is a plain JSON error.
+    started = time.perf_counter()
+    retrieval = service.retrieve(query_from(body))
+    return StreamingResponse(
+        _events(service, retrieval, started), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/search", response_model=SearchOut, responses=ERRORS, summary="Find passages, without an answer")
+def search(
+    service: ServiceDep,
+    _: ReadAccess,
+    q: Annotated[str, QueryParam(description="The question or keywords.", json_schema_extra={"pattern": SOME_TEXT})],
+    top_k: Annotated[int | None, QueryParam(ge=1, description="Passages to return.")] = None,
+    source: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sources (repeat for several).")] = None,
+    published_after: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
+    published_before: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
+    article_id: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these articles (repeat for several).")] = None,
+    as_of: Annotated[IsoMoment | None, QueryParam(description="Leave out articles published after this.")] = None,
+) -> dict:
+    filters = Filters(
+        sources=tuple(source or ()),
+        article_ids=tuple(article_id or ()),
+        published_after=_moment(published_after, "published_after", end_of_day=False),
+        published_before=_moment(published_before, "published_before", end_of_day=True),
+    )
+    passages = service.search(Query(q, top_k, filters, _moment(as_of, "as_of", end_of_day=True)))
+    return {"query": q, "passages": [passage_json(p) for p in passages]}
+
+
+def query_from(body: AskIn) -> Query:
+    filters = body.filters or FiltersIn()
+    sources = [filters.source] if isinstance(filters.source, str) else filters.source or []
+    return Query(
+        question=body.question,
+        top_k=body.top_k,
+        filters=Filters(
+            sources=tuple(sources),
+            article_ids=tuple(filters.article_ids or ()),
+            published_after=_moment(filters.published_after, "filters.published_after", end_of_day=False),
+            published_before=_moment(filters.published_before, "filters.published_before", end_of_day=True),
+        ),
+        as_of=_moment(body.as_of, "as_of", end_of_day=True),
+    )
+
+
+def _moment(value: str | None, name: str, end_of_day: bool):
+    return None if value is None else parse_moment(value, name, end_of_day)
+
+
+def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterator[str]:
+    yield _event("passages", {"passages": [passage_json(p) for p in retrieval.passages[: retrieval.top_k]]})
+    try:
+        answer = answer_json(service.answer(retrieval))
+    except QAError as error:
+        # The status line is already sent: the failure travels as an event in the one error shape.
+        yield _event("error", {"error": {"code": error.code, "message": error.message}})
+        return
+    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer")})
+    yield _event("citations", {"citations": answer["citations"]})
+    yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

@@ -1,0 +1,212 @@
+"""Request and response bodies of /v1, with the examples shown in the OpenAPI docs."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# What the JSON Schema says here is what the service enforces, so generated clients and fuzzers
+# send what it accepts. Limits that are settings (question length, top_k, articles per request)
+# are written into the schema by the app that serves it.
+IsoMoment = Annotated[str, Field(json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]})]
+SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides spaces, and no NUL characters
+NO_NUL = r"^[^\x00]*$"
+ARTICLE_ID = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+StoredText = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL})]
+ArticleText = Annotated[str, Field(json_schema_extra={"pattern": SOME_TEXT})]
+ArticleId = Annotated[str, Field(json_schema_extra={"pattern": ARTICLE_ID, "maxLength": 256})]
+
+SOURCE_EXAMPLE = {
+    "article_id": "002_b0a686f71e466dcc",
+    "title": "Netanyahu’s Firm Stance in Diplomatic Dialogue with Putin",
+    "url": "https://news.example/netanyahu-putin",
+    "source": "news.example",
+    "published_at": "2023-12-10",
+}
+QUOTE = (
+    "Netanyahu’s gratitude towards Putin for the release of Israeli citizens with dual Russian citizenship "
+    "held by Hamas in Gaza is a reminder of the complex, multifaceted nature of international relations."
+)
+CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE}
+PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start": 1182, "end": 1779,
+                   "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885}
+ARTICLE_SUMMARY_EXAMPLE = {
+    "id": "002_b0a686f71e466dcc", "title": SOURCE_EXAMPLE["title"], "url": SOURCE_EXAMPLE["url"],
+    "source": "news.example", "authors": ["A. Reporter"], "published_at": "2023-12-10",
+    "ingested_at": "2024-01-05T09:30:00Z", "updated_at": "2024-01-05T09:30:00Z", "chunks": 5,
+}
+
+
+def _examples(*examples: object) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+class FiltersIn(BaseModel):
+    model_config = _examples({"source": "news.example", "published_after": "2023-12-01"},
+                             {"article_ids": ["002_b0a686f71e466dcc"], "published_before": "2023-12-31T23:59:59Z"})
+
+    source: str | list[str] | None = Field(
+        None, description="Only articles from this source (or these sources).", max_length=1000
+    )
+    published_after: IsoMoment | None = Field(
+        None, description="ISO date or datetime; inclusive. Undated articles are left out."
+    )
+    published_before: IsoMoment | None = Field(
+        None, description="ISO date or datetime; inclusive (a date means its whole day)."
+    )
+    article_ids: list[str] | None = Field(None, description="Only these articles.", max_length=1000)
+
+
+class AskIn(BaseModel):
+    model_config = _examples(
+        {"question": "Why did Netanyahu thank Putin?"},
+        {"question": "What did Netanyahu say about Iran?", "top_k": 3,
+         "filters": {"source": "news.example"}, "as_of": "2023-12-31"},
+    )
+
+    question: str = Field(description="The question, in plain words.", json_schema_extra={"pattern": SOME_TEXT})
+    top_k: int | None = Field(None, ge=1, description="Passages to return (default and maximum are settings).")
+    filters: FiltersIn | None = None
+    as_of: IsoMoment | None = Field(
+        None, description="ISO date or datetime the question is asked about; later articles are left out. Default: now."
+    )
+
+
+class SourceFields(BaseModel):
+    article_id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+
+
+class CitationOut(SourceFields):
+    model_config = _examples(CITATION_EXAMPLE)
+
+    start: int
+    end: int
+    quote: str = Field(description="Exactly the article's text[start:end].")
+
+
+class PassageOut(SourceFields):
+    model_config = _examples(PASSAGE_EXAMPLE)
+
+    chunk_id: str
+    start: int
+    end: int
+    text: str = Field(description="Exactly the article's text[start:end].")
+    score: float = Field(description="Cosine similarity to the question.")
+
+
+class AnswerOut(BaseModel):
+    model_config = _examples({
+        "question": "Why did Netanyahu thank Putin?", "answerable": True, "reason": None, "answer": QUOTE,
+        "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
+    })
+
+    question: str
+    answerable: bool
+    reason: Literal["no_relevant_passages"] | None = Field(description="Why there is no answer, when there is none.")
+    answer: str | None = Field(description="The cited sentences, verbatim, in the order of `citations`.")
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+
+
+class SearchOut(BaseModel):
+    model_config = _examples({"query": "Netanyahu Putin gratitude", "passages": [PASSAGE_EXAMPLE]})
+
+    query: str
+    passages: list[PassageOut]
+
+
+class ArticleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{
+            "id": "wire-2024-0001", "title": "Senate passes the budget", "url": "https://news.example/budget",
+            "source": "news.example", "authors": ["A. Reporter"], "published_at": "2024-03-01T10:00:00Z",
+            "text": "The senate passed the budget on Tuesday by 51 votes to 49.",
+        }],
+        "anyOf": [{"required": [field], "properties": {field: {"type": "string"}}} for field in ("text", "body")],
+    })
+
+    # Integer ids within what JSON parsers everywhere read exactly.
+    id: ArticleId | Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)] = Field(
+        description="The newsroom's id; sending it again replaces that article."
+    )
+    text: ArticleText | None = Field(None, description="The article text, stored exactly as sent (or give `body`).")
+    body: ArticleText | None = Field(None, description="Same as `text`, for feeds that call it so.")
+    title: StoredText | None = None
+    url: StoredText | None = None
+    source: StoredText | None = None
+    authors: list[StoredText] | StoredText | None = None
+    published_at: IsoMoment | None = Field(None, description="ISO date or datetime.")
+
+
+class ArticleResultOut(BaseModel):
+    model_config = _examples({"id": "wire-2024-0001", "status": "added"})
+
+    id: str
+    status: Literal["added", "updated", "unchanged"]
+
+
+class ArticlesAddedOut(BaseModel):
+    model_config = _examples({
+        "results": [{"id": "wire-2024-0001", "status": "added"}, {"id": "wire-2024-0002", "status": "unchanged"}],
+        "added": 1, "updated": 0, "unchanged": 1,
+    })
+
+    results: list[ArticleResultOut]
+    added: int
+    updated: int
+    unchanged: int
+
+
+class ArticleSummaryOut(BaseModel):
+    model_config = _examples(ARTICLE_SUMMARY_EXAMPLE)
+
+    id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    authors: list[str]
+    published_at: str | None
+    ingested_at: str
+    updated_at: str
+    chunks: int
+
+
+class ArticleOut(ArticleSummaryOut):
+    model_config = _examples({**ARTICLE_SUMMARY_EXAMPLE, "text": "Netanyahu’s Firm Stance … " + QUOTE})
+
+    text: str = Field(description="The article text; every citation's quote is text[start:end].")
+
+
+class ArticleListOut(BaseModel):
+    model_config = _examples({"articles": [ARTICLE_SUMMARY_EXAMPLE], "total": 1, "next_cursor": None})
+
+    articles: list[ArticleSummaryOut]
+    total: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class DeletedOut(BaseModel):
+    model_config = _examples({"id": "wire-2024-0001", "status": "deleted"})
+
+    id: str
+    status: Literal["deleted"]
+
+
+class HealthOut(BaseModel):
+    model_config = _examples({"status": "ok"})
+
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    model_config = _examples({"status": "ready", "model": "sentence-transformers/all-MiniLM-L6-v2",
+                              "articles": 2, "chunks": 13, "vectors": 13})
+
+    status: Literal["ready"]
+    model: str
+    articles: int
+    chunks: int
+    vectors: int

@@ -1,0 +1,33 @@
+"""ISO 8601 dates and datetimes as the service reads them: a bare date stays a date, datetimes become UTC."""
+
+from datetime import date, datetime, time, timedelta, timezone
+
+
+def parse_iso(value: str) -> date | datetime:
+    """Raises ValueError for anything that is not an ISO date or datetime; naive datetimes are taken as UTC."""
+    text = value.strip().upper()  # RFC 3339 allows a lower-case "t" and "z"
+    if len(text) <= 10:
+        return date.fromisoformat(text)
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def iso_text(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def first_instant(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, tzinfo=timezone.utc)
+
+
+def last_instant(value: date | datetime) -> datetime:
+    """The end of a day given as a date, so that `published_before=2024-03-01` includes that whole day."""
+    if isinstance(value, datetime):
+        return value
+    if value == date.max:
+        return datetime.max.replace(tzinfo=timezone.utc)
+    return first_instant(value) + timedelta(days=1, microseconds=-1)

@@ -1,0 +1,53 @@
+"""A question with what narrows it: top_k, filters and the moment it is asked about (`as_of`)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from qa.errors import InvalidInput
+from qa.isodates import first_instant, last_instant, parse_iso
+
+MAX_FILTER_VALUES = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles may answer. Date bounds are inclusive; undated articles fail a date bound."""
+
+    sources: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("sources", "article_ids"):
+            values = getattr(self, name)
+            if len(values) > MAX_FILTER_VALUES:
+                raise InvalidInput(f"filters.{name} may hold at most {MAX_FILTER_VALUES} values, got {len(values)}")
+            if any(not isinstance(v, str) for v in values):
+                raise InvalidInput(f"filters.{name} must hold strings")
+        after, before = self.published_after, self.published_before
+        if after and before and after > before:
+            raise InvalidInput(
+                f"filters.published_after must not be later than published_before, "
+                f"got {after.isoformat()} > {before.isoformat()}"
+            )
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str
+    top_k: int | None = None
+    filters: Filters = field(default_factory=Filters)
+    # Articles published after this moment are left out; None means now.
+    as_of: datetime | None = None
+
+
+def parse_moment(value: str, field_name: str, end_of_day: bool) -> datetime:
+    """An ISO date or datetime as a UTC moment; a bare date means its first or, as an upper bound, last instant."""
+    try:
+        parsed = parse_iso(value)
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            f"{field_name} must be an ISO date or datetime such as 2024-03-01 or 2024-03-01T10:00:00Z, got {value!r}"
+        ) from None
+    return last_instant(parsed) if end_of_day else first_instant(parsed)

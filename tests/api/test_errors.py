@@ -1,0 +1,95 @@
+"""Every error, from every endpoint, has the one shape and the right status; bad input is never a 500."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+HUGE_QUESTION = "why " * 25_000  # 100 KB
+
+BAD_REQUESTS = [
+    # (method, path, keyword arguments, status, code)
+    ("POST", "/v1/ask", {"json": {"question": ""}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": " \t\n "}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": HUGE_QUESTION}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": 42}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "top_k": "ten"}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "top_k": 0}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "top_k": 10_000}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "filters": {"sauce": "wire"}}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "filters": {"published_after": "last week"}}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "filters": {"published_after": "2024-05-01",
+                                                                "published_before": "2024-04-01"}}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "as_of": "soon"}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": "x", "colour": "blue"}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": ["question"]}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"content": b'{"question": ', "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+    ("POST", "/v1/ask", {"content": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+    ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
+    ("POST", "/v1/ask", {"content": b'{"question": "x"}'}, 415, "unsupported_media_type"),
+    ("POST", "/v1/ask/stream", {"json": {"question": ""}}, 422, "invalid_input"),
+    ("POST", "/v1/ask/stream", {"json": {}}, 422, "invalid_request"),
+    ("GET", "/v1/search", {}, 422, "invalid_request"),
+    ("GET", "/v1/search", {"params": {"q": " "}}, 422, "invalid_input"),
+    ("GET", "/v1/search", {"params": {"q": "x", "top_k": "-1"}}, 422, "invalid_request"),
+    ("GET", "/v1/search", {"params": {"q": "x", "top_k": "1000"}}, 422, "invalid_input"),
+    ("GET", "/v1/search", {"params": {"q": "x", "published_before": "31/12/2024"}}, 422, "invalid_input"),
+    ("POST", "/v1/articles", {"json": {"text": "no id"}}, 422, "invalid_request"),
+    ("POST", "/v1/articles", {"json": {"id": "a", "text": "x", "published_at": "yesterday"}}, 422, "invalid_article"),
+    ("POST", "/v1/articles", {"json": {"id": "a", "text": "x", "extra": 1}}, 422, "invalid_request"),
+    ("POST", "/v1/articles", {"json": {"id": "a", "text": "nul \u0000 byte"}}, 422, "invalid_article"),
+    ("POST", "/v1/articles", {"json": "just a string"}, 422, "invalid_request"),
+    ("GET", "/v1/articles", {"params": {"limit": 0}}, 422, "invalid_request"),
+    ("GET", "/v1/articles", {"params": {"cursor": "not-a-cursor"}}, 422, "invalid_input"),
+    ("GET", "/v1/articles/unknown-id", {}, 404, "article_not_found"),
+    ("DELETE", "/v1/articles/unknown-id", {}, 404, "article_not_found"),
+    ("GET", "/v1/nothing-here", {}, 404, "not_found"),
+    ("PUT", "/v1/ask", {"json": {}}, 405, "method_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "code"), BAD_REQUESTS,
+                         ids=[f"{m} {p} {s} {c}" for m, p, _, s, c in BAD_REQUESTS])
+def test_bad_requests_get_a_clear_error_in_the_one_shape(
+    loaded: TestClient, method: str, path: str, kwargs: dict, status: int, code: str
+) -> None:
+    response = loaded.request(method, path, **kwargs)
+    assert response.status_code == status, response.text
+    assert_error_shape(response.json(), code)
+
+
+def test_a_body_over_the_limit_is_refused(make_client) -> None:
+    client = make_client(max_body_bytes=2048)
+    response = client.post("/v1/articles", json={"id": "big", "text": "x" * 5000})
+    assert response.status_code == 413
+    assert_error_shape(response.json(), "payload_too_large")
+
+
+def test_a_chunked_body_over_the_limit_is_refused(make_client) -> None:
+    client = make_client(max_body_bytes=2048)
+
+    def body():
+        yield b'{"id": "big", "text": "'
+        yield b"x" * 5000
+        yield b'"}'
+
+    response = client.post("/v1/articles", content=body(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert_error_shape(response.json(), "payload_too_large")
+
+
+def test_too_many_requests_at_once_get_429_with_retry_after(make_client) -> None:
+    client = make_client(max_concurrent_requests=1)
+    guard = client.app.middleware_stack
+    while not hasattr(guard, "_in_flight"):
+        guard = guard.app if hasattr(guard, "app") else guard._app
+    guard._in_flight = 1  # as if one request were still being served
+    response = client.post("/v1/ask", json={"question": "x"})
+    assert response.status_code == 429 and response.headers["retry-after"] == "1"
+    assert_error_shape(response.json(), "too_many_requests")
+
+
+def assert_error_shape(body: dict, code: str) -> None:
+    assert list(body) == ["error"]
+    error = body["error"]
+    assert set(error) <= {"code", "message", "details"} and {"code", "message"} <= set(error)
+    assert error["code"] == code and isinstance(error["message"], str) and error["message"]
+    assert "details" not in error or isinstance(error["details"], dict)

@@ -1,0 +1,30 @@
+from fastapi.testclient import TestClient
+
+
+def test_health_and_readiness(loaded: TestClient) -> None:
+    assert loaded.get("/healthz").json() == {"status": "ok"}
+    ready = loaded.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["model"] == "fake/bag-of-words"
+    assert ready["articles"] == 3 and ready["chunks"] == ready["vectors"] > 0
+
+
+def test_metrics_count_requests_per_route_ingest_and_index_size(loaded: TestClient) -> None:
+    loaded.get("/v1/articles/budget")
+    loaded.get("/v1/articles/storm")
+    loaded.post("/v1/ask", json={"question": "budget"})
+    text = loaded.get("/metrics").text
+    assert 'qa_http_requests_total{method="GET",route="/v1/articles/{article_id:path}",status="200"} 2.0' in text
+    assert 'qa_http_request_duration_seconds_bucket{le="0.05",method="POST",route="/v1/ask"}' in text
+    assert 'qa_ingest_articles_total{result="added"} 3.0' in text
+    assert "qa_ingest_chunks_embedded_total" in text
+    assert "qa_index_articles 3.0" in text and "qa_index_vectors" in text
+
+
+def test_openapi_documents_every_schema_with_an_example(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    missing = [name for name, schema in schemas.items()
+               if "examples" not in schema and "example" not in schema and not name.startswith(("HTTPValidationError", "ValidationError"))]
+    assert missing == []
+    assert {"/v1/ask", "/v1/ask/stream", "/v1/search", "/v1/articles", "/v1/articles/{article_id}"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200

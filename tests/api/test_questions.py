@@ -1,0 +1,89 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import ARTICLES
+
+TEXTS = {a["id"]: a["text"] for a in ARTICLES}
+
+
+def test_ask_answers_with_exact_citations(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "How many votes did the senate budget pass by?"}).json()
+    assert body["answerable"] is True and body["reason"] is None and "51 votes to 49" in body["answer"]
+    for citation in body["citations"]:
+        assert TEXTS[citation["article_id"]][citation["start"] : citation["end"]] == citation["quote"]
+    for passage in body["passages"]:
+        assert TEXTS[passage["article_id"]][passage["start"] : passage["end"]] == passage["text"]
+
+
+def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "storm harbour", "top_k": 2}).json()
+    assert list(body) == ["question", "answerable", "reason", "answer", "citations", "passages"]
+    assert len(body["passages"]) == 2
+    assert list(body["passages"][0]) == [
+        "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"source": "wire"}, {"budget"}),
+        ({"source": ["wire", "daily"]}, {"budget", "storm"}),
+        ({"article_ids": ["storm"]}, {"storm"}),
+        ({"published_after": "2024-04-01"}, {"storm"}),
+        ({"published_before": "2024-03-01"}, {"budget"}),
+        ({"published_after": "2024-05-10T09:00:00Z"}, set()),
+    ],
+)
+def test_filters_choose_the_articles(loaded: TestClient, filters: dict, expected: set[str]) -> None:
+    body = loaded.post("/v1/ask", json={"question": "harbour budget storm", "top_k": 10, "filters": filters}).json()
+    assert {p["article_id"] for p in body["passages"]} == expected
+
+
+def test_as_of_leaves_out_later_articles(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "harbour storm budget", "top_k": 10, "as_of": "2024-04-01"}).json()
+    assert {p["article_id"] for p in body["passages"]} == {"budget", "undated"}
+
+
+def test_no_relevant_passage_is_an_honest_no(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "quantum chromodynamics"}).json()
+    assert (body["answerable"], body["reason"], body["answer"], body["citations"]) == (
+        False, "no_relevant_passages", None, [])
+
+
+def test_search_returns_passages_only(loaded: TestClient) -> None:
+    response = loaded.get("/v1/search", params={"q": "storm flooded town", "top_k": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "storm flooded town" and body["passages"][0]["article_id"] == "storm"
+    assert len(body["passages"]) == 1
+
+
+def test_search_takes_filters_as_query_parameters(loaded: TestClient) -> None:
+    params = [("q", "harbour"), ("top_k", "10"), ("source", "daily"), ("source", "wire"), ("as_of", "2024-04-01")]
+    body = loaded.get("/v1/search", params=params).json()
+    assert {p["article_id"] for p in body["passages"]} == {"budget"}
+
+
+def parse_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_stream_sends_passages_answer_citations_then_done(loaded: TestClient) -> None:
+    response = loaded.post("/v1/ask/stream", json={"question": "How did the senate vote on the budget?"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    events = parse_events(response.text)
+    assert [name for name, _ in events] == ["passages", "answer", "citations", "done"]
+    answer, citations = events[1][1], events[2][1]["citations"]
+    assert answer["answerable"] and answer["answer"] == " ".join(c["quote"] for c in citations)
+    assert events[0][1]["passages"] and "elapsed_ms" in events[3][1]
+
+
+def test_a_bad_stream_request_is_a_json_error_not_a_stream(loaded: TestClient) -> None:
+    response = loaded.post("/v1/ask/stream", json={"question": "  "})
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_input"

@@ -1,0 +1,64 @@
+"""`qa serve` as a real process on a free loopback port: add an article, ask, delete, stop."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(base: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"qa serve exited early: {process.stdout.read()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("qa serve did not become ready")
+
+
+def test_serve_ingest_ask_delete_stop(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa", "serve", "--port", str(port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process)
+        article = {"id": "budget-1", "title": "Budget vote", "published_at": "2024-03-01",
+                   "text": "The senate passed the budget on Tuesday by 51 votes to 49. The president will sign it."}
+        added = httpx.post(f"{base}/v1/articles", json=article, timeout=60).json()
+        assert added["results"] == [{"id": "budget-1", "status": "added"}]
+
+        answer = httpx.post(f"{base}/v1/ask", json={"question": "By how many votes did the budget pass?"}, timeout=60).json()
+        assert answer["answerable"] and "51 votes to 49" in answer["answer"]
+        citation = answer["citations"][0]
+        assert article["text"][citation["start"] : citation["end"]] == citation["quote"]
+
+        assert httpx.delete(f"{base}/v1/articles/budget-1", timeout=60).json()["status"] == "deleted"
+        gone = httpx.post(f"{base}/v1/ask", json={"question": "By how many votes did the budget pass?"}, timeout=60).json()
+        assert gone["answerable"] is False and gone["passages"] == []
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "no API keys configured: the API is open" in output
+    assert f"Uvicorn running on http://127.0.0.1:{port}" in output
