@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from api.errors import install_error_handlers
 from api.guards import RequestGuard
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
+from api.pages import SecurityHeaders, install_pages
 from api.routes import articles, health, questions
 from qa.service import QAService, open_service
 from qa.settings import Settings
@@ -35,6 +37,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
         app.state.service = service or await run_in_threadpool(open_service, settings)
+        # Writes wait their turn here, on the event loop, rather than each holding a worker thread.
+        app.state.write_turn = anyio.Lock()
         app.state.service.on_ingest(metrics.record_ingest)
         _log_access_policy(settings)
         try:
@@ -44,26 +48,28 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 app.state.service.close()
             app.state.service = None
 
-    app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.settings = settings
-    app.state.keys = KeyRing(settings.read_keys, settings.write_keys)
     app.state.metrics = metrics
     metrics.watch_index(lambda: app.state.service.stats())
     document_limits(app, settings)
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(questions.router)
-    app.include_router(articles.router)
+    install_pages(app)
+    routers = [health.router, questions.router, articles.router]
+    for router in routers:
+        app.include_router(router)
     app.add_middleware(
-        RequestGuard, prefix=API_PREFIX, max_body_bytes=settings.max_body_bytes,
-        max_in_flight=settings.max_concurrent_requests,
+        RequestGuard, protected=(API_PREFIX, "/metrics"), keys=KeyRing(settings.read_keys, settings.write_keys),
+        max_body_bytes=settings.max_body_bytes, max_in_flight=settings.max_concurrent_requests,
     )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=[r for router in routers for r in router.routes])
     return app
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from qa.errors import QAError
+from qa.errors import InvalidInput, QAError
 from qa.service import QAService
 
 
@@ -24,3 +24,15 @@ def get_service(request: Request) -> QAService:
 
 
 ServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+def known_parameters(*names: str):
+    """A dependency refusing query parameters a route does not take, so a typo is not silently ignored."""
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise InvalidInput(f"unknown query parameter {', '.join(map(repr, unknown))}; this route takes "
+                               f"{', '.join(names)}")
+
+    return Depends(check)

@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException
 from qa.errors import QAError
 
 CODES_BY_STATUS = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    400: "invalid_json",  # the only 400s: a body that cannot be read as JSON
+    401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request",
     429: "too_many_requests", 503: "unavailable",
 }

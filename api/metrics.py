@@ -6,11 +6,13 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.records import StoreStats
 from qa.ingestion import IngestReport
 
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -44,9 +46,10 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, routes: list[BaseRoute]) -> None:
         self._app = app
         self._metrics = metrics
+        self._routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,10 +67,17 @@ class MetricsMiddleware:
         try:
             await self._app(scope, receive, send_and_note)
         finally:
-            # The route's template, not the raw path, so ids in paths do not explode the label set.
-            route = getattr(scope.get("route"), "path", "unmatched")
-            self._metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self._metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            route = self._route_template(scope)
+            self._metrics.requests.labels(method, route, str(status)).inc()
+            self._metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+    def _route_template(self, scope: Scope) -> str:
+        """The route's template, not the raw path, so ids in paths do not multiply the labels. A
+        request refused before routing (401, 413, 415, 429) is matched against the routes here."""
+        route = next((r for r in self._routes if r.matches(scope)[0] is not Match.NONE), None)
+        return getattr(route, "path", "unmatched")
 
 
 class _IndexCollector(Collector):

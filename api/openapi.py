@@ -15,6 +15,8 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
         if app.openapi_schema is None:
             schema = generate()
             _limit(schema, settings)
+            if settings.keys_configured:
+                _require_keys(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -38,3 +40,14 @@ def _limit(schema: dict[str, Any], settings: Settings) -> None:
 
 def _integer_branch(property_schema: dict[str, Any]) -> dict[str, Any]:
     return next(b for b in property_schema.get("anyOf", [property_schema]) if b.get("type") == "integer")
+
+
+def _require_keys(schema: dict[str, Any]) -> None:
+    schema["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "An API key as a bearer token."},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    for path, operations in schema["paths"].items():
+        if path.startswith("/v1") or path == "/metrics":
+            for operation in operations.values():
+                operation["security"] = [{"bearer": []}, {"apiKey": []}]

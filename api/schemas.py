@@ -37,7 +37,8 @@ ARTICLE_SUMMARY_EXAMPLE = {
 
 
 def _examples(*examples: object) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+    # strict: a JSON `true` or "3" is not quietly taken for the integer 1 or 3.
+    return ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": list(examples)})
 
 
 class FiltersIn(BaseModel):
@@ -119,7 +120,7 @@ class SearchOut(BaseModel):
 
 
 class ArticleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{
             "id": "wire-2024-0001", "title": "Senate passes the budget", "url": "https://news.example/budget",
             "source": "news.example", "authors": ["A. Reporter"], "published_at": "2024-03-01T10:00:00Z",

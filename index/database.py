@@ -1,7 +1,9 @@
-"""SQLite holds the articles and chunks, including every chunk's vector.
+"""SQLite holds the articles and chunks, including every chunk's vector, and a log of changes.
 
 The vectors are kept here as well as in FAISS so that the database alone is the truth: a FAISS
-file left behind by a crash is rebuilt from it rather than trusted.
+file left behind by a crash is rebuilt from it rather than trusted. Every committed batch bumps a
+generation number and logs which chunk ids it removed and added, so any process holding FAISS
+vectors of an older generation can catch up by replaying the log instead of rebuilding.
 """
 
 import json
@@ -45,11 +47,17 @@ CREATE TABLE IF NOT EXISTS chunks (
     embed_hash TEXT NOT NULL,
     vector BLOB NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER NOT NULL,
+    chunk_id INTEGER NOT NULL,
+    added INTEGER NOT NULL
+) STRICT;
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_ts);
 CREATE INDEX IF NOT EXISTS articles_newest_first ON articles(coalesce(published_ts, -1 << 62) DESC, id);
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
+CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation)
 """
 
 MAX_SQL_VARIABLES = 900
@@ -62,62 +70,74 @@ NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
 
 
 class Database:
-    """One connection shared by the threads of a process, serialised by a lock."""
+    """One SQLite connection per thread, so readers never wait for each other (WAL mode)."""
 
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._lock = threading.RLock()
+        self._path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed batch survives a power cut, not only a process crash.
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=10000")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            # FULL: a committed batch survives a power cut, not only a process crash.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     def initialize(self, meta: dict[str, str]) -> None:
         with self.transaction():
-            self._create_schema()
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", sorted(meta.items())
-            )
+            for statement in SCHEMA.split(";"):
+                self._conn.execute(statement)
+            self._conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", sorted(meta.items()))
 
     def meta(self) -> dict[str, str]:
-        with self._lock:
-            if not self._has_table("meta"):
-                return {}
-            return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        return dict(self._conn.execute("SELECT key, value FROM meta").fetchall()) if row else {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A write transaction: all of it is committed or none of it."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-                self._conn.execute("COMMIT")
-            except BaseException:
-                # Also when COMMIT itself fails (disk full): the connection must not stay mid-transaction.
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            # Also when COMMIT itself fails (disk full): the connection must not stay mid-transaction.
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        """A read transaction: every read inside sees the same committed state."""
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self._conn.execute("COMMIT")
+        """A read transaction: every read inside sees the same committed state. Nests."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
 
     def generation(self) -> int:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-            return int(row[0]) if row else 0
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def bump_generation(self) -> int:
         generation = self.generation() + 1
@@ -128,22 +148,42 @@ class Database:
         )
         return generation
 
+    def log_changes(self, generation: int, removed: Sequence[int], added: Sequence[int]) -> None:
+        self._conn.executemany(
+            "INSERT INTO changes(generation, chunk_id, added) VALUES (?, ?, ?)",
+            [(generation, i, 0) for i in removed] + [(generation, i, 1) for i in added],
+        )
+
+    def changes_since(self, generation: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(removed ids, added ids) after `generation`; None when the log no longer reaches back that far."""
+        oldest = self._conn.execute("SELECT min(generation) FROM changes").fetchone()[0]
+        if generation < self.generation() and (oldest is None or oldest > generation + 1):
+            return None
+        rows = self._conn.execute("SELECT chunk_id, added FROM changes WHERE generation > ?", (generation,)).fetchall()
+        removed = np.fromiter((i for i, added in rows if not added), dtype=np.int64)
+        added = np.fromiter((i for i, added in rows if added), dtype=np.int64)
+        return removed, added
+
+    def forget_changes_before(self, generation: int) -> None:
+        self._conn.execute("DELETE FROM changes WHERE generation < ?", (generation,))
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks)."""
-        with self._lock:
-            articles = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            chunks = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            return articles, chunks
+        articles = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return articles, chunks
 
     def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
-        with self._lock:
-            rows = self._select_in("SELECT id, content_hash FROM articles WHERE id IN ({})", article_ids)
-            return dict(rows)
+        return dict(self._select_in("SELECT id, content_hash FROM articles WHERE id IN ({})", article_ids))
 
     def vectors_by_embed_hash(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        with self._lock:
-            rows = self._select_in("SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({})", embed_hashes)
-            return {h: np.frombuffer(blob, dtype="<f4") for h, blob in rows}
+        rows = self._select_in("SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({})", embed_hashes)
+        return {h: np.frombuffer(blob, dtype="<f4") for h, blob in rows}
+
+    def vectors_of(self, chunk_ids: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(ids, vectors) of those chunks that still exist."""
+        rows = self._select_in("SELECT id, vector FROM chunks WHERE id IN ({})", [int(i) for i in chunk_ids])
+        return np.array([r[0] for r in rows], dtype=np.int64), [np.frombuffer(r[1], dtype="<f4") for r in rows]
 
     def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
         """Upsert the article and swap its chunks; returns (removed chunk ids, added chunk ids)."""
@@ -167,10 +207,9 @@ class Database:
         return removed if cursor.rowcount else None
 
     def article(self, article_id: str) -> StoredArticle | None:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = ?", (article_id,)
-            ).fetchone()
+        row = self._conn.execute(
+            f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
         return _stored_article(row) if row else None
 
     def newest_articles(self, limit: int, after: tuple[int, str] | None) -> list[tuple[int, StoredArticle]]:
@@ -183,8 +222,7 @@ class Database:
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT}, {NEWEST_FIRST_KEY} FROM articles {where} "
             f"ORDER BY {NEWEST_FIRST_KEY} DESC, id LIMIT ?"
         )
-        with self._lock:
-            rows = self._conn.execute(query, [*params, limit]).fetchall()
+        rows = self._conn.execute(query, [*params, limit]).fetchall()
         return [(row[-1], _stored_article(row[:-1])) for row in rows]
 
     def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
@@ -216,8 +254,7 @@ class Database:
             "a.title, a.url, a.source, a.published_at "
             "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})"
         )
-        with self._lock:
-            by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
+        by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
         return [by_id[i] for i in row_ids if i in by_id]
 
     def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -235,18 +272,8 @@ class Database:
 
     def _chunk_ids_where(self, where: str, params: list) -> np.ndarray:
         query = f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE {where}"
-        with self._lock:
-            rows = self._conn.execute(query, params).fetchall()
+        rows = self._conn.execute(query, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def _create_schema(self) -> None:
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                self._conn.execute(statement)
-
-    def _has_table(self, name: str) -> bool:
-        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-        return row.fetchone() is not None
 
     def _chunk_ids(self, article_id: str) -> list[int]:
         rows = self._conn.execute("SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", (article_id,))

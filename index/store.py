@@ -1,14 +1,14 @@
 """An index directory: the SQLite database (the truth), the FAISS vectors and the manifest.
 
-Write order makes crashes harmless: a batch is committed to SQLite first (bumping its
-generation), then FAISS is updated in memory; the FAISS file and then the manifest are saved
-atomically when a write session ends. On open, a FAISS file whose manifest does not match the
-database's generation and row count is not trusted: the vectors are rebuilt from the database.
+Write order makes crashes harmless: a batch is committed to SQLite first (bumping its generation
+and logging the chunk ids it removed and added), then FAISS is updated in memory; the FAISS file
+and then the manifest are saved atomically when a write session ends. Whoever holds vectors of an
+older generation (this process after another one wrote, or a FAISS file older than the database)
+replays the change log up to the database's generation, or rebuilds from the database when the log
+does not reach back far enough. A search reads the database in one snapshot and uses vectors of
+exactly that snapshot's generation, so it sees each committed batch whole or not at all.
 """
 
-import base64
-import binascii
-import json
 import logging
 import sqlite3
 import threading
@@ -18,14 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
+from index.cursor import decode_cursor, encode_cursor
 from index.database import DATABASE_FILE, Database
-from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
+from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.lock import writer_lock
-from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest, read_manifest, write_manifest
+from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
 from index.records import ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoreStats
+from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
 
 VECTORS_FILE = "vectors.faiss"
+# Generations of change log kept after a save; a reader further behind rebuilds from the database.
+KEPT_GENERATIONS = 1000
+OPTIMISTIC_SEARCHES = 5
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +42,13 @@ class IndexStore:
         self._model = model
         self._dimension = dimension
         self._faiss_index = faiss_index
-        # Held across a search and across a write, so a reader never sees half of a batch.
-        self._state = threading.RLock()
+        # Searches share the vectors; writes and catching up take them alone.
+        self._lock = ReadWriteLock()
         self._writer = threading.Lock()
         self._writing = False
-        self._manifest_stamp: int | None = None
+        self._vectors = VectorIndex.empty(dimension, faiss_index)
+        self._generation = 0
+        self._saved_generation = -1
         self._load()
 
     @classmethod
@@ -80,7 +87,8 @@ class IndexStore:
     def writing(self) -> Iterator[None]:
         """A write session: one writer per directory across processes; saves vectors and manifest at the end."""
         with self._writer, writer_lock(self._directory):
-            self._catch_up()
+            with self._lock.writing(), self._db.snapshot():
+                self._move_to(self._db.generation())
             self._writing = True
             try:
                 yield
@@ -94,45 +102,55 @@ class IndexStore:
         ids = [article.id for article, _ in items]
         if len(set(ids)) != len(ids):
             raise ValueError("one batch must not hold the same article twice")
-        removed: list[int] = []
-        added: list[int] = []
-        with self._state:
+        vectors = [c.vector for _, chunks in items for c in chunks]
+        with self._lock.writing():
+            removed: list[int] = []
+            added: list[int] = []
             with self._db.transaction():
                 for article, chunks in items:
                     old_ids, new_ids = self._db.replace_article(article, chunks)
                     removed += old_ids
                     added += new_ids
-                generation = self._db.bump_generation()
-            vectors = [c.vector for _, chunks in items for c in chunks]
-            self._apply(removed, added, vectors, generation)
+                generation = self._commit_generation(removed, added)
+            self._apply(np.array(removed, dtype=np.int64), np.array(added, dtype=np.int64), vectors, generation,
+                        replay=False)
 
     def delete(self, article_id: str) -> bool:
         self._require_writing()
-        with self._state:
+        with self._lock.writing():
             with self._db.transaction():
                 removed = self._db.delete_article(article_id)
-                generation = self._db.bump_generation() if removed is not None else None
+                generation = self._commit_generation(removed, []) if removed is not None else None
             if generation is None:
                 return False
-            self._apply(removed, [], [], generation)
+            self._apply(np.array(removed, dtype=np.int64), np.array([], dtype=np.int64), [], generation, replay=False)
             return True
 
     def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None) -> list[tuple[ChunkView, float]]:
         """The k chunks nearest to `vector` that pass the filter, with their cosine scores, best first."""
-        with self._state:
-            self._follow_other_writers()
-            only, without = self._selection(chunk_filter or ChunkFilter())
-            hits = self._vectors.search(vector, k, only=only, without=without)
-            views = self._db.chunk_views([row_id for row_id, _ in hits])
-        scores = dict(hits)
-        return [(view, scores[view.row_id]) for view in views]
+        chunk_filter = chunk_filter or ChunkFilter()
+        for _ in range(OPTIMISTIC_SEARCHES):
+            with self._db.snapshot():
+                generation = self._db.generation()
+                if generation > self._generation:
+                    with self._lock.writing():
+                        self._move_to(generation)
+                with self._lock.reading():
+                    if self._generation == generation:
+                        return self._search_snapshot(vector, k, chunk_filter)
+            # Another thread moved the vectors past this snapshot: take a newer one.
+        with self._lock.writing(), self._db.snapshot():
+            self._move_to(self._db.generation())
+            return self._search_snapshot(vector, k, chunk_filter)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
-        rows = self._db.newest_articles(limit + 1, _decode_cursor(cursor) if cursor else None)
+        with self._db.snapshot():
+            rows = self._db.newest_articles(limit + 1, decode_cursor(cursor) if cursor else None)
+            total = self._db.counts()[0]
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1][0], rows[-1][1].id) if more else None
-        return ArticlePage([article for _, article in rows], self._db.counts()[0], next_cursor)
+        next_cursor = encode_cursor(rows[-1][0], rows[-1][1].id) if more else None
+        return ArticlePage([article for _, article in rows], total, next_cursor)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
@@ -145,9 +163,17 @@ class IndexStore:
         return self._db.vectors_by_embed_hash(embed_hashes)
 
     def stats(self) -> StoreStats:
-        with self._state:
-            articles, chunks = self._db.counts()
+        with self._lock.reading():
+            with self._db.snapshot():
+                articles, chunks = self._db.counts()
             return StoreStats(articles, chunks, self._vectors.size, self._generation)
+
+    def _search_snapshot(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter) -> list[tuple[ChunkView, float]]:
+        only, without = self._selection(chunk_filter)
+        hits = self._vectors.search(vector, k, only=only, without=without)
+        views = self._db.chunk_views([row_id for row_id, _ in hits])
+        scores = dict(hits)
+        return [(view, scores[view.row_id]) for view in views]
 
     def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(ids the search is limited to, ids it must skip); the smaller set the filter allows."""
@@ -157,68 +183,71 @@ class IndexStore:
             return None, self._db.chunk_ids_published_after(chunk_filter.not_after)
         return None, None
 
-    def _follow_other_writers(self) -> None:
-        """Another process that finished a write session left a newer manifest: move to its state."""
-        try:
-            stamp = (self._directory / MANIFEST_FILE).stat().st_mtime_ns
-        except FileNotFoundError:
-            return
-        if stamp == self._manifest_stamp or self._writing:
-            return
-        self._manifest_stamp = stamp
-        manifest = read_manifest(self._directory)
-        if manifest is not None and manifest.generation != self._generation:
-            log.info("index %s was changed by another process; loading generation %d", self._directory, manifest.generation)
-            self._load()
-
     def _require_writing(self) -> None:
         if not self._writing:
             raise RuntimeError("writes must happen inside IndexStore.writing()")
 
-    def _apply(self, removed: list[int], added: list[int], vectors: list[np.ndarray], generation: int) -> None:
+    def _commit_generation(self, removed: Sequence[int], added: Sequence[int]) -> int:
+        generation = self._db.bump_generation()
+        self._db.log_changes(generation, removed, added)
+        return generation
+
+    def _apply(
+        self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray], generation: int, replay: bool = True
+    ) -> None:
+        """Brings the vectors to `generation`; called holding the write lock."""
         try:
-            self._vectors.remove(np.array(removed, dtype=np.int64))
-            if added:
-                self._vectors.add(np.array(added, dtype=np.int64), np.vstack(vectors))
+            # A replayed change may already be in a FAISS file saved just before a crash: removing
+            # the added ids first makes applying it twice harmless.
+            self._vectors.remove(np.concatenate([removed, added]) if replay else removed)
+            if len(added):
+                self._vectors.add(added, np.vstack(vectors))
+            self._generation = generation
         except RuntimeError:
             # Index types such as HNSW cannot remove vectors: rebuild them from the database.
-            self._vectors, generation = self._rebuild()
-        self._generation = generation
+            self._vectors, self._generation = self._rebuild()
 
-    def _catch_up(self) -> None:
-        """Another process may have written since we loaded: start from its saved state."""
-        if self._db.generation() != self._generation:
-            with self._state:
-                self._load()
+    def _move_to(self, generation: int) -> None:
+        """Catches the vectors up to `generation`, the current snapshot's; holds the write lock."""
+        if generation <= self._generation:
+            return
+        changes = self._db.changes_since(self._generation)
+        if changes is None:
+            log.info("index %s is more than the change log behind; rebuilding the vectors", self._directory)
+            self._vectors, self._generation = self._rebuild()
+            return
+        removed, added = changes
+        present, vectors = self._db.vectors_of(added)
+        self._apply(removed, present, vectors, generation)
 
     def _load(self) -> None:
-        """Loads the saved vectors if the manifest vouches for them, else rebuilds them from the database."""
+        """Starts from the saved vectors when they can be trusted, replaying newer changes; else rebuilds."""
         manifest = read_manifest(self._directory)
         path = self._directory / VECTORS_FILE
-        with self._db.snapshot():
-            self._generation = self._db.generation()
+        with self._lock.writing(), self._db.snapshot():
+            generation = self._db.generation()
             _, chunks = self._db.counts()
-            if _trustworthy(manifest, self._generation, chunks, self._faiss_index) and path.exists():
-                vectors = _load_if_readable(path)
-                if vectors is not None and vectors.size == chunks and vectors.dimension == self._dimension:
-                    self._vectors, self._saved_generation = vectors, self._generation
+            saved = _load_if_readable(path) if _describes(manifest, self._faiss_index) and path.exists() else None
+            if saved is not None and saved.size == manifest.vectors and saved.dimension == self._dimension:
+                self._vectors, self._generation = saved, manifest.generation
+                self._move_to(generation)
+                if self._vectors.size == chunks and self._generation == generation:
+                    self._saved_generation = manifest.generation
                     return
             if chunks or manifest is not None:
                 log.warning("vectors in %s do not match the database; rebuilding them from it", self._directory)
-            self._vectors, self._saved_generation = self._rebuild_in_snapshot(), -1
+            self._vectors, self._generation = self._rebuild()
+            self._saved_generation = -1
 
     def _rebuild(self) -> tuple[VectorIndex, int]:
-        with self._db.snapshot():
-            return self._rebuild_in_snapshot(), self._db.generation()
-
-    def _rebuild_in_snapshot(self) -> VectorIndex:
         vectors = VectorIndex.empty(self._dimension, self._faiss_index)
-        for ids, matrix in self._db.iter_vectors():
-            vectors.add(ids, matrix)
-        return vectors
+        with self._db.snapshot():
+            for ids, matrix in self._db.iter_vectors():
+                vectors.add(ids, matrix)
+            return vectors, self._db.generation()
 
     def _persist_after_repair(self) -> None:
-        """Save rebuilt vectors now, unless another process is writing (it will save them itself)."""
+        """Save vectors that were rebuilt or caught up, unless another process is writing (it will save)."""
         if self._saved_generation == self._generation:
             return
         try:
@@ -228,20 +257,20 @@ class IndexStore:
             log.info("index %s is being written by another process; not saving the rebuilt vectors", self._directory)
 
     def _save(self) -> None:
-        with self._state:
+        """Writes the vectors and then the manifest; called by the writer, while searches go on."""
+        with self._lock.reading():
             if self._saved_generation == self._generation:
                 return
             self._vectors.save(self._directory / VECTORS_FILE)
-            articles, chunks = self._db.counts()
-            write_manifest(
-                self._directory,
-                Manifest(
-                    model=self._model, dimension=self._dimension, faiss_index=self._faiss_index,
-                    generation=self._generation, articles=articles, chunks=chunks, vectors=self._vectors.size,
-                ),
+            with self._db.snapshot():
+                articles, chunks = self._db.counts()
+            manifest = Manifest(
+                model=self._model, dimension=self._dimension, faiss_index=self._faiss_index,
+                generation=self._generation, articles=articles, chunks=chunks, vectors=self._vectors.size,
             )
+            write_manifest(self._directory, manifest)
             self._saved_generation = self._generation
-            self._manifest_stamp = (self._directory / MANIFEST_FILE).stat().st_mtime_ns
+        self._db.forget_changes_before(self._generation - KEPT_GENERATIONS)
 
 
 def _load_if_readable(path: Path) -> VectorIndex | None:
@@ -252,14 +281,8 @@ def _load_if_readable(path: Path) -> VectorIndex | None:
         return None
 
 
-def _trustworthy(manifest: Manifest | None, generation: int, chunks: int, faiss_index: str) -> bool:
-    return (
-        manifest is not None
-        and manifest.generation == generation
-        and manifest.chunks == chunks
-        and manifest.vectors == chunks
-        and manifest.faiss_index == faiss_index
-    )
+def _describes(manifest: Manifest | None, faiss_index: str) -> bool:
+    return manifest is not None and manifest.faiss_index == faiss_index and manifest.vectors == manifest.chunks
 
 
 def _check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:
@@ -286,17 +309,3 @@ def _check_model(directory: Path, stored_model: str, stored_dimension: int, mode
             f"but the configured model is {model!r} ({dimension} dimensions); use that model, or another "
             f"index directory for this one"
         )
-
-
-def _encode_cursor(sort_key: int, article_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort_key, article_id]).encode("utf-8")).decode("ascii")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        sort_key, article_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-        if isinstance(sort_key, int) and isinstance(article_id, str):
-            return sort_key, article_id
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        pass
-    raise InvalidCursor(f"cursor {cursor[:80]!r} is not one this listing returned")

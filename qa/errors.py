@@ -28,7 +28,10 @@ class ArticleNotFound(QAError):
     status = 404
 
     def __init__(self, article_id: str) -> None:
-        super().__init__(f"no article with id {article_id!r}", {"article_id": article_id})
+        # An id that was never stored may be anything a client sent: echo a bounded part of it.
+        shown = article_id if len(article_id) <= 200 else article_id[:200] + "…"
+        shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
+        super().__init__(f"no article with id {shown!r}", {"article_id": shown})
 
 
 class IndexNotFound(QAError):

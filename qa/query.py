@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from qa.articles import check_storable
 from qa.errors import InvalidInput
 from qa.isodates import first_instant, last_instant, parse_iso
 
@@ -23,8 +24,10 @@ class Filters:
             values = getattr(self, name)
             if len(values) > MAX_FILTER_VALUES:
                 raise InvalidInput(f"filters.{name} may hold at most {MAX_FILTER_VALUES} values, got {len(values)}")
-            if any(not isinstance(v, str) for v in values):
-                raise InvalidInput(f"filters.{name} must hold strings")
+            for value in values:
+                if not isinstance(value, str):
+                    raise InvalidInput(f"filters.{name} must hold strings, got {type(value).__name__}")
+                check_storable(f"filters.{name}", value, InvalidInput)
         after, before = self.published_after, self.published_before
         if after and before and after > before:
             raise InvalidInput(

@@ -1,12 +1,16 @@
 import os
 import socket
+import threading
+import time
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from qa.embedding import SentenceTransformerEmbedder, load_embedder
 from qa.service import QAService, open_service
-from qa.settings import Settings
+from qa.settings import PACKAGED_MODEL, Settings
 from tests.fakes import FakeEmbedder
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -50,3 +54,36 @@ def service(settings: Settings, embedder: FakeEmbedder) -> Iterator[QAService]:
     service = open_service(settings, embedder)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for all the tests that need it (marked integration)."""
+    return load_embedder(PACKAGED_MODEL, batch_size=32)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """Serves `app` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

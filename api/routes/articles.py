@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query as QueryParam
+from fastapi import APIRouter, Path, Query as QueryParam, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import ReadAccess, WriteAccess
-from api.dependencies import API_PREFIX, ServiceDep
+from api.dependencies import API_PREFIX, ServiceDep, known_parameters
 from api.errors import ErrorResponse
 from api.schemas import ArticleIn, ArticleListOut, ArticleOut, ArticlesAddedOut, DeletedOut
 from qa.json_shapes import article_json
@@ -18,9 +18,11 @@ router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["articles"])
 
 
 @router.post("", response_model=ArticlesAddedOut, responses=ERRORS, summary="Add or update articles")
-def add_articles(body: ArticleIn | list[ArticleIn], service: ServiceDep, _: WriteAccess) -> dict:
+async def add_articles(body: ArticleIn | list[ArticleIn], service: ServiceDep, request: Request) -> dict:
     items = body if isinstance(body, list) else [body]
-    results = service.add_articles([item.model_dump(exclude_none=True) for item in items])
+    objects = [item.model_dump(exclude_none=True) for item in items]
+    async with request.app.state.write_turn:
+        results = await run_in_threadpool(service.add_articles, objects)
     counts = {status: sum(r.status == status for r in results) for status in ("added", "updated", "unchanged")}
     return {"results": [{"id": r.id, "status": r.status} for r in results], **counts}
 
@@ -28,7 +30,7 @@ def add_articles(body: ArticleIn | list[ArticleIn], service: ServiceDep, _: Writ
 @router.get("", response_model=ArticleListOut, responses=ERRORS, summary="List articles, newest published first")
 def list_articles(
     service: ServiceDep,
-    _: ReadAccess,
+    _: Annotated[None, known_parameters("limit", "cursor")],
     limit: Annotated[int, QueryParam(ge=1, le=MAX_PAGE, description="Articles per page.")] = 20,
     cursor: Annotated[str | None, QueryParam(description="`next_cursor` of the previous page.")] = None,
 ) -> dict:
@@ -42,14 +44,15 @@ def list_articles(
 
 @router.get("/{article_id:path}", response_model=ArticleOut, responses={404: {"model": ErrorResponse}, **ERRORS},
             summary="One article with its text")
-def get_article(article_id: ArticleId, service: ServiceDep, _: ReadAccess) -> dict:
+def get_article(article_id: ArticleId, service: ServiceDep) -> dict:
     return article_json(service.article(article_id))
 
 
 @router.delete("/{article_id:path}", response_model=DeletedOut, responses={404: {"model": ErrorResponse}, **ERRORS},
                summary="Delete an article with its passages")
-def delete_article(article_id: ArticleId, service: ServiceDep, _: WriteAccess) -> dict:
-    service.delete(article_id)
+async def delete_article(article_id: ArticleId, service: ServiceDep, request: Request) -> dict:
+    async with request.app.state.write_turn:
+        await run_in_threadpool(service.delete, article_id)
     return {"id": article_id, "status": "deleted"}
 
 

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request, Response
 
-from api.auth import ReadAccess
 from api.dependencies import ServiceDep
 from api.errors import ErrorResponse
 from api.schemas import HealthOut, ReadyOut
@@ -25,5 +24,5 @@ def readyz(service: ServiceDep) -> dict:
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}},
             summary="Prometheus metrics")
-def metrics(request: Request, _: ReadAccess) -> Response:
+def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,6 +1,7 @@
 """Questions: ask (JSON or a stream of events) and search."""
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Annotated
@@ -8,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query as QueryParam
 from fastapi.responses import StreamingResponse
 
-from api.auth import ReadAccess
-from api.dependencies import API_PREFIX, ServiceDep
+from api.dependencies import API_PREFIX, ServiceDep, known_parameters
 from api.errors import ErrorResponse
 from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, IsoMoment, SearchOut
 from qa.errors import QAError
@@ -26,11 +26,14 @@ STREAM_EXAMPLE = (
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
 
+SEARCH_PARAMETERS = ("q", "top_k", "source", "published_after", "published_before", "article_id", "as_of")
+
 router = APIRouter(prefix=API_PREFIX, tags=["questions"])
+log = logging.getLogger(__name__)
 
 
 @router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with cited sentences")
-def ask(body: AskIn, service: ServiceDep, _: ReadAccess) -> dict:
+def ask(body: AskIn, service: ServiceDep) -> dict:
     return answer_json(service.ask(query_from(body)))
 
 
@@ -41,7 +44,7 @@ def ask(body: AskIn, service: ServiceDep, _: ReadAccess) -> dict:
     response_class=StreamingResponse,
     summary="Answer a question as Server-Sent Events",
 )
-def ask_stream(body: AskIn, service: ServiceDep, _: ReadAccess) -> StreamingResponse:
+def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
     # Retrieval runs before the stream starts, so a bad question is a plain JSON error.
     started = time.perf_counter()
     retrieval = service.retrieve(query_from(body))
@@ -54,7 +57,7 @@ def ask_stream(body: AskIn, service: ServiceDep, _: ReadAccess) -> StreamingResp
 @router.get("/search", response_model=SearchOut, responses=ERRORS, summary="Find passages, without an answer")
 def search(
     service: ServiceDep,
-    _: ReadAccess,
+    _: Annotated[None, known_parameters(*SEARCH_PARAMETERS)],
     q: Annotated[str, QueryParam(description="The question or keywords.", json_schema_extra={"pattern": SOME_TEXT})],
     top_k: Annotated[int | None, QueryParam(ge=1, description="Passages to return.")] = None,
     source: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sources (repeat for several).")] = None,
@@ -100,6 +103,10 @@ def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterato
     except QAError as error:
         # The status line is already sent: the failure travels as an event in the one error shape.
         yield _event("error", {"error": {"code": error.code, "message": error.message}})
+        return
+    except Exception:
+        log.exception("answering %r failed after its passages were sent", retrieval.question)
+        yield _event("error", {"error": {"code": "internal_error", "message": "the answer could not be composed"}})
         return
     yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer")})
     yield _event("citations", {"citations": answer["citations"]})

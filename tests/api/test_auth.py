@@ -74,3 +74,14 @@ def test_an_open_api_says_so_in_the_log(make_client, caplog: pytest.LogCaptureFi
 def test_a_key_in_both_lists_has_write_scope() -> None:
     keys = KeyRing([SecretStr("k")], [SecretStr("k")])
     assert keys.scope_of("k") is Scope.WRITE and keys.scope_of("other") is None
+
+
+def test_keys_are_checked_before_the_body_is_read(secured: TestClient) -> None:
+    response = secured.post("/v1/ask", content=b"{", headers={"content-type": "application/json"})
+    assert response.status_code == 401
+
+
+def test_openapi_documents_the_keys_when_they_are_required(secured: TestClient) -> None:
+    spec = secured.get("/openapi.json").json()
+    assert set(spec["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+    assert spec["paths"]["/v1/ask"]["post"]["security"] == [{"bearer": []}, {"apiKey": []}]

@@ -93,3 +93,47 @@ def assert_error_shape(body: dict, code: str) -> None:
     assert set(error) <= {"code", "message", "details"} and {"code", "message"} <= set(error)
     assert error["code"] == code and isinstance(error["message"], str) and error["message"]
     assert "details" not in error or isinstance(error["details"], dict)
+
+
+MORE_BAD_REQUESTS = [
+    ("GET", "/v1/articles", {"params": {"cursor": "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMCwgImEiXQ=="}}, 422, "invalid_input"),
+    ("GET", "/v1/articles", {"params": {"cursor": "WzEsIlx1ZDgwMCJd"}}, 422, "invalid_input"),
+    ("GET", "/v1/articles", {"params": {"limit": 5, "page": 2}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"content": b'{"question": "budget", "filters": {"source": "\\ud800"}}',
+                         "headers": {"content-type": "application/json"}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"content": b'{"question": "budget", "filters": {"article_ids": ["\\udfff"]}}',
+                         "headers": {"content-type": "application/json"}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"json": {"question": "budget", "top_k": True}}, 422, "invalid_request"),
+    ("POST", "/v1/ask", {"json": {"question": "budget", "top_k": "3"}}, 422, "invalid_request"),
+    ("POST", "/v1/articles", {"json": {"id": True, "text": "x"}}, 422, "invalid_request"),
+    ("POST", "/v1/articles", {"json": {"id": 5.0, "text": "x"}}, 422, "invalid_request"),
+    ("GET", "/v1/search", {"params": {"q": "budget", "sources": "wire"}}, 422, "invalid_input"),
+    ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "application/json; charset=latin-1"}}, 415, "unsupported_media_type"),
+    ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "application/json", "content-encoding": "gzip"}}, 415, "unsupported_media_type"),
+    ("POST", "/v1/ask", {"content": b'{"question": "caf\xe9"}', "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "code"), MORE_BAD_REQUESTS,
+                         ids=[f"{m} {p} {s} {c} {i}" for i, (m, p, _, s, c) in enumerate(MORE_BAD_REQUESTS)])
+def test_more_bad_requests(loaded: TestClient, method: str, path: str, kwargs: dict, status: int, code: str) -> None:
+    response = loaded.request(method, path, **kwargs)
+    assert response.status_code == status, response.text
+    assert_error_shape(response.json(), code)
+
+
+def test_a_very_long_unknown_id_is_not_echoed_in_full(loaded: TestClient) -> None:
+    response = loaded.get("/v1/articles/" + "x" * 20_000)
+    assert response.status_code == 404 and len(response.content) < 1000
+
+
+def test_an_unexpected_failure_while_streaming_ends_with_an_error_event(loaded: TestClient, monkeypatch) -> None:
+    service = loaded.app.state.service
+
+    def broken(retrieval):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "answer", broken)
+    response = loaded.post("/v1/ask/stream", json={"question": "budget"})
+    assert response.status_code == 200
+    assert "event: error" in response.text and '"internal_error"' in response.text

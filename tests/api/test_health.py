@@ -28,3 +28,13 @@ def test_openapi_documents_every_schema_with_an_example(client: TestClient) -> N
     assert missing == []
     assert {"/v1/ask", "/v1/ask/stream", "/v1/search", "/v1/articles", "/v1/articles/{article_id}"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
+
+
+def test_metrics_labels_stay_bounded(make_client) -> None:
+    client = make_client(max_body_bytes=2048)
+    client.request("FOO1", "/v1/ask")
+    client.request("FOO2", "/v1/ask")
+    client.post("/v1/articles", content=b"x" * 5000, headers={"content-type": "application/json"})
+    text = client.get("/metrics").text
+    assert "FOO1" not in text and 'method="other",route="/v1/ask"' in text
+    assert 'qa_http_requests_total{method="POST",route="/v1/articles",status="413"} 1.0' in text, text

@@ -290,3 +290,52 @@ def test_a_failed_commit_leaves_the_connection_usable(tmp_path: Path) -> None:
     assert not conn.in_transaction
     put(store, (article("a"), chunks("a", 1)))
     assert store.stats().chunks == 1
+
+
+def test_a_reader_sees_each_batch_another_process_commits_mid_session(tmp_path: Path) -> None:
+    reader, writer = open_store(tmp_path), open_store(tmp_path)
+    put(writer, (article("x"), chunks("x", 2, seed=1)), (article("y"), chunks("y", 1, seed=2)))
+    assert {v.article_id for v, _ in reader.search(unit(100), 5)} == {"x", "y"}
+    with writer.writing():
+        writer.put([(article("x", version="2"), chunks("x", 3, seed=5))])
+        # The other writer's session is still open and its manifest not yet saved.
+        keys = {v.key for v, _ in reader.search(unit(500), 10)}
+        assert {"x-5-0", "x-5-1", "x-5-2"} <= keys and not keys & {"x-1-0", "x-1-1"}
+        writer.delete("y")
+        assert {v.article_id for v, _ in reader.search(unit(500), 10)} == {"x"}
+    assert vector_ids(reader) == chunk_ids(reader)
+
+
+def test_saved_vectors_older_than_the_database_are_caught_up_not_rebuilt(tmp_path: Path, caplog) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    store._save = lambda: None  # the next session ends without saving, as if killed
+    put(store, (article("b"), chunks("b", 2, seed=1)))
+    store.close()
+    caplog.set_level("INFO")
+    reopened = open_store(tmp_path)
+    assert "rebuilding" not in caplog.text
+    assert vector_ids(reopened) == chunk_ids(reopened) and reopened.stats().vectors == 4
+
+
+def test_vectors_saved_without_their_manifest_are_not_doubled(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, (article("a"), chunks("a", 2)))
+    old_manifest = (tmp_path / MANIFEST_FILE).read_text()
+    put(store, (article("b"), chunks("b", 2, seed=1)), (article("a", version="2"), chunks("a", 1, seed=3)))
+    store.close()
+    # A crash after the vectors file was replaced but before the manifest was.
+    (tmp_path / MANIFEST_FILE).write_text(old_manifest)
+    reopened = open_store(tmp_path)
+    assert vector_ids(reopened) == chunk_ids(reopened) and reopened.stats().vectors == 3
+
+
+def test_a_reader_too_far_behind_the_change_log_rebuilds(tmp_path: Path) -> None:
+    reader, writer = open_store(tmp_path), open_store(tmp_path)
+    put(writer, (article("a"), chunks("a", 1)))
+    reader.search(unit(0), 1)
+    for version in range(3):
+        put(writer, (article("a", version=str(version)), chunks("a", 1, seed=10 + version)))
+    writer._db.forget_changes_before(writer._db.generation())
+    assert [v.key for v, _ in reader.search(unit(1200), 1)] == ["a-12-0"]
+    assert vector_ids(reader) == chunk_ids(reader)
