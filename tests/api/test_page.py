@@ -149,6 +149,7 @@ def test_readable_on_a_phone_sized_screen(browser, site) -> None:
     page.locator("#source-view").wait_for(state="visible")
     box = page.locator("#source-view").bounding_box()
     assert box["width"] <= 375
+    assert page.locator("#source-close").is_visible() and _in_viewport(page, page.locator("#source-close"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "chat-phone.png")
     context.close()
