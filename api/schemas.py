@@ -28,11 +28,13 @@ QUOTE = (
 )
 CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE}
 PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start": 1182, "end": 1779,
-                   "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885}
+                   "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885,
+                   "also_reported_by": [{**SOURCE_EXAMPLE, "article_id": "wire-copy-17", "source": "wire.example"}]}
 ARTICLE_SUMMARY_EXAMPLE = {
     "id": "002_b0a686f71e466dcc", "title": SOURCE_EXAMPLE["title"], "url": SOURCE_EXAMPLE["url"],
     "source": "news.example", "authors": ["A. Reporter"], "published_at": "2023-12-10",
-    "ingested_at": "2024-01-05T09:30:00Z", "updated_at": "2024-01-05T09:30:00Z", "chunks": 5,
+    "story_id": "002_b0a686f71e466dcc", "ingested_at": "2024-01-05T09:30:00Z", "updated_at": "2024-01-05T09:30:00Z",
+    "chunks": 5,
 }
 
 
@@ -80,6 +82,10 @@ class SourceFields(BaseModel):
     published_at: str | None
 
 
+class SourceOut(SourceFields):
+    model_config = _examples(SOURCE_EXAMPLE)
+
+
 class CitationOut(SourceFields):
     model_config = _examples(CITATION_EXAMPLE)
 
@@ -95,7 +101,10 @@ class PassageOut(SourceFields):
     start: int
     end: int
     text: str = Field(description="Exactly the article's text[start:end].")
-    score: float = Field(description="Cosine similarity to the question.")
+    score: float = Field(description="Cosine similarity to the question; passages are in the retriever's order.")
+    also_reported_by: list[SourceOut] = Field(
+        description="Other articles telling the same story (reprints), collapsed into this passage."
+    )
 
 
 class AnswerOut(BaseModel):
@@ -170,6 +179,7 @@ class ArticleSummaryOut(BaseModel):
     source: str | None
     authors: list[str]
     published_at: str | None
+    story_id: str | None = Field(description="Articles with the same story_id tell the same story (reprints).")
     ingested_at: str
     updated_at: str
     chunks: int

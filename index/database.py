@@ -16,57 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle
+from index.records import ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoryCandidate
+from index.schema import (
+    ARTICLE_COLUMNS, BM25_RANK, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY, SCHEMA, filter_clauses,
+)
 
 DATABASE_FILE = "metadata.sqlite"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT,
-    url TEXT,
-    source TEXT,
-    authors TEXT NOT NULL,
-    published_at TEXT,
-    published_ts INTEGER,
-    text TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    ingested_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-) STRICT;
--- AUTOINCREMENT: a deleted chunk's id is never reused, so a stale FAISS id can never
--- point at another chunk's row.
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL,
-    chunk_key TEXT NOT NULL,
-    embed_hash TEXT NOT NULL,
-    vector BLOB NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS changes (
-    generation INTEGER NOT NULL,
-    chunk_id INTEGER NOT NULL,
-    added INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
-CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_ts);
-CREATE INDEX IF NOT EXISTS articles_newest_first ON articles(coalesce(published_ts, -1 << 62) DESC, id);
-CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
-CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
-CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation)
-"""
-
-MAX_SQL_VARIABLES = 900
-ARTICLE_COLUMNS = (
-    "id, text, title, url, source, authors, published_at, published_ts, content_hash, ingested_at, updated_at"
-)
-CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
-# Newest published first; undated articles last. Used by the listing and its cursor.
-NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
 
 
 class Database:
@@ -188,6 +143,7 @@ class Database:
     def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
         """Upsert the article and swap its chunks; returns (removed chunk ids, added chunk ids)."""
         removed = self._chunk_ids(article.id)
+        self._forget_terms(removed)
         self._conn.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
         self._upsert_article(article)
         self._conn.executemany(
@@ -198,13 +154,41 @@ class Database:
                 for seq, c in enumerate(chunks)
             ],
         )
-        return removed, self._chunk_ids(article.id)
+        added = self._chunk_ids(article.id)
+        self._conn.executemany(
+            "INSERT INTO chunk_terms(rowid, title, body) VALUES (?, ?, ?)",
+            [(chunk_id, article.title or "", article.text[c.start : c.end]) for chunk_id, c in zip(added, chunks)],
+        )
+        self._remember_story(article)
+        return removed, added
 
     def delete_article(self, article_id: str) -> list[int] | None:
         """Removes the article and its chunks; returns the removed chunk ids, None if it was absent."""
         removed = self._chunk_ids(article_id)
+        self._forget_terms(removed)
         cursor = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return removed if cursor.rowcount else None
+
+    def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
+        """Stored articles sharing a fingerprint band with these keys."""
+        rows = self._select_in(
+            "SELECT DISTINCT a.id, a.cluster_id, a.fingerprint FROM story_bands b "
+            "JOIN articles a ON a.id = b.article_id WHERE b.band_key IN ({})",
+            band_keys,
+        )
+        return [StoryCandidate(*row) for row in rows if row[2] is not None]
+
+    def lexical_hits(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+        """The k chunks BM25 ranks best for any of the terms, within the filter: (chunk id, score)."""
+        clauses, params = filter_clauses(chunk_filter)
+        where = "".join(f" AND {clause}" for clause in clauses)
+        query = (
+            f"SELECT chunk_terms.rowid, -{BM25_RANK} FROM chunk_terms "
+            "JOIN chunks c ON c.id = chunk_terms.rowid JOIN articles ON articles.id = c.article_id "
+            f"WHERE chunk_terms MATCH ?{where} ORDER BY {BM25_RANK} LIMIT ?"
+        )
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return [(row[0], row[1]) for row in self._conn.execute(query, [match, *params, k]).fetchall()]
 
     def article(self, article_id: str) -> StoredArticle | None:
         row = self._conn.execute(
@@ -227,19 +211,7 @@ class Database:
 
     def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
         """Ids of the chunks the filter lets through; call only for a filter that `restricts`."""
-        clauses, params = [], []
-        for column, values in (("source", chunk_filter.sources), ("id", chunk_filter.article_ids)):
-            if values:
-                clauses.append(f"articles.{column} IN ({', '.join('?' * len(values))})")
-                params += values
-        for condition, bound in (
-            ("articles.published_ts >= ?", chunk_filter.published_from),
-            ("articles.published_ts <= ?", chunk_filter.published_to),
-            ("(articles.published_ts IS NULL OR articles.published_ts <= ?)", chunk_filter.not_after),
-        ):
-            if bound is not None:
-                clauses.append(condition)
-                params.append(bound)
+        clauses, params = filter_clauses(chunk_filter)
         return self._chunk_ids_where(" AND ".join(clauses), params)
 
     def chunk_ids_published_after(self, moment: int) -> np.ndarray:
@@ -251,7 +223,7 @@ class Database:
         query = (
             "SELECT c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
             "substr(a.text, c.start_char + 1, c.end_char - c.start_char), "
-            "a.title, a.url, a.source, a.published_at "
+            "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id "
             "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})"
         )
         by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
@@ -275,20 +247,34 @@ class Database:
         rows = self._conn.execute(query, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def _forget_terms(self, chunk_ids: Sequence[int]) -> None:
+        self._conn.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in chunk_ids])
+
+    def _remember_story(self, article: ArticleRecord) -> None:
+        self._conn.execute("DELETE FROM story_bands WHERE article_id = ?", (article.id,))
+        if article.story is not None:
+            self._conn.executemany(
+                "INSERT INTO story_bands(band_key, article_id) VALUES (?, ?)",
+                [(key, article.id) for key in article.story.band_keys],
+            )
+
     def _chunk_ids(self, article_id: str) -> list[int]:
         rows = self._conn.execute("SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", (article_id,))
         return [r[0] for r in rows.fetchall()]
 
     def _upsert_article(self, a: ArticleRecord) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        story = a.story
         self._conn.execute(
-            f"INSERT INTO articles({ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
             "url = excluded.url, source = excluded.source, authors = excluded.authors, "
             "published_at = excluded.published_at, published_ts = excluded.published_ts, "
-            "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+            "content_hash = excluded.content_hash, cluster_id = excluded.cluster_id, "
+            "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
             (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
-             a.published_at, a.published_ts, a.content_hash, now, now),
+             a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
+             story.fingerprint if story else None),
         )
 
     def _select_in(self, query: str, values: Sequence) -> list[tuple]:
@@ -306,9 +292,9 @@ def _vector_blob(vector: np.ndarray) -> bytes:
 
 def _stored_article(row: tuple) -> StoredArticle:
     (article_id, text, title, url, source, authors, published_at, published_ts,
-     content_hash, ingested_at, updated_at, chunks) = row
+     content_hash, cluster_id, ingested_at, updated_at, chunks) = row
     return StoredArticle(
         id=article_id, text=text, title=title, url=url, source=source, authors=tuple(json.loads(authors)),
-        published_at=published_at, published_ts=published_ts, content_hash=content_hash,
+        published_at=published_at, published_ts=published_ts, content_hash=content_hash, cluster_id=cluster_id,
         ingested_at=ingested_at, updated_at=updated_at, chunks=chunks,
     )

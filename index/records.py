@@ -16,13 +16,40 @@ class ArticleRecord:
     published_at: str | None
     published_ts: int | None
     content_hash: str
+    story: "StoryRecord | None" = None
 
 
 @dataclass(frozen=True)
-class StoredArticle(ArticleRecord):
+class StoryRecord:
+    """Which story an article tells: its cluster id, and the fingerprint that finds its reprints."""
+
+    cluster_id: str
+    fingerprint: bytes
+    band_keys: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: str
+    text: str
+    title: str | None
+    url: str | None
+    source: str | None
+    authors: tuple[str, ...]
+    published_at: str | None
+    published_ts: int | None
+    content_hash: str
+    cluster_id: str | None
     ingested_at: str
     updated_at: str
     chunks: int
+
+
+@dataclass(frozen=True)
+class StoryCandidate:
+    article_id: str
+    cluster_id: str
+    fingerprint: bytes
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,18 @@ class ChunkView:
     url: str | None
     source: str | None
     published_at: str | None
+    published_ts: int | None
+    cluster_id: str | None
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    """What one search found, from one snapshot: nearest by vector and best by BM25, each best first,
+    and the cosine of every chunk found to the query vector."""
+
+    dense: list[ChunkView]
+    lexical: list[ChunkView]
+    cosines: dict[int, float]
 
 
 @dataclass(frozen=True)

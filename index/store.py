@@ -23,7 +23,9 @@ from index.database import DATABASE_FILE, Database
 from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.lock import writer_lock
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
-from index.records import ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoreStats
+from index.records import (
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, StoredArticle, StoreStats, StoryCandidate,
+)
 from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
 
@@ -126,8 +128,12 @@ class IndexStore:
             self._apply(np.array(removed, dtype=np.int64), np.array([], dtype=np.int64), [], generation, replay=False)
             return True
 
-    def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None) -> list[tuple[ChunkView, float]]:
-        """The k chunks nearest to `vector` that pass the filter, with their cosine scores, best first."""
+    def search(
+        self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None, terms: Sequence[str] = (),
+        dense: bool = True,
+    ) -> SearchHits:
+        """Up to k chunks nearest to `vector` (unless not `dense`) and k best for `terms` by BM25, within
+        the filter; with every chunk's cosine to `vector`."""
         chunk_filter = chunk_filter or ChunkFilter()
         for _ in range(OPTIMISTIC_SEARCHES):
             with self._db.snapshot():
@@ -137,11 +143,11 @@ class IndexStore:
                         self._move_to(generation)
                 with self._lock.reading():
                     if self._generation == generation:
-                        return self._search_snapshot(vector, k, chunk_filter)
+                        return self._search_snapshot(vector, k, chunk_filter, terms, dense)
             # Another thread moved the vectors past this snapshot: take a newer one.
         with self._lock.writing(), self._db.snapshot():
             self._move_to(self._db.generation())
-            return self._search_snapshot(vector, k, chunk_filter)
+            return self._search_snapshot(vector, k, chunk_filter, terms, dense)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         with self._db.snapshot():
@@ -168,12 +174,27 @@ class IndexStore:
                 articles, chunks = self._db.counts()
             return StoreStats(articles, chunks, self._vectors.size, self._generation)
 
-    def _search_snapshot(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter) -> list[tuple[ChunkView, float]]:
-        only, without = self._selection(chunk_filter)
-        hits = self._vectors.search(vector, k, only=only, without=without)
-        views = self._db.chunk_views([row_id for row_id, _ in hits])
-        scores = dict(hits)
-        return [(view, scores[view.row_id]) for view in views]
+    def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
+        return self._db.story_candidates(band_keys)
+
+    def _search_snapshot(
+        self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool
+    ) -> SearchHits:
+        nearest: list[tuple[int, float]] = []
+        if dense:
+            only, without = self._selection(chunk_filter)
+            nearest = self._vectors.search(vector, k, only=only, without=without)
+        lexical = self._db.lexical_hits(terms, k, chunk_filter) if terms else []
+        cosines = dict(nearest)
+        missing = [i for i, _ in lexical if i not in cosines]
+        ids, vectors = self._db.vectors_of(missing)
+        cosines.update(zip(ids.tolist(), (float(v @ vector) for v in vectors)))
+        views = {v.row_id: v for v in self._db.chunk_views(sorted(cosines))}
+        return SearchHits(
+            dense=[views[i] for i, _ in nearest if i in views],
+            lexical=[views[i] for i, _ in lexical if i in views],
+            cosines=cosines,
+        )
 
     def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(ids the search is limited to, ids it must skip); the smaller set the filter allows."""

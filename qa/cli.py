@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from qa import cli_format
 from qa.errors import QAError
 from qa.json_shapes import answer_json
-from qa.query import Query
+from qa.evaluation import evaluate, load_questions, service_retrieve
+from qa.query import Query, parse_moment
 from qa.service import QAService, open_service
 from qa.settings import Settings
 
@@ -59,7 +60,8 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k)))
+    as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
+    answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k, as_of=as_of)))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
     return 0
 
@@ -77,6 +79,15 @@ def delete(args: argparse.Namespace, settings: Settings) -> int:
         return status
 
     return _with_service(settings, delete_each)
+
+
+def eval_command(args: argparse.Namespace, settings: Settings) -> int:
+    questions = load_questions(Path(args.questions))
+    if args.retriever:
+        settings = settings.model_copy(update={"retriever": args.retriever})
+    report = _with_service(settings, lambda service: evaluate(service_retrieve(service), questions, args.top_k))
+    print(json.dumps(report.as_dict()) if args.json else cli_format.eval_report(report, settings.retriever))
+    return 0
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,8 +132,16 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ask", parents=[common], help="answer a question from the articles, with citations")
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=None, help="passages to return (default: $QA_TOP_K, else 5)")
+    p.add_argument("--as-of", help="the date or datetime the question is asked about (default: now)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(command=ask)
+
+    p = commands.add_parser("eval", parents=[common], help="measure retrieval on questions with known answers")
+    p.add_argument("questions", metavar="QUESTIONS.jsonl")
+    p.add_argument("--retriever", choices=["dense", "bm25", "hybrid"], help="override QA_RETRIEVER")
+    p.add_argument("--top-k", type=int, default=10, help="passages retrieved per question (at least 10)")
+    p.add_argument("--json", action="store_true", help="print the measures as JSON")
+    p.set_defaults(command=eval_command)
 
     p = commands.add_parser("delete", parents=[common], help="remove articles with their chunks and vectors")
     p.add_argument("ids", nargs="+", metavar="ID")

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from index.records import StoreStats
+from qa.evaluation import EvalReport
 from qa.ingestion import IngestReport
 from qa.models import Answer, Citation, Passage, Source
 from qa.settings import Settings
@@ -53,6 +54,13 @@ def info(settings: Settings, stats: StoreStats) -> str:
         f"chunks: {stats.chunks}",
         f"vectors: {stats.vectors}",
     ])
+
+
+def eval_report(report: EvalReport, retriever: str) -> str:
+    rows = [(name, f"{value:.3f}") for name, value in report.as_dict().items() if "@" in name]
+    lines = [f"retriever {retriever}, {report.n} questions"] + [f"  {name:<9} {value}" for name, value in rows]
+    lines.append(f"  latency   median {report.latency_median_ms} ms, p95 {report.latency_p95_ms} ms")
+    return "\n".join(lines)
 
 
 def settings_error(error: ValidationError) -> str:

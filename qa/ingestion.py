@@ -7,10 +7,11 @@ from itertools import islice
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord
+from index.records import ArticleRecord, ChunkRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
 from qa.chunking import Chunker, ChunkingError
+from qa.duplicates import band_keys, signature, similarity
 from qa.embedding import Embedder
 from qa.models import Span
 from qa.readers import Read, Skipped
@@ -36,15 +37,17 @@ class _PlannedChunk:
 
 class Ingestor:
     def __init__(
-        self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool
+        self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
+        duplicate_threshold: float,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._chunker = chunker
         self._batch_articles = batch_articles
         self._embed_title = embed_title
+        self._duplicate_threshold = duplicate_threshold
         # Stored with each article: new chunk settings make an unchanged article count as changed.
-        self._recipe = f"{chunker.recipe}; title embedded: {embed_title}"
+        self._recipe = f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}"
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons."""
@@ -110,11 +113,29 @@ class Ingestor:
         self, planned: list[tuple[Article, list[_PlannedChunk]]], report: IngestReport
     ) -> list[tuple[ArticleRecord, list[ChunkRecord]]]:
         vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
+        stories = self._stories([article for article, _ in planned])
         return [
-            (_article_record(article, self._version(article)),
+            (_article_record(article, self._version(article), story),
              [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
-            for article, chunks in planned
+            for (article, chunks), story in zip(planned, stories)
         ]
+
+    def _stories(self, articles: list[Article]) -> list[StoryRecord]:
+        """Each article joins the story of its most similar stored or earlier article, if similar enough."""
+        stories: list[StoryRecord] = []
+        for article in articles:
+            fingerprint = signature(article.text)
+            keys = band_keys(fingerprint)
+            earlier = [StoryCandidate(a.id, s.cluster_id, s.fingerprint) for a, s in zip(articles, stories)
+                       if set(keys) & set(s.band_keys)]
+            candidates = [c for c in self._store.story_candidates(keys) + earlier if c.article_id != article.id]
+            similar = max(
+                ((similarity(fingerprint, np.frombuffer(c.fingerprint, dtype=np.uint32)), c) for c in candidates),
+                default=(0.0, None), key=lambda pair: pair[0],
+            )
+            cluster = similar[1].cluster_id if similar[0] >= self._duplicate_threshold else article.id
+            stories.append(StoryRecord(cluster, fingerprint.tobytes(), tuple(keys)))
+        return stories
 
     def _vectors(self, texts_by_hash: dict[str, str], report: IngestReport) -> dict[str, np.ndarray]:
         """Vectors for every text: reused when the same text is already stored, else embedded."""
@@ -127,11 +148,11 @@ class Ingestor:
         return vectors
 
 
-def _article_record(article: Article, version: str) -> ArticleRecord:
+def _article_record(article: Article, version: str, story: StoryRecord) -> ArticleRecord:
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version,
+        content_hash=version, story=story,
     )
 
 

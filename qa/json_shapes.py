@@ -25,13 +25,14 @@ def passage_json(passage: Passage) -> dict[str, Any]:
     return {
         **_source_json(passage.origin), "chunk_id": passage.chunk_id, "start": passage.start,
         "end": passage.end, "text": passage.text, "score": passage.score,
+        "also_reported_by": [_source_json(s) for s in passage.also_reported_by],
     }
 
 
 def article_json(article: StoredArticle) -> dict[str, Any]:
     return {
         "id": article.id, "title": article.title, "url": article.url, "source": article.source,
-        "authors": list(article.authors), "published_at": article.published_at,
+        "authors": list(article.authors), "published_at": article.published_at, "story_id": article.cluster_id,
         "ingested_at": article.ingested_at, "updated_at": article.updated_at, "chunks": article.chunks,
         "text": article.text,
     }

@@ -25,12 +25,16 @@ class Source:
 
 @dataclass(frozen=True)
 class Passage:
+    """A chunk of an article; `score` is its cosine to the question, `also_reported_by` the other
+    articles telling the same story when duplicates are collapsed."""
+
     chunk_id: str
     origin: Source
     start: int
     end: int
     text: str
     score: float
+    also_reported_by: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)

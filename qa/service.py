@@ -20,6 +20,7 @@ from qa.ingestion import IngestReport, Ingestor
 from qa.models import Answer, Passage
 from qa.query import Query
 from qa.readers import Read, Skipped, read_paths
+from qa.reranking import Reranker, load_reranker
 from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings
 
@@ -34,7 +35,7 @@ class ArticleResult:
 
 class QAService:
     def __init__(
-        self, store: IndexStore, embedder: Embedder, settings: Settings,
+        self, store: IndexStore, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._store = store
@@ -42,8 +43,10 @@ class QAService:
         self._clock = clock
         self.model_name = embedder.name
         chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        self._ingestor = Ingestor(store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title)
-        self._retriever = Retriever(store, embedder)
+        self._ingestor = Ingestor(
+            store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold
+        )
+        self._retriever = Retriever(store, embedder, settings, reranker)
         self._composer = AnswerComposer(
             embedder, self._article_text, settings.min_passage_score, settings.answer_max_sentences
         )
@@ -179,7 +182,12 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
         raise IndexNotFound(str(error)) from None
     except IncompatibleStore as error:
         raise IndexIncompatible(str(error)) from None
-    return QAService(store, embedder, settings)
+    try:
+        reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+    except BaseException:
+        store.close()
+        raise
+    return QAService(store, embedder, settings, reranker)
 
 
 @contextmanager

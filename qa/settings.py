@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -43,6 +43,31 @@ class Settings(BaseSettings):
         default="Flat",
         description="FAISS index factory string under the id map, e.g. Flat (exact) or HNSW32.",
     )
+    retriever: Literal["dense", "bm25", "hybrid"] = Field(
+        default="hybrid", description="How passages are found: by meaning (dense), by words (bm25), or both fused."
+    )
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the hybrid fusion.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the hybrid fusion.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant: higher flattens the ranks.")
+    retrieval_depth: int = Field(
+        default=50, ge=1, le=1000, description="Candidates each retriever contributes before fusion."
+    )
+    recency_half_life_days: float = Field(
+        default=14.0, gt=0, description="For questions about recent events: an article's boost halves every this many days."
+    )
+    recency_weight: float = Field(
+        default=1.0, ge=0, description="Boost of an article published at `as_of` (0 turns the recency prior off)."
+    )
+    collapse_duplicates: bool = Field(
+        default=True, description="Show one article per story; other outlets that ran it are listed with it."
+    )
+    duplicate_threshold: float = Field(
+        default=0.8, gt=0, le=1, description="Share of 5-word shingles two articles must have in common to be one story."
+    )
+    reranker_model: str | None = Field(
+        default=None, description="A local cross-encoder folder to rerank the fused candidates; none by default."
+    )
+    rerank_top: int = Field(default=30, ge=1, le=500, description="Fused candidates the reranker reorders.")
     top_k: int = Field(default=5, ge=1, le=100, description="Passages returned when a query does not say.")
     max_top_k: int = Field(default=100, ge=1, le=1000, description="Largest top_k a query may ask for.")
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")

@@ -7,7 +7,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    rows = dict(re.findall(r"^\| `(QA_[A-Z_]+)` \| (`[^`]*`|\(none\)) \|", README.read_text(), flags=re.MULTILINE))
+    rows = dict(re.findall(r"^\| `(QA_[A-Z0-9_]+)` \| (`[^`]*`|\(none\)) \|", README.read_text(), flags=re.MULTILINE))
     expected = {f"QA_{name.upper()}" for name in Settings.model_fields}
     assert set(rows) == expected
     for name, field in Settings.model_fields.items():

@@ -22,7 +22,8 @@ def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     assert list(body) == ["question", "answerable", "reason", "answer", "citations", "passages"]
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
-        "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score"]
+        "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",
+        "also_reported_by"]
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,10 @@ def chunks(article_id: str, count: int, seed: int = 0) -> list[ChunkRecord]:
             for i in range(count)]
 
 
+def nearest(store: IndexStore, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None) -> list:
+    return store.search(vector, k, chunk_filter).dense
+
+
 def put(store: IndexStore, *items: tuple[ArticleRecord, list[ChunkRecord]]) -> None:
     with store.writing():
         store.put(list(items))
@@ -43,9 +47,10 @@ def put(store: IndexStore, *items: tuple[ArticleRecord, list[ChunkRecord]]) -> N
 def test_put_search_and_read_back(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 2, seed=1)))
-    (view, score), *_ = store.search(unit(101), k=2)
+    hits = store.search(unit(101), k=2)
+    view = hits.dense[0]
     assert (view.article_id, view.key, view.start, view.end) == ("b", "b-1-1", 1, 6)
-    assert view.text == "Alpha beta gamma delta."[1:6] and score == pytest.approx(1.0, abs=1e-5)
+    assert view.text == "Alpha beta gamma delta."[1:6] and hits.cosines[view.row_id] == pytest.approx(1.0, abs=1e-5)
     assert store.stats().articles == 2 and store.stats().chunks == store.stats().vectors == 5
     assert store.article("a").title == "Title a"
 
@@ -65,7 +70,7 @@ def test_replacing_an_article_leaves_no_orphan_rows_or_vectors(tmp_path: Path) -
     stats = store.stats()
     assert (stats.articles, stats.chunks, stats.vectors) == (2, 4, 4)
     assert vector_ids(store) == chunk_ids(store)
-    assert {v.key for v, _ in store.search(unit(0), k=10) if v.article_id == "a"} == {"a-7-0", "a-7-1"}
+    assert {v.key for v in nearest(store, unit(0), k=10) if v.article_id == "a"} == {"a-7-0", "a-7-1"}
 
 
 def test_delete_removes_article_chunks_and_vectors(tmp_path: Path) -> None:
@@ -87,7 +92,7 @@ def test_state_survives_reopening_and_the_manifest_describes_it(tmp_path: Path) 
     manifest = read_manifest(tmp_path)
     assert (manifest.model, manifest.dimension, manifest.articles, manifest.chunks, manifest.vectors) == ("m", DIM, 1, 3, 3)
     reopened = open_store(tmp_path, create=False)
-    assert reopened.stats().vectors == 3 and reopened.search(unit(2), 1)[0][0].key == "a-0-2"
+    assert reopened.stats().vectors == 3 and nearest(reopened, unit(2), 1)[0].key == "a-0-2"
 
 
 def test_vectors_not_saved_after_a_commit_are_rebuilt_from_the_database(tmp_path: Path) -> None:
@@ -99,7 +104,7 @@ def test_vectors_not_saved_after_a_commit_are_rebuilt_from_the_database(tmp_path
     store.close()
     assert read_manifest(tmp_path).chunks == 2
     reopened = open_store(tmp_path)
-    assert reopened.stats().vectors == 5 and reopened.search(unit(102), 1)[0][0].key == "b-1-2"
+    assert reopened.stats().vectors == 5 and nearest(reopened, unit(102), 1)[0].key == "b-1-2"
     assert read_manifest(tmp_path).vectors == 5, "the repaired vectors are saved"
 
 
@@ -164,7 +169,7 @@ def test_hnsw_index_supports_updates_by_rebuilding(tmp_path: Path) -> None:
     store = open_store(tmp_path, faiss_index="HNSW16")
     put(store, (article("a"), chunks("a", 3)))
     put(store, (article("a", version="2"), chunks("a", 1, seed=5)))
-    assert store.stats().vectors == 1 and store.search(unit(500), 1)[0][0].key == "a-5-0"
+    assert store.stats().vectors == 1 and nearest(store, unit(500), 1)[0].key == "a-5-0"
 
 
 def test_changing_the_index_type_rebuilds_the_vectors(tmp_path: Path) -> None:
@@ -198,7 +203,7 @@ def dated(tmp_path: Path) -> IndexStore:
 
 
 def found(store: IndexStore, chunk_filter: ChunkFilter, k: int = 3) -> set[str]:
-    return {view.article_id for view, _ in store.search(unit(101), k, chunk_filter)}
+    return {view.article_id for view in nearest(store, unit(101), k, chunk_filter)}
 
 
 @pytest.mark.parametrize(
@@ -217,7 +222,7 @@ def found(store: IndexStore, chunk_filter: ChunkFilter, k: int = 3) -> set[str]:
 def test_filters_apply_inside_the_search(dated: IndexStore, chunk_filter: ChunkFilter, expected: set[str]) -> None:
     # k is small: a filter applied after the search would come back short.
     assert found(dated, chunk_filter, k=8) == expected
-    assert len(dated.search(unit(101), 2, chunk_filter)) == min(2, 2 * len(expected))
+    assert len(nearest(dated, unit(101), 2, chunk_filter)) == min(2, 2 * len(expected))
 
 
 def test_articles_are_listed_newest_first_in_pages(dated: IndexStore) -> None:
@@ -237,7 +242,7 @@ def test_a_cursor_that_was_not_issued_is_refused(dated: IndexStore, cursor: str)
 def test_a_reader_moves_to_the_state_another_writer_saved(tmp_path: Path) -> None:
     reader, writer = open_store(tmp_path), open_store(tmp_path)
     put(writer, (article("a"), chunks("a", 2)))
-    assert {v.article_id for v, _ in reader.search(unit(0), 5)} == {"a"}
+    assert {v.article_id for v in nearest(reader, unit(0), 5)} == {"a"}
 
 
 def test_an_unreadable_vector_file_is_rebuilt(tmp_path: Path) -> None:
@@ -295,14 +300,14 @@ def test_a_failed_commit_leaves_the_connection_usable(tmp_path: Path) -> None:
 def test_a_reader_sees_each_batch_another_process_commits_mid_session(tmp_path: Path) -> None:
     reader, writer = open_store(tmp_path), open_store(tmp_path)
     put(writer, (article("x"), chunks("x", 2, seed=1)), (article("y"), chunks("y", 1, seed=2)))
-    assert {v.article_id for v, _ in reader.search(unit(100), 5)} == {"x", "y"}
+    assert {v.article_id for v in nearest(reader, unit(100), 5)} == {"x", "y"}
     with writer.writing():
         writer.put([(article("x", version="2"), chunks("x", 3, seed=5))])
         # The other writer's session is still open and its manifest not yet saved.
-        keys = {v.key for v, _ in reader.search(unit(500), 10)}
+        keys = {v.key for v in nearest(reader, unit(500), 10)}
         assert {"x-5-0", "x-5-1", "x-5-2"} <= keys and not keys & {"x-1-0", "x-1-1"}
         writer.delete("y")
-        assert {v.article_id for v, _ in reader.search(unit(500), 10)} == {"x"}
+        assert {v.article_id for v in nearest(reader, unit(500), 10)} == {"x"}
     assert vector_ids(reader) == chunk_ids(reader)
 
 
@@ -337,5 +342,5 @@ def test_a_reader_too_far_behind_the_change_log_rebuilds(tmp_path: Path) -> None
     for version in range(3):
         put(writer, (article("a", version=str(version)), chunks("a", 1, seed=10 + version)))
     writer._db.forget_changes_before(writer._db.generation())
-    assert [v.key for v, _ in reader.search(unit(1200), 1)] == ["a-12-0"]
+    assert [v.key for v in nearest(reader, unit(1200), 1)] == ["a-12-0"]
     assert vector_ids(reader) == chunk_ids(reader)

@@ -98,3 +98,31 @@ def test_missing_arguments_are_a_usage_error(capsys: pytest.CaptureFixture) -> N
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["ask"])
     assert exit_info.value.code == cli.EXIT_USAGE
+
+
+def test_eval_prints_the_measures(index_dir: Path, docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "How did the senate vote on the budget?", "answers": ["51 votes"],
+                                     "gold_article_ids": ["budget"], "asked_on": "2030-01-01"}) + "\n")
+    capsys.readouterr()
+    assert cli.main(["eval", str(questions), "--retriever", "bm25", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["n"], report["hits@1"], report["answer@5"]) == (1, 1.0, 1.0)
+    assert cli.main(["eval", str(questions)]) == 0
+    assert "retriever hybrid, 1 questions" in capsys.readouterr().out
+
+
+def test_eval_with_a_missing_file_is_an_error(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["eval", "/nonexistent/q.jsonl"]) == cli.EXIT_ERROR
+    assert "cannot read /nonexistent/q.jsonl" in capsys.readouterr().err
+
+
+def test_ask_as_of_leaves_out_later_articles(index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "late", "text": "The senate vote happened.", "published_at": "2024-05-01"}) + "\n")
+    cli.main(["ingest", "-q", str(feed)])
+    capsys.readouterr()
+    cli.main(["ask", "senate vote", "--as-of", "2024-04-01", "--json"])
+    assert json.loads(capsys.readouterr().out)["passages"] == []
+    assert cli.main(["ask", "senate vote", "--as-of", "April"]) == cli.EXIT_ERROR

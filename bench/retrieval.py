@@ -1,0 +1,132 @@
+"""Retrieval quality on the realtimeqa dev questions: this service's retrievers, with and without the
+recency prior and the story collapse, against a plain LangChain FAISS store with the same model.
+
+Run by hand, from the repository root (the first run embeds the whole corpus twice, for this
+service and for the baseline: about an hour and a half on 2 cores; later runs reuse both):
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python bench/retrieval.py --index-dir ../bench-data/rtqa-index --baseline-dir ../bench-data/rtqa-langchain
+
+It prints a Markdown table for docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.store import IndexStore  # noqa: E402
+from qa.embedding import load_embedder, resolve_model  # noqa: E402
+from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
+from qa.service import QAService  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
+CONFIGS = [
+    ("dense", {"retriever": "dense", "recency_weight": 0.0, "collapse_duplicates": False}),
+    ("bm25", {"retriever": "bm25", "recency_weight": 0.0, "collapse_duplicates": False}),
+    ("hybrid", {"retriever": "hybrid", "recency_weight": 0.0, "collapse_duplicates": False}),
+    ("hybrid + recency prior", {"retriever": "hybrid", "collapse_duplicates": False}),
+    ("hybrid + story collapse", {"retriever": "hybrid", "recency_weight": 0.0}),
+    ("hybrid + recency + collapse (default)", {}),
+]
+
+
+def main() -> None:
+    args = _arguments()
+    questions = load_questions(args.questions)
+    settings = Settings(index_dir=args.index_dir)
+    embedder = load_embedder(settings.model, settings.embed_batch_size)
+    _ingest(settings, embedder, args.corpus)
+    store = IndexStore.open(settings.index_dir, model=embedder.name, dimension=embedder.dimension,
+                            faiss_index=settings.faiss_index, create=False)
+    rows = []
+    for name, overrides in CONFIGS:
+        service = QAService(store, embedder, settings.model_copy(update=overrides))
+        rows.append((name, evaluate(service_retrieve(service), questions)))
+        print(f"measured {name}", file=sys.stderr)
+    if not args.skip_baseline:
+        rows.append(("LangChain FAISS, 1000/200 characters", _baseline(args, questions)))
+    print(_table(rows, args))
+
+
+def _ingest(settings: Settings, embedder, corpus: Path) -> None:
+    from qa.service import open_service
+
+    service = open_service(settings, embedder)
+    started = time.perf_counter()
+    report = service.ingest_paths([corpus])
+    service.close()
+    print(f"ingest: {len(report.added)} added, {len(report.unchanged)} unchanged, "
+          f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _baseline(args: argparse.Namespace, questions) -> EvalReport:
+    """What a user would otherwise pick: LangChain's usual splitter and a FAISS vector store."""
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    model_path, _ = resolve_model(Settings().model)
+    embeddings = HuggingFaceEmbeddings(model_name=str(model_path), model_kwargs={"device": "cpu"},
+                                       encode_kwargs={"normalize_embeddings": True})
+    if (args.baseline_dir / "index.faiss").exists():
+        store = FAISS.load_local(str(args.baseline_dir), embeddings, allow_dangerous_deserialization=True)
+    else:
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        articles = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines()]
+        documents = splitter.split_documents(
+            [Document(page_content=a["text"], metadata={"id": a["id"]}) for a in articles]
+        )
+        started = time.perf_counter()
+        store = FAISS.from_documents(documents, embeddings)
+        print(f"baseline ingest: {len(documents)} chunks, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        store.save_local(str(args.baseline_dir))
+
+    def retrieve(item, k):
+        return [Hit(d.metadata["id"], d.page_content) for d in store.similarity_search(item.question, k=k)]
+
+    return evaluate(retrieve, questions)
+
+
+def _table(rows: list[tuple[str, EvalReport]], args: argparse.Namespace) -> str:
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    lines = [
+        f"Commit `{commit}`, {platform.machine()} {platform.processor() or ''} ({_cores()} cores), "
+        f"`python bench/retrieval.py` on {args.questions.name} ({len(load_questions(args.questions))} questions).",
+        "",
+        "| retriever | hits@1 | hits@5 | hits@10 | mrr@10 | answer@5 | latency p50 / p95 (ms) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in rows:
+        lines.append(f"| {name} | {r.hits_at_1:.3f} | {r.hits_at_5:.3f} | {r.hits_at_10:.3f} | {r.mrr_at_10:.3f} | "
+                     f"{r.answer_at_5:.3f} | {r.latency_median_ms:.0f} / {r.latency_p95_ms:.0f} |")
+    return "\n".join(lines)
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=SHARED / "corpus.jsonl")
+    parser.add_argument("--questions", type=Path, default=SHARED / "questions-dev.jsonl")
+    parser.add_argument("--index-dir", type=Path, required=True, help="this service's index (made if absent)")
+    parser.add_argument("--baseline-dir", type=Path, default=REPO.parent / "bench-data" / "rtqa-langchain")
+    parser.add_argument("--skip-baseline", action="store_true")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

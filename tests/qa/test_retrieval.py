@@ -1,0 +1,98 @@
+"""Hybrid retrieval through the service: BM25 and dense fused, recency, one passage per story, reranking."""
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import pytest
+
+from qa.articles import Article
+from qa.query import Filters, Query
+from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
+
+NOW = datetime(2024, 6, 30, tzinfo=timezone.utc)
+STORY = ("The city council approved the Riverside bridge repair on Tuesday after a long debate. "
+         "Work on the bridge will start in August and last two years, the mayor said.")
+
+
+def make(settings: Settings, embedder: FakeEmbedder, reranker=None, **overrides) -> QAService:
+    configured = settings.model_copy(update=overrides)
+    return QAService(open_service(configured, embedder)._store, embedder, configured, reranker, clock=lambda: NOW)
+
+
+@pytest.fixture
+def articles() -> list[Article]:
+    return [
+        Article("wire", STORY, title="Bridge repair approved", source="wire", published_at="2024-06-25"),
+        Article("reprint", "From our partners: " + STORY, title="Council backs bridge repair", source="paper",
+                published_at="2024-06-25"),
+        Article("old", "The council approved a bridge repair plan years ago, but the work never began.",
+                title="Old plans", source="archive", published_at="2020-01-10"),
+        Article("zk-41", "Protein ZK-41 was named by researchers in the lab study.", source="science",
+                published_at="2024-06-01"),
+    ]
+
+
+def ids(passages) -> list[str]:
+    return [p.origin.article_id for p in passages]
+
+
+def test_reprints_collapse_into_one_passage_listing_the_other_outlet(settings, embedder, articles) -> None:
+    service = make(settings, embedder)
+    service.ingest_articles(articles)
+    passages = service.search(Query("When will work on the Riverside bridge start?", top_k=5))
+    story = [p for p in passages if p.origin.article_id in {"wire", "reprint"}]
+    assert len(story) == 1 and [s.article_id for s in story[0].also_reported_by] in (["reprint"], ["wire"])
+    assert service.article("reprint").cluster_id == service.article("wire").cluster_id
+
+
+def test_without_collapse_every_outlet_is_listed(settings, embedder, articles) -> None:
+    service = make(settings, embedder, collapse_duplicates=False)
+    service.ingest_articles(articles)
+    passages = service.search(Query("When will work on the Riverside bridge start?", top_k=5))
+    assert {"wire", "reprint"} <= set(ids(passages)) and all(not p.also_reported_by for p in passages)
+
+
+def test_bm25_alone_finds_only_passages_with_the_words(settings, embedder, articles) -> None:
+    service = make(settings, embedder, retriever="bm25")
+    service.ingest_articles(articles)
+    passages = service.search(Query("Which protein did researchers name ZK-41?", top_k=5))
+    assert ids(passages)[0] == "zk-41"
+    assert all(0 <= p.score <= 1 for p in passages), "passages keep their cosine to the question"
+
+
+def test_filters_apply_to_bm25_too(settings, embedder, articles) -> None:
+    service = make(settings, embedder, retriever="bm25")
+    service.ingest_articles(articles)
+    query = Query("bridge repair council", top_k=5, filters=Filters(sources=("archive",)))
+    assert ids(service.search(query)) == ["old"]
+
+
+def test_recent_questions_prefer_fresh_articles(settings, embedder, articles) -> None:
+    service = make(settings, embedder, collapse_duplicates=True)
+    service.ingest_articles(articles)
+    recent = service.search(Query("What did the council recently approve for the bridge repair?", top_k=3))
+    assert ids(recent)[0] in {"wire", "reprint"}
+    then = service.search(Query("What did the council recently approve for the bridge repair?", top_k=3,
+                                as_of=datetime(2020, 2, 1, tzinfo=timezone.utc)))
+    assert ids(then) == ["old"], "articles published after as_of are left out"
+
+
+def test_a_reranker_reorders_the_fused_candidates(settings, embedder, articles) -> None:
+    class PrefersScience:
+        def scores(self, question: str, passages: Sequence[str]) -> list[float]:
+            return [1.0 if "ZK-41" in p else 0.0 for p in passages]
+
+    service = make(settings, embedder, reranker=PrefersScience())
+    service.ingest_articles(articles)
+    assert ids(service.search(Query("bridge repair council approved", top_k=3)))[0] == "zk-41"
+
+
+def test_updating_an_article_updates_what_bm25_finds(settings, embedder, articles) -> None:
+    service = make(settings, embedder, retriever="bm25")
+    service.ingest_articles(articles)
+    service.ingest_articles([Article("zk-41", "The study was withdrawn.", source="science")])
+    assert "zk-41" not in ids(service.search(Query("protein ZK-41 named researchers", top_k=5)))
+    service.delete("old")
+    assert "old" not in ids(service.search(Query("bridge repair plan years ago", top_k=5)))
