@@ -18,7 +18,7 @@ import numpy as np
 
 from index.records import ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoryCandidate
 from index.schema import (
-    ARTICLE_COLUMNS, BM25_RANK, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY, SCHEMA, filter_clauses,
+    ARTICLE_BM25_RANK, ARTICLE_COLUMNS, BM25_RANK, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY, SCHEMA, filter_clauses,
 )
 
 DATABASE_FILE = "metadata.sqlite"
@@ -166,6 +166,7 @@ class Database:
         """Removes the article and its chunks; returns the removed chunk ids, None if it was absent."""
         removed = self._chunk_ids(article_id)
         self._forget_terms(removed)
+        self._forget_article_terms(article_id)
         cursor = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return removed if cursor.rowcount else None
 
@@ -178,7 +179,9 @@ class Database:
         )
         return [StoryCandidate(*row) for row in rows if row[2] is not None]
 
-    def lexical_hits(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+    def lexical_hits(
+        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
+    ) -> list[tuple[int, float]]:
         """The k chunks BM25 ranks best for any of the terms, within the filter: (chunk id, score)."""
         clauses, params = filter_clauses(chunk_filter)
         where = "".join(f" AND {clause}" for clause in clauses)
@@ -187,8 +190,20 @@ class Database:
             "JOIN chunks c ON c.id = chunk_terms.rowid JOIN articles ON articles.id = c.article_id "
             f"WHERE chunk_terms MATCH ?{where} ORDER BY {BM25_RANK} LIMIT ?"
         )
-        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        return [(row[0], row[1]) for row in self._conn.execute(query, [match, *params, k]).fetchall()]
+        arguments = [title_weight, _match(terms), *params, title_weight, k]
+        return [(row[0], row[1]) for row in self._conn.execute(query, arguments).fetchall()]
+
+    def article_lexical_hits(
+        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
+    ) -> list[str]:
+        """Ids of the k whole articles BM25 ranks best for any of the terms, within the filter."""
+        clauses, params = filter_clauses(chunk_filter)
+        where = "".join(f" AND {clause}" for clause in clauses)
+        query = (
+            "SELECT articles.id FROM article_terms JOIN articles ON articles.rowid = article_terms.rowid "
+            f"WHERE article_terms MATCH ?{where} ORDER BY {ARTICLE_BM25_RANK} LIMIT ?"
+        )
+        return [row[0] for row in self._conn.execute(query, [_match(terms), *params, title_weight, k]).fetchall()]
 
     def article(self, article_id: str) -> StoredArticle | None:
         row = self._conn.execute(
@@ -250,6 +265,16 @@ class Database:
     def _forget_terms(self, chunk_ids: Sequence[int]) -> None:
         self._conn.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in chunk_ids])
 
+    def _forget_article_terms(self, article_id: str) -> None:
+        """Takes the stored version of an article out of the article index (it reads the articles table,
+        so the old values must be given back before the row changes)."""
+        old = self._conn.execute("SELECT rowid, title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if old is not None:
+            self._conn.execute(
+                "INSERT INTO article_terms(article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                (old[0], old[1] or "", old[2]),
+            )
+
     def _remember_story(self, article: ArticleRecord) -> None:
         self._conn.execute("DELETE FROM story_bands WHERE article_id = ?", (article.id,))
         if article.story is not None:
@@ -264,6 +289,7 @@ class Database:
 
     def _upsert_article(self, a: ArticleRecord) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        self._forget_article_terms(a.id)
         story = a.story
         self._conn.execute(
             f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -276,6 +302,11 @@ class Database:
              a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
              story.fingerprint if story else None),
         )
+        self._conn.execute(
+            "INSERT INTO article_terms(rowid, title, text) SELECT rowid, coalesce(title, ''), text FROM articles "
+            "WHERE id = ?",
+            (a.id,),
+        )
 
     def _select_in(self, query: str, values: Sequence) -> list[tuple]:
         """Runs `query` with its `IN ({})` filled, in slices that stay under SQLite's variable limit."""
@@ -284,6 +315,11 @@ class Database:
             part = list(values[i : i + MAX_SQL_VARIABLES])
             rows += self._conn.execute(query.format(", ".join("?" * len(part))), part).fetchall()
         return rows
+
+
+def _match(terms: Sequence[str]) -> str:
+    """An FTS5 query for any of the terms, each quoted so no term is read as an operator."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 def _vector_blob(vector: np.ndarray) -> bytes:

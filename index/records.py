@@ -116,6 +116,7 @@ class SearchHits:
     dense: list[ChunkView]
     lexical: list[ChunkView]
     cosines: dict[int, float]
+    articles: list[str]  # ids of whole articles by BM25, best first
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS story_bands (
 ) STRICT;
 -- BM25 over every chunk (rowid = chunk id), updated in the same transactions as the chunks.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
+-- BM25 over whole articles, reading their text from the articles table (rowid = the article's rowid).
+CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(
+    title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
 CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER NOT NULL,
     chunk_id INTEGER NOT NULL,
@@ -58,8 +62,9 @@ ARTICLE_COLUMNS = (
     "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
     "ingested_at, updated_at"
 )
-# FTS5's bm25() with these weights for the title and body columns; lower is better.
-BM25_RANK = "bm25(chunk_terms, 1.0, 1.0)"
+# FTS5's bm25() with weights for the title and text columns; lower is better.
+BM25_RANK = "bm25(chunk_terms, ?, 1.0)"
+ARTICLE_BM25_RANK = "bm25(article_terms, ?, 1.0)"
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 # Newest published first; undated articles last. Used by the listing and its cursor.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"

@@ -130,10 +130,11 @@ class IndexStore:
 
     def search(
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None, terms: Sequence[str] = (),
-        dense: bool = True,
+        dense: bool = True, title_weight: float = 1.0,
     ) -> SearchHits:
-        """Up to k chunks nearest to `vector` (unless not `dense`) and k best for `terms` by BM25, within
-        the filter; with every chunk's cosine to `vector`."""
+        """Up to k chunks nearest to `vector` (unless not `dense`), k best for `terms` by BM25 (the title
+        counting `title_weight` times the body) and k whole articles by BM25, within the filter; with
+        every chunk's cosine."""
         chunk_filter = chunk_filter or ChunkFilter()
         for _ in range(OPTIMISTIC_SEARCHES):
             with self._db.snapshot():
@@ -143,11 +144,11 @@ class IndexStore:
                         self._move_to(generation)
                 with self._lock.reading():
                     if self._generation == generation:
-                        return self._search_snapshot(vector, k, chunk_filter, terms, dense)
+                        return self._search_snapshot(vector, k, chunk_filter, terms, dense, title_weight)
             # Another thread moved the vectors past this snapshot: take a newer one.
         with self._lock.writing(), self._db.snapshot():
             self._move_to(self._db.generation())
-            return self._search_snapshot(vector, k, chunk_filter, terms, dense)
+            return self._search_snapshot(vector, k, chunk_filter, terms, dense, title_weight)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         with self._db.snapshot():
@@ -178,13 +179,15 @@ class IndexStore:
         return self._db.story_candidates(band_keys)
 
     def _search_snapshot(
-        self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool
+        self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,
+        title_weight: float,
     ) -> SearchHits:
         nearest: list[tuple[int, float]] = []
         if dense:
             only, without = self._selection(chunk_filter)
             nearest = self._vectors.search(vector, k, only=only, without=without)
-        lexical = self._db.lexical_hits(terms, k, chunk_filter) if terms else []
+        lexical = self._db.lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
+        articles = self._db.article_lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
         cosines = dict(nearest)
         missing = [i for i, _ in lexical if i not in cosines]
         ids, vectors = self._db.vectors_of(missing)
@@ -194,6 +197,7 @@ class IndexStore:
             dense=[views[i] for i, _ in nearest if i in views],
             lexical=[views[i] for i, _ in lexical if i in views],
             cosines=cosines,
+            articles=articles,
         )
 
     def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -1,15 +1,33 @@
-"""Combining rankings: reciprocal rank fusion, a recency prior, one article per story."""
+"""Combining rankings: reciprocal rank fusion, a recency prior, and articles ranked on their passages."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.records import ChunkView
+
+# An article's score is the sum of its best passages' scores: two passages that match are stronger
+# evidence than one, and more than two add little but length.
+EVIDENCE_PASSAGES = 2
 
 
 @dataclass(frozen=True)
 class Ranked:
     view: ChunkView
     score: float
+
+
+@dataclass
+class RankedArticle:
+    """An article's passages best first, evidence about the whole article (`bonus`), and the other
+    articles telling the same story."""
+
+    passages: list[Ranked]
+    bonus: float = 0.0
+    reprints: list[ChunkView] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.bonus + sum(p.score for p in self.passages[:EVIDENCE_PASSAGES])
 
 
 def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkView]]], k: int) -> list[Ranked]:
@@ -20,29 +38,49 @@ def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkView]]]
         for rank, view in enumerate(ranking, start=1):
             scores[view.row_id] = scores.get(view.row_id, 0.0) + weight / (k + rank)
             views[view.row_id] = view
-    return sorted((Ranked(views[i], s) for i, s in scores.items()), key=lambda r: (-r.score, r.view.row_id))
+    return _best_first(Ranked(views[i], s) for i, s in scores.items())
 
 
 def boost(ranked: Sequence[Ranked], factor: Callable[[ChunkView], float]) -> list[Ranked]:
     """Scores multiplied by (1 + factor(view)), re-sorted."""
-    boosted = [Ranked(r.view, r.score * (1.0 + factor(r.view))) for r in ranked]
-    return sorted(boosted, key=lambda r: (-r.score, r.view.row_id))
+    return _best_first(Ranked(r.view, r.score * (1.0 + factor(r.view))) for r in ranked)
 
 
-def one_article_per_story(ranked: Sequence[Ranked]) -> list[tuple[Ranked, list[ChunkView]]]:
-    """Passages of the best-ranked article of each story, in order; the story's first passage lists
-    one passage of each other article telling it (a reprint), whose own passages are left out."""
-    chosen: dict[str, tuple[str, list[ChunkView]]] = {}
-    kept: list[tuple[Ranked, list[ChunkView]]] = []
+def rank_articles(
+    ranked: Sequence[Ranked], bonuses: dict[str, float], collapse_stories: bool
+) -> list[RankedArticle]:
+    """Articles best first by the evidence of their passages plus their `bonus`. With
+    `collapse_stories`, an article telling a story a better-ranked article already tells is listed as
+    that one's reprint instead."""
+    by_article: dict[str, RankedArticle] = {}
     for item in ranked:
-        story = item.view.cluster_id or item.view.article_id
-        if story not in chosen:
-            chosen[story] = (item.view.article_id, [])
-            kept.append((item, chosen[story][1]))
-            continue
-        article_id, others = chosen[story]
-        if item.view.article_id == article_id:
-            kept.append((item, []))
-        elif item.view.article_id not in {v.article_id for v in others}:
-            others.append(item.view)
+        article_id = item.view.article_id
+        by_article.setdefault(article_id, RankedArticle([], bonuses.get(article_id, 0.0))).passages.append(item)
+    articles = sorted(by_article.values(), key=lambda a: (-a.score, a.passages[0].view.article_id))
+    if not collapse_stories:
+        return articles
+    leaders: dict[str, RankedArticle] = {}
+    kept = []
+    for article in articles:
+        view = article.passages[0].view
+        story = view.cluster_id or view.article_id
+        if story in leaders:
+            leaders[story].reprints.append(view)
+        else:
+            leaders[story] = article
+            kept.append(article)
     return kept
+
+
+def interleave(articles: Sequence[RankedArticle], per_article: int) -> list[tuple[Ranked, list[ChunkView]]]:
+    """Passages in rounds, the best of every article first, then the second best, up to `per_article`
+    of each: the first results cover as many articles as possible. The first passage of an article
+    carries its reprints."""
+    rounds = []
+    for depth in range(per_article):
+        rounds += [(a.passages[depth], a.reprints if depth == 0 else []) for a in articles if depth < len(a.passages)]
+    return rounds
+
+
+def _best_first(items) -> list[Ranked]:
+    return sorted(items, key=lambda r: (-r.score, r.view.row_id))

@@ -1,6 +1,8 @@
 """Question to passages: dense and BM25 search within the query's filters, fused, optionally boosted
-for recency and reranked, with one article per story (reprints listed, not repeated)."""
+for recency and reranked; then articles ranked on their best passages, one article per story
+(reprints listed, not repeated), and passages taken from as many articles as possible first."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,11 +11,11 @@ import numpy as np
 from index.records import ChunkFilter, ChunkView
 from index.store import IndexStore
 from qa.embedding import Embedder
-from qa.fusion import Ranked, boost, one_article_per_story, reciprocal_rank_fusion
+from qa.fusion import Ranked, boost, interleave, rank_articles, reciprocal_rank_fusion
 from qa.lexical import query_terms
 from qa.models import Passage, Source
 from qa.query import Query
-from qa.recency import asks_about_recent, freshness
+from qa.recency import freshness, recency_half_life
 from qa.reranking import Reranker
 from qa.settings import Settings
 
@@ -43,20 +45,40 @@ class Retriever:
         hits = self._store.search(
             vector, max(self._settings.retrieval_depth, 4 * wanted), chunk_filter(query, as_of),
             terms=query_terms(query.question) if mode != "dense" else (), dense=mode != "bm25",
+            title_weight=self._settings.bm25_title_weight,
         )
         ranked = reciprocal_rank_fusion(
             [(self._settings.dense_weight, hits.dense), (self._settings.bm25_weight, hits.lexical)],
             self._settings.rrf_k,
         )
-        if self._settings.recency_weight and asks_about_recent(query.question):
-            as_of_ts = int(as_of.timestamp())
-            half_life, weight = self._settings.recency_half_life_days, self._settings.recency_weight
-            ranked = boost(ranked, lambda view: weight * freshness(view.published_ts, as_of_ts, half_life))
+        recency = self._recency(query.question, as_of)
+        ranked = boost(ranked, recency)
         if self._reranker is not None:
             ranked = self._reranked(query.question, ranked)
-        groups = one_article_per_story(ranked) if self._settings.collapse_duplicates else [(r, []) for r in ranked]
-        passages = tuple(_passage(r.view, hits.cosines[r.view.row_id], also) for r, also in groups[:wanted])
+        bonuses = self._article_evidence(hits.articles, ranked, recency)
+        articles = rank_articles(ranked, bonuses, collapse_stories=self._settings.collapse_duplicates)
+        chosen = interleave(articles, self._settings.max_passages_per_article)[:wanted]
+        passages = tuple(_passage(r.view, hits.cosines[r.view.row_id], also) for r, also in chosen)
         return Retrieval(query.question, vector, passages, top_k)
+
+    def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkView], float]:
+        """How much more a passage counts for being fresh: none unless the question is about recent events."""
+        half_life = recency_half_life(question, self._settings.recency_half_life_days)
+        if not self._settings.recency_weight or half_life is None:
+            return lambda view: 0.0
+        as_of_ts, weight = int(as_of.timestamp()), self._settings.recency_weight
+        return lambda view: weight * freshness(view.published_ts, as_of_ts, half_life)
+
+    def _article_evidence(
+        self, by_bm25: list[str], ranked: list[Ranked], recency: Callable[[ChunkView], float]
+    ) -> dict[str, float]:
+        """Rank-fusion credit for articles that BM25 ranks well as a whole, among those with passages."""
+        candidates = {r.view.article_id: r.view for r in reversed(ranked)}
+        weight, k = self._settings.article_bm25_weight, self._settings.rrf_k
+        return {
+            article_id: weight / (k + rank) * (1.0 + recency(candidates[article_id]))
+            for rank, article_id in enumerate(by_bm25, start=1) if article_id in candidates
+        }
 
     def _reranked(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         head, tail = ranked[: self._settings.rerank_top], ranked[self._settings.rerank_top :]

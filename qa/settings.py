@@ -48,15 +48,27 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the hybrid fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the hybrid fusion.")
+    article_bm25_weight: float = Field(
+        default=1.0, ge=0, description="Weight of BM25 over whole articles, which ranks articles among the candidates."
+    )
+    bm25_title_weight: float = Field(
+        default=1.0, ge=0, description="How much a word in an article's title counts for BM25, against one in its text."
+    )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant: higher flattens the ranks.")
     retrieval_depth: int = Field(
-        default=50, ge=1, le=1000, description="Candidates each retriever contributes before fusion."
+        default=100, ge=1, le=1000, description="Candidates each retriever contributes before fusion."
     )
     recency_half_life_days: float = Field(
-        default=14.0, gt=0, description="For questions about recent events: an article's boost halves every this many days."
+        default=14.0, gt=0,
+        description="For questions about recent events that name no span (\"recently\"): the boost halves every this many days.",
     )
     recency_weight: float = Field(
-        default=1.0, ge=0, description="Boost of an article published at `as_of` (0 turns the recency prior off)."
+        default=2.0, ge=0,
+        description="For questions about recent events, a fresh article's score is multiplied by 1 + this (0: off).",
+    )
+    max_passages_per_article: int = Field(
+        default=3, ge=1, le=100,
+        description="Most passages of one article in a result list; the best of every article come first.",
     )
     collapse_duplicates: bool = Field(
         default=True, description="Show one article per story; other outlets that ran it are listed with it."

@@ -1,5 +1,5 @@
 from index.records import ChunkView
-from qa.fusion import Ranked, boost, one_article_per_story, reciprocal_rank_fusion
+from qa.fusion import Ranked, boost, interleave, rank_articles, reciprocal_rank_fusion
 
 
 def view(row_id: int, article_id: str, cluster_id: str | None = None, published_ts: int | None = None) -> ChunkView:
@@ -26,8 +26,22 @@ def test_boost_reorders_by_the_factor() -> None:
     assert [r.view.article_id for r in boosted] == ["new", "old"]
 
 
-def test_one_article_per_story_lists_the_other_outlets_once() -> None:
-    ranked = [Ranked(view(1, "wire", "s1"), 3), Ranked(view(2, "paper", "s1"), 2), Ranked(view(3, "wire", "s1"), 1.5),
-              Ranked(view(4, "other"), 1), Ranked(view(5, "paper", "s1"), 0.5)]
-    groups = one_article_per_story(ranked)
-    assert [(g[0].view.row_id, [v.article_id for v in g[1]]) for g in groups] == [(1, ["paper"]), (3, []), (4, [])]
+def test_articles_rank_on_their_two_best_passages_plus_their_bonus() -> None:
+    ranked = [Ranked(view(1, "a"), 3.0), Ranked(view(2, "b"), 2.5), Ranked(view(3, "b"), 1.0),
+              Ranked(view(4, "a"), 0.1), Ranked(view(5, "b"), 0.9), Ranked(view(6, "c"), 2.0)]
+    assert [a.passages[0].view.article_id for a in rank_articles(ranked, {}, False)] == ["b", "a", "c"]
+    boosted = rank_articles(ranked, {"c": 2.0}, False)
+    assert [a.passages[0].view.article_id for a in boosted] == ["c", "b", "a"]
+
+
+def test_reprints_of_a_story_are_listed_with_its_best_article() -> None:
+    ranked = [Ranked(view(1, "wire", "s1"), 3), Ranked(view(2, "paper", "s1"), 2), Ranked(view(3, "other"), 1)]
+    articles = rank_articles(ranked, {}, collapse_stories=True)
+    assert [(a.passages[0].view.article_id, [v.article_id for v in a.reprints]) for a in articles] == [
+        ("wire", ["paper"]), ("other", [])]
+
+
+def test_interleave_takes_the_best_passage_of_every_article_first() -> None:
+    ranked = [Ranked(view(1, "a"), 3), Ranked(view(2, "a"), 2.9), Ranked(view(3, "b"), 2), Ranked(view(4, "a"), 1)]
+    chosen = interleave(rank_articles(ranked, {}, False), per_article=2)
+    assert [r.view.row_id for r, _ in chosen] == [1, 3, 2]

@@ -18,3 +18,9 @@ def test_freshness_halves_every_half_life_and_ignores_undated() -> None:
     assert freshness(10 * day, 10 * day, 7) == 1.0
     assert freshness(3 * day, 10 * day, 7) == 0.5
     assert freshness(None, 10 * day, 7) == 0.0
+
+
+def test_news_style_time_words_count_as_recent() -> None:
+    assert asks_about_recent("What NFL star announced his retirement on Tuesday?")
+    assert asks_about_recent("Which continent will soon require a common charger?")
+    assert not asks_about_recent("Where in the US is it illegal to pump your own gas?")
