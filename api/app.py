@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         # Writes wait their turn here, on the event loop, rather than each holding a worker thread.
         app.state.write_turn = anyio.Lock()
         app.state.service.on_ingest(metrics.record_ingest)
+        app.state.service.on_dropped_citation(metrics.record_dropped_citation)
         _log_access_policy(settings)
         try:
             yield

@@ -32,6 +32,10 @@ class Metrics:
             "qa_ingest_articles", "Articles received for ingest, by result", ["result"], registry=self.registry
         )
         self.chunks_embedded = Counter("qa_ingest_chunks_embedded", "Chunks embedded at ingest", registry=self.registry)
+        self.dropped_citations = Counter(
+            "qa_answer_dropped_citations", "Citations dropped because their quote no longer matched the article",
+            registry=self.registry,
+        )
 
     def watch_index(self, stats: Callable[[], StoreStats]) -> None:
         self.registry.register(_IndexCollector(stats))
@@ -40,6 +44,9 @@ class Metrics:
         for result, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
             self.ingested.labels(result).inc(len(ids))
         self.chunks_embedded.inc(report.chunks_embedded)
+
+    def record_dropped_citation(self, citation: object) -> None:
+        self.dropped_citations.inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -115,7 +115,10 @@ class AnswerOut(BaseModel):
 
     question: str
     answerable: bool
-    reason: Literal["no_relevant_passages"] | None = Field(description="Why there is no answer, when there is none.")
+    reason: Literal["no_relevant_passages", "low_confidence", "outside_date_range"] | None = Field(
+        description="Why there is no answer, when there is none: nothing relevant found; something found but no "
+        "sentence answers well enough; or the answer lies outside the dates the question was limited to."
+    )
     answer: str | None = Field(description="The cited sentences, verbatim, in the order of `citations`.")
     citations: list[CitationOut]
     passages: list[PassageOut]

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, StoredArticle, StoryCandidate
+from index.records import (
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+)
 from index.schema import (
     ARTICLE_BM25_RANK, ARTICLE_COLUMNS, BM25_RANK, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY, SCHEMA, filter_clauses,
 )
@@ -160,6 +162,11 @@ class Database:
             [(chunk_id, article.title or "", article.text[c.start : c.end]) for chunk_id, c in zip(added, chunks)],
         )
         self._remember_story(article)
+        self._conn.execute("DELETE FROM speech WHERE article_id = ?", (article.id,))
+        self._conn.executemany(
+            "INSERT INTO speech(article_id, start_char, end_char, speaker, cue, titles) VALUES (?, ?, ?, ?, ?, ?)",
+            [(article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles))) for s in article.speech],
+        )
         return removed, added
 
     def delete_article(self, article_id: str) -> list[int] | None:
@@ -169,6 +176,17 @@ class Database:
         self._forget_article_terms(article_id)
         cursor = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return removed if cursor.rowcount else None
+
+    def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+        """Who speaks in which sentence, for each of these articles."""
+        found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
+        query = (
+            "SELECT article_id, start_char, end_char, speaker, cue, titles FROM speech "
+            "WHERE article_id IN ({}) ORDER BY start_char"
+        )
+        for article_id, start, end, speaker, cue, titles in self._select_in(query, article_ids):
+            found[article_id].append(SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles))))
+        return found
 
     def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
         """Stored articles sharing a fingerprint band with these keys."""

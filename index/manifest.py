@@ -7,7 +7,7 @@ from pathlib import Path
 from index.atomic import write_bytes_atomically
 from index.errors import IncompatibleStore
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST_FILE = "manifest.json"
 
 

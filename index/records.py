@@ -17,6 +17,18 @@ class ArticleRecord:
     published_ts: int | None
     content_hash: str
     story: "StoryRecord | None" = None
+    speech: tuple["SpeechRecord", ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeechRecord:
+    """Characters `start`..`end` of an article (a sentence) are said by `speaker`, as `cue` shows."""
+
+    start: int
+    end: int
+    speaker: str
+    cue: str
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,16 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(title, body, tokenize=
 CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(
     title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
 );
+-- Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
+-- nothing extra to answer.
+CREATE TABLE IF NOT EXISTS speech (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    cue TEXT NOT NULL,
+    titles TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER NOT NULL,
     chunk_id INTEGER NOT NULL,
@@ -54,6 +64,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
 CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
+CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char);
 CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation)
 """
 

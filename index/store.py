@@ -24,7 +24,8 @@ from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.lock import writer_lock
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, StoredArticle, StoreStats, StoryCandidate,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
@@ -177,6 +178,9 @@ class IndexStore:
 
     def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
         return self._db.story_candidates(band_keys)
+
+    def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+        return self._db.speech(article_ids)
 
     def _search_snapshot(
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,

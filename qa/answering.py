@@ -1,10 +1,15 @@
-"""The answer: the sentences of the best passages closest to the question, quoted verbatim and cited."""
+"""The answer: the sentences of the best passages closest to the question, quoted verbatim, one
+citation each; for "what did X say about Y", sentences in which X is the one speaking. When the
+evidence is weak the answer is an abstention with its reason, and the passages are still listed."""
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from index.records import SpeechRecord
+from qa.attribution import AskedSpeech, asked_speech, same_person
 from qa.embedding import Embedder
 from qa.models import Abstention, Answer, Citation, Passage, Span
 from qa.retrieval import Retrieval
@@ -16,60 +21,140 @@ MIN_SENTENCE_WORDS = 4
 # about it; a line that does not end like a sentence is only a candidate when it is long.
 SENTENCE_ENDINGS = (".", "!", "?", "…", '"', "”", "’", "'", ")")
 MIN_UNPUNCTUATED_WORDS = 15
-# A second sentence must be nearly as close to the question as the best one to be worth adding.
-SECOND_SENTENCE_MARGIN = 0.05
+# A further sentence must be nearly as close to the question as the best one to be worth adding.
+FURTHER_SENTENCE_MARGIN = 0.05
+# Two sentences sharing this much of their words say the same thing (a reprint's copy).
+SAME_FACT_OVERLAP = 0.8
+# "Key areas of focus included:" answers with the list that follows it; at most this many items.
+LIST_ITEMS = 3
+LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
 
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A sentence that may answer; a lead-in line ("…included:") answers with its list `items`."""
+
     passage: Passage
     span: Span
     quote: str
+    speech: SpeechRecord | None
+    items: tuple[tuple[Span, str], ...] = ()
 
 
 class AnswerComposer:
     def __init__(
-        self, embedder: Embedder, article_text: Callable[[str], str | None], min_passage_score: float,
-        max_sentences: int,
+        self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
+        speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], min_passage_score: float,
+        min_answer_score: float, max_sentences: int,
     ) -> None:
         self._embedder = embedder
-        self._article_text = article_text
+        self._article_texts = article_texts
+        self._speech = speech
         self._min_passage_score = min_passage_score
+        self._min_answer_score = min_answer_score
         self._max_sentences = max_sentences
 
     def compose(self, retrieval: Retrieval) -> Answer:
         listed = retrieval.passages[: retrieval.top_k]
         relevant = [p for p in retrieval.passages if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
-        candidates = self._candidates(relevant)
-        if not candidates:
+        if not relevant:
             return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
-        chosen = self._best(candidates, retrieval.vector)
-        citations = tuple(Citation(c.passage.origin, c.span.start, c.span.end, c.quote) for c in chosen)
+        asked = asked_speech(retrieval.question)
+        candidates = self._candidates(relevant, asked)
+        if not candidates:
+            return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
+        scores = self._scores(candidates, retrieval.vector, asked)
+        if float(scores.max()) < self._min_answer_score:
+            return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
+        chosen = self._choose(candidates, scores)
+        citations = tuple(citation for c in chosen for citation in _citations(c))
         return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed)
 
-    def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
-        texts: dict[str, str | None] = {}
+    def _candidates(self, passages: list[Passage], asked: AskedSpeech | None) -> list[_Candidate]:
+        article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
+        texts = self._article_texts(article_ids)
+        speech = self._speech(article_ids)
         candidates: dict[str, _Candidate] = {}
         for passage in passages:
-            article_id = passage.origin.article_id
-            if article_id not in texts:
-                texts[article_id] = self._article_text(article_id)
-            text = texts[article_id]
+            text = texts.get(passage.origin.article_id)
             if text is None or text[passage.start : passage.end] != passage.text:
                 continue  # the article was replaced or deleted since the search: its offsets no longer hold
-            for span in sentence_spans(text, Span(passage.start, passage.end)):
+            said = {(s.start, s.end): s for s in speech[passage.origin.article_id]}
+            spans = sentence_spans(text, Span(passage.start, passage.end))
+            if asked is not None:
+                # Everything the asked-about speaker says in this article, not only in this passage.
+                spans += [Span(s.start, s.end) for s in said.values() if same_person(asked.speaker, s.speaker, s.titles)]
+            for span in spans:
                 quote = text[span.start : span.end]
-                # The same sentence reached through two overlapping passages is one candidate.
-                candidates.setdefault(" ".join(quote.lower().split()), _Candidate(passage, span, quote))
-        return [c for c in candidates.values() if _says_something(c.quote)]
+                items = tuple((item, text[item.start : item.end]) for item in _list_after(text, span)) \
+                    if quote.endswith(":") else ()
+                # The same sentence reached twice, or through a reprint, is one candidate.
+                candidates.setdefault(
+                    _normalized(quote), _Candidate(passage, span, quote, said.get((span.start, span.end)), items)
+                )
+        found = [c for c in candidates.values() if c.items or _says_something(c.quote)]
+        if asked is not None:
+            found = [c for c in found if c.speech and same_person(asked.speaker, c.speech.speaker, c.speech.titles)]
+        return found
 
-    def _best(self, candidates: list[_Candidate], question_vector: np.ndarray) -> list[_Candidate]:
-        scores = self._embedder.embed([c.quote for c in candidates]) @ question_vector
-        order = np.argsort(-scores)
-        best = scores[order[0]]
-        return [candidates[i] for i in order[: self._max_sentences] if scores[i] >= best - SECOND_SENTENCE_MARGIN]
+    def _scores(self, candidates: list[_Candidate], question_vector: np.ndarray, asked: AskedSpeech | None) -> np.ndarray:
+        texts = [c.quote for c in candidates]
+        if asked is not None and asked.topic:
+            # What X said *about Y*: closeness to the topic counts as much as to the whole question.
+            vectors = self._embedder.embed([*texts, asked.topic])
+            return (vectors[:-1] @ question_vector + vectors[:-1] @ vectors[-1]) / 2
+        return self._embedder.embed(texts) @ question_vector
+
+    def _choose(self, candidates: list[_Candidate], scores: np.ndarray) -> list[_Candidate]:
+        best = float(scores.max())
+        chosen: list[_Candidate] = []
+        for index in np.argsort(-scores):
+            candidate = candidates[index]
+            if len(chosen) == self._max_sentences or scores[index] < best - FURTHER_SENTENCE_MARGIN:
+                break
+            if candidate.items and chosen:
+                continue  # a list answers alone
+            if not any(_overlap(candidate.quote, c.quote) >= SAME_FACT_OVERLAP for c in chosen):
+                chosen.append(candidate)
+            if candidate.items:
+                break
+        return chosen
+
+
+def _citations(candidate: _Candidate) -> list[Citation]:
+    """The candidate's own sentence, or for a lead-in, the items of its list."""
+    origin = candidate.passage.origin
+    if not candidate.items:
+        return [Citation(origin, candidate.span.start, candidate.span.end, candidate.quote)]
+    return [Citation(origin, span.start, span.end, quote) for span, quote in candidate.items]
+
+
+def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
+    """The bulleted or numbered lines right after a lead-in line, up to LIST_ITEMS of them."""
+    items = []
+    start = text.find("\n", lead_in.end)
+    while start != -1 and len(items) < LIST_ITEMS:
+        end = text.find("\n", start + 1)
+        end = len(text) if end == -1 else end
+        line = text[start + 1 : end]
+        if not LIST_ITEM.match(line):
+            break
+        stripped = line.strip()
+        offset = start + 1 + line.index(stripped)
+        items.append(Span(offset, offset + len(stripped)))
+        start = end if end < len(text) else -1
+    return tuple(items)
 
 
 def _says_something(quote: str) -> bool:
     words = len(quote.split())
     return words >= MIN_UNPUNCTUATED_WORDS or (words >= MIN_SENTENCE_WORDS and quote.endswith(SENTENCE_ENDINGS))
+
+
+def _normalized(quote: str) -> str:
+    return " ".join(quote.lower().split())
+
+
+def _overlap(first: str, second: str) -> float:
+    a, b = set(re.findall(r"\w+", first.lower())), set(re.findall(r"\w+", second.lower()))
+    return len(a & b) / max(1, len(a | b))

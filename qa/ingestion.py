@@ -7,9 +7,10 @@ from itertools import islice
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, StoryCandidate, StoryRecord
+from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
+from qa.attribution import SPEECH_VERSION, attributions
 from qa.chunking import Chunker, ChunkingError
 from qa.duplicates import band_keys, signature, similarity
 from qa.embedding import Embedder
@@ -47,7 +48,10 @@ class Ingestor:
         self._embed_title = embed_title
         self._duplicate_threshold = duplicate_threshold
         # Stored with each article: new chunk settings make an unchanged article count as changed.
-        self._recipe = f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}"
+        self._recipe = (
+            f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}; "
+            f"speech v{SPEECH_VERSION}"
+        )
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons."""
@@ -149,10 +153,11 @@ class Ingestor:
 
 
 def _article_record(article: Article, version: str, story: StoryRecord) -> ArticleRecord:
+    speech = tuple(SpeechRecord(a.start, a.end, a.speaker, a.cue, a.titles) for a in attributions(article.text))
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version, story=story,
+        content_hash=version, story=story, speech=speech,
     )
 
 

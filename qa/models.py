@@ -46,7 +46,12 @@ class Citation:
 
 
 class Abstention(StrEnum):
+    """Why there is no answer: nothing relevant was found; something was, but no sentence answers
+    well enough; or the answer lies outside the dates the question was limited to."""
+
     NO_RELEVANT_PASSAGES = "no_relevant_passages"
+    LOW_CONFIDENCE = "low_confidence"
+    OUTSIDE_DATE_RANGE = "outside_date_range"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from qa.chunking import Chunker
 from qa.embedding import Embedder, load_embedder
 from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge
 from qa.ingestion import IngestReport, Ingestor
-from qa.models import Answer, Passage
+from qa.models import Abstention, Answer, Citation, Passage
 from qa.query import Query
 from qa.readers import Read, Skipped, read_paths
 from qa.reranking import Reranker, load_reranker
@@ -48,13 +48,19 @@ class QAService:
         )
         self._retriever = Retriever(store, embedder, settings, reranker)
         self._composer = AnswerComposer(
-            embedder, self._article_text, settings.min_passage_score, settings.answer_max_sentences
+            embedder, self._article_texts, store.speech, settings.min_passage_score, settings.min_answer_score,
+            settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
+        self._dropped_citation_listeners: list[Callable[[Citation], None]] = []
 
     def on_ingest(self, listener: Callable[[IngestReport], None]) -> None:
         """Calls `listener` with the report of every ingest, e.g. to count it in metrics."""
         self._ingest_listeners.append(listener)
+
+    def on_dropped_citation(self, listener: Callable[[Citation], None]) -> None:
+        """Calls `listener` with every citation dropped because its quote no longer matches its article."""
+        self._dropped_citation_listeners.append(listener)
 
     def close(self) -> None:
         self._store.close()
@@ -81,7 +87,14 @@ class QAService:
                 raise ArticleNotFound(article_id)
 
     def ask(self, query: Query) -> Answer:
-        return self.answer(self.retrieve(query))
+        answer = self.answer(self.retrieve(query))
+        if answer.abstention is Abstention.NO_RELEVANT_PASSAGES and _limits_dates(query):
+            # Say so when the articles do answer, only not within the dates the question allowed.
+            unlimited = Query(query.question, query.top_k, replace(query.filters, published_after=None,
+                                                                    published_before=None), as_of=None)
+            if self.answer(self.retrieve(unlimited)).answerable:
+                return replace(answer, abstention=Abstention.OUTSIDE_DATE_RANGE)
+        return answer
 
     def retrieve(self, query: Query) -> Retrieval:
         """The passages for a query, plus what the answer needs; validates the query first."""
@@ -90,7 +103,7 @@ class QAService:
         return self._retriever.retrieve(query, query.top_k, PASSAGES_TO_READ, self._clock())
 
     def answer(self, retrieval: Retrieval) -> Answer:
-        return self._composer.compose(retrieval)
+        return self._verified(self._composer.compose(retrieval))
 
     def search(self, query: Query) -> list[Passage]:
         retrieval = self.retrieve(query)
@@ -121,9 +134,28 @@ class QAService:
             listener(report)
         return report
 
-    def _article_text(self, article_id: str) -> str | None:
-        article = self._store.article(article_id)
-        return article.text if article else None
+    def _article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        found = {article_id: self._store.article(article_id) for article_id in article_ids}
+        return {article_id: article.text for article_id, article in found.items() if article is not None}
+
+    def _verified(self, answer: Answer) -> Answer:
+        """Every quote checked against its article as stored now; one that no longer matches is dropped."""
+        if not answer.citations:
+            return answer
+        texts = self._article_texts([c.origin.article_id for c in answer.citations])
+        kept = []
+        for citation in answer.citations:
+            text = texts.get(citation.origin.article_id)
+            if text is not None and text[citation.start : citation.end] == citation.quote:
+                kept.append(citation)
+            else:
+                for listener in self._dropped_citation_listeners:
+                    listener(citation)
+        if len(kept) == len(answer.citations):
+            return answer
+        if not kept:
+            return replace(answer, text=None, citations=(), abstention=Abstention.LOW_CONFIDENCE)
+        return replace(answer, text=" ".join(c.quote for c in kept), citations=tuple(kept))
 
     def _checked(self, query: Query) -> Query:
         question = query.question.strip() if isinstance(query.question, str) else ""
@@ -158,6 +190,11 @@ class QAService:
         if problems:
             raise InvalidArticle(f"{len(problems)} of {len(objects)} articles are invalid; none was stored", {"errors": problems})
         return articles
+
+
+def _limits_dates(query: Query) -> bool:
+    """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""
+    return query.as_of is not None or query.filters.published_after is not None or query.filters.published_before is not None
 
 
 def _check_id_lookup(article_id: str) -> None:

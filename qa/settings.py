@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     max_articles_per_request: int = Field(
         default=100, ge=1, le=10_000, description="Most articles one POST /v1/articles may carry."
     )
+    min_answer_score: float = Field(
+        default=0.35, ge=-1.0, le=1.0,
+        description="Cosine below which even the best sentence does not answer well enough to be given.",
+    )
     answer_max_sentences: int = Field(
         default=2, ge=1, le=5, description="Most sentences quoted in an extractive answer."
     )

@@ -18,6 +18,7 @@ def test_metrics_count_requests_per_route_ingest_and_index_size(loaded: TestClie
     assert 'qa_ingest_articles_total{result="added"} 3.0' in text
     assert "qa_ingest_chunks_embedded_total" in text
     assert "qa_index_articles 3.0" in text and "qa_index_vectors" in text
+    assert "qa_answer_dropped_citations_total 0.0" in text
 
 
 def test_openapi_documents_every_schema_with_an_example(client: TestClient) -> None:

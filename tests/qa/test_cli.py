@@ -43,7 +43,7 @@ def test_ingest_then_ask_as_json(index_dir: Path, docs: Path, capsys: pytest.Cap
 def test_ask_prints_answer_citations_and_passages(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(docs)])
     capsys.readouterr()
-    assert cli.main(["ask", "senate budget vote"]) == 0
+    assert cli.main(["ask", "By how many votes did the senate pass the budget?"]) == 0
     out = capsys.readouterr().out
     assert "Answer" in out and "[1] Budget passes · id budget, characters" in out and "Passages" in out
 

@@ -1,0 +1,198 @@
+"""Who is speaking in each sentence of an article, from the cues news writing uses for reported speech.
+
+Cues, in the order they are tried: "according to X"; X with a speech verb ("X said", "X also
+addressed", "X, in his call with Y, expressed"); X's speech noun ("X's remarks", "X's gratitude");
+a closing quote followed by "said X". X may be a name, a title the article gives someone ("the
+Israeli Prime Minister" after "Prime Minister Benjamin Netanyahu"), or a pronoun, which refers
+back to the last speaker or person named. Everything is resolved to the fullest form of the name the
+article uses, so "Netanyahu", "the Prime Minister" and "he" all become "Benjamin Netanyahu".
+"""
+
+import re
+from dataclasses import dataclass
+
+# Part of what an ingested article records: when the rules below change, articles are redone.
+SPEECH_VERSION = 1
+
+from qa.sentences import sentence_spans
+
+NAME_WORD = r"[A-Z][a-zA-Z'’\-]+"
+NAME = rf"{NAME_WORD}(?: (?:{NAME_WORD}|[A-Z]\.))*"
+TITLES = (
+    "Vice President|President|Prime Minister|Deputy Prime Minister|Foreign Minister|Defense Minister|"
+    "Minister|Secretary of State|Secretary|Senate Majority Leader|Majority Leader|Minority Leader|Leader|"
+    "House Speaker|Speaker|Senator|Sen\\.|Representative|Rep\\.|Governor|Gov\\.|Mayor|Chancellor|King|Queen|"
+    "Prince|Princess|Pope|Chief Executive|CEO|Chairman|Chairwoman|Chair|Director|Spokesperson|Spokesman|"
+    "Spokeswoman|Judge|Justice|General|Gen\\.|Commissioner|Ambassador|Attorney General|Coach|Dr\\."
+)
+SPEECH_VERBS = (
+    "said|says|say|told|tells|stated|states|added|adds|expressed|expresses|emphasized|emphasised|emphasizes|"
+    "warned|warns|addressed|addresses|highlighted|highlights|noted|notes|argued|argues|insisted|insists|urged|"
+    "urges|announced|announces|called|calls|described|describes|claimed|claims|stressed|stresses|accused|"
+    "praised|thanked|criticized|criticised|denied|denies|confirmed|confirms|vowed|vows|pledged|promised|"
+    "explained|explains|declared|declares|acknowledged|suggested|suggests|asserted|wrote|writes|tweeted|posted|"
+    "replied|responded|commented|conveyed|voiced|raised|reiterated|maintained|condemned|welcomed|cautioned|"
+    "predicted|revealed|admitted|recalled|discussed|spoke|speaks|asked|questioned|marked|labelled|labeled"
+)
+SPEECH_NOUNS = (
+    "statement|remarks|comments|words|message|speech|gratitude|thanks|discussion|concerns?|warning|call|"
+    "response|reaction|announcement|position|view|stance|criticism|praise|appeal|address|testimony|letter|"
+    "tweet|post|interview|claim|argument|dialogue|conversation"
+)
+# "They" is left out: it rarely refers back to one speaker.
+PRONOUNS = {"he", "she"}
+# Capitalised at the start of a sentence, but not names.
+NOT_NAMES = {
+    "it", "this", "that", "these", "those", "there", "here", "such", "its", "their", "his", "her", "our", "we",
+    "you", "i", "a", "an", "the", "what", "which", "who", "when", "where", "why", "how", "some", "many", "most",
+    "all", "both", "each", "every", "one", "another", "other", "while", "if", "as", "in", "on", "at", "for",
+    "but", "and", "or", "so", "yet", "they", "officials", "experts", "critics", "analysts", "people",
+}
+INTRODUCTION = r"(?:(?:[A-Z][a-z]+ly|However|Furthermore|Moreover|Meanwhile|Still|Yet|Later|Then|Also|In \w+(?: \w+){0,3}|On \w+(?: \w+){0,2}),\s+)?"
+
+_TITLED = re.compile(rf"\b(?:(?P<adjective>{NAME_WORD}|U\.S\.|UK|EU) )?(?P<title>{TITLES}) (?P<name>{NAME})")
+_ACCORDING = re.compile(
+    rf"\b(?:according to|as reported by|reported by) (?P<who>(?:the )?(?:{NAME_WORD} )?(?:{TITLES})|(?:the )?{NAME})"
+)
+_SUBJECT_VERB = re.compile(
+    rf"^{INTRODUCTION}(?P<who>(?:[Tt]he )?(?:{NAME_WORD} )?(?:{TITLES})|{NAME}|He|She)"
+    rf"(?:,[^,]{{1,80}},)?(?: (?:also|then|later|further|again|once again|has|have|had|had also|would|will))* "
+    rf"(?P<cue>{SPEECH_VERBS})\b"
+)
+_POSSESSIVE = re.compile(rf"(?P<who>{NAME})['’]s (?:\w+ )?(?P<cue>{SPEECH_NOUNS})\b")
+_QUOTE_THEN_NAME = re.compile(rf"[”\"'’],? (?P<cue>said|says|added|told) (?P<who>(?:the )?(?:{NAME_WORD} )?(?:{TITLES})|{NAME})")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Sentence `start`..`end` of an article is said by `speaker`, as `cue` shows; `titles` are what
+    the article calls the speaker ("Israeli Prime Minister", "Prime Minister")."""
+
+    start: int
+    end: int
+    speaker: str
+    cue: str
+    titles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AskedSpeech:
+    """A question about what `speaker` said, about `topic` when it names one."""
+
+    speaker: str
+    topic: str | None
+
+
+_ASKED = [
+    re.compile(
+        r"^(?:what|how) (?:did|does|do|has|have|had|would) (?P<who>.+?) (?:say|said|tell|told|think|write|claim|"
+        r"state|announce|warn|reveal|argue|mention|describe|feel)(?: (?:about|on|regarding|of|to|concerning) "
+        r"(?P<topic>.+?))?\W*$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^what (?:is|was|were|are) (?P<who>.+?)['’]s? (?:reaction|response|position|view|stance|comment|message|"
+        r"opinion|take|statement|remarks)(?: (?:to|on|about|regarding) (?P<topic>.+?))?\W*$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^how did (?P<who>.+?) (?:react|respond)(?: to (?P<topic>.+?))?\W*$", re.IGNORECASE),
+]
+
+def attributions(text: str) -> list[Attribution]:
+    people = _People(text)
+    found: list[tuple[int, int, str, str]] = []
+    last_person: str | None = None
+    for span in sentence_spans(text):
+        sentence = text[span.start : span.end]
+        speaker, cue = _speaker_of(sentence, people, found[-1][2] if found else last_person)
+        if speaker:
+            found.append((span.start, span.end, speaker, cue))
+        last_person = people.last_named_in(sentence) or last_person
+    # Titles last: resolving "the Israeli Prime Minister" teaches the article's people that title.
+    return [Attribution(start, end, speaker, cue, people.titles_of(speaker)) for start, end, speaker, cue in found]
+
+
+def asked_speech(question: str) -> AskedSpeech | None:
+    """The speaker and topic of a question like "What did X say about Y?", if it is one."""
+    for pattern in _ASKED:
+        match = pattern.match(question.strip())
+        if match and _could_be_speaker(match["who"]):
+            topic = (match["topic"] or "").strip() or None
+            return AskedSpeech(match["who"].strip(), topic)
+    return None
+
+
+def same_person(asked: str, speaker: str, titles: tuple[str, ...] = ()) -> bool:
+    """Whether the question's speaker ("Netanyahu", "the Israeli prime minister") is this speaker."""
+    asked_words = _words(asked) - {"the", "mr", "ms", "mrs", "dr"}
+    if not asked_words:
+        return False
+    return asked_words <= _words(speaker) or any(asked_words == _words(title) for title in titles)
+
+
+class _People:
+    """The people an article names, and the titles it gives them."""
+
+    def __init__(self, text: str) -> None:
+        self._by_title: dict[str, str] = {}
+        self._full_names: dict[str, str] = {}
+        for match in _TITLED.finditer(text):
+            name = match["name"]
+            self._remember(name)
+            title = match["title"].lower()
+            self._by_title.setdefault(title, name)
+            if match["adjective"]:
+                self._by_title.setdefault(f"{match['adjective'].lower()} {title}", name)
+
+    def titles_of(self, speaker: str) -> tuple[str, ...]:
+        return tuple(sorted(t for t, name in self._by_title.items() if self._full(name) == speaker))
+
+    def resolve(self, who: str, previous: str | None) -> str | None:
+        phrase = re.sub(r"^the ", "", who.strip(), flags=re.IGNORECASE)
+        lowered = phrase.lower()
+        if lowered in PRONOUNS:
+            return previous
+        if lowered in self._by_title:
+            return self._full(self._by_title[lowered])
+        words = lowered.split()
+        if len(words) > 1 and " ".join(words[1:]) in self._by_title:  # "the Israeli Prime Minister"
+            name = self._by_title[" ".join(words[1:])]
+            self._by_title.setdefault(lowered, name)
+            return self._full(name)
+        if re.fullmatch(TITLES, phrase, flags=re.IGNORECASE) or not phrase[:1].isupper():
+            return None
+        if words[0].strip("’'") in NOT_NAMES:
+            return None
+        return self._full(phrase)
+
+    def last_named_in(self, sentence: str) -> str | None:
+        names = [m["name"] for m in _TITLED.finditer(sentence)]
+        return self._full(names[-1]) if names else None
+
+    def _remember(self, name: str) -> None:
+        surname = name.split()[-1].lower()
+        if len(name) > len(self._full_names.get(surname, "")):
+            self._full_names[surname] = name
+
+    def _full(self, name: str) -> str:
+        return self._full_names.get(name.split()[-1].lower(), name)
+
+
+def _speaker_of(sentence: str, people: _People, previous: str | None) -> tuple[str | None, str]:
+    for pattern in (_ACCORDING, _SUBJECT_VERB, _POSSESSIVE, _QUOTE_THEN_NAME):
+        match = pattern.search(sentence)
+        if match:
+            cue = match.groupdict().get("cue") or "according to"
+            speaker = people.resolve(match["who"], previous)
+            if speaker:
+                return speaker, cue.lower()
+    return None, ""
+
+
+def _could_be_speaker(who: str) -> bool:
+    words = who.strip().split()
+    return bool(words) and words[0].lower() not in NOT_NAMES - {"the"} and len(words) <= 6
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\w’'-]+", text.lower()))

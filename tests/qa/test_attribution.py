@@ -1,0 +1,66 @@
+import pytest
+
+from qa.attribution import AskedSpeech, asked_speech, attributions, same_person
+
+ARTICLE = (
+    "Israeli Prime Minister Benjamin Netanyahu spoke with Russian President Vladimir Putin on Sunday.\n\n"
+    "Netanyahu, in his call with Putin, expressed concern about the drone deliveries. "
+    "He warned that the alliance was dangerous. "
+    "The Israeli Prime Minister also addressed the hostages in Gaza. "
+    "Putin said Russia wanted calm. "
+    "The call lasted an hour, according to the Kremlin. "
+    "“We will keep talking,” said Netanyahu. "
+    "Putin’s remarks were brief. "
+    "It was their third call this year."
+)
+
+
+def said() -> dict[str, tuple[str, str]]:
+    return {ARTICLE[a.start : a.end][:25]: (a.speaker, a.cue) for a in attributions(ARTICLE)}
+
+
+def test_speakers_are_found_and_resolved_to_full_names() -> None:
+    assert said() == {
+        "Israeli Prime Minister Be": ("Benjamin Netanyahu", "spoke"),
+        "Netanyahu, in his call wi": ("Benjamin Netanyahu", "expressed"),
+        "He warned that the allian": ("Benjamin Netanyahu", "warned"),
+        "The Israeli Prime Ministe": ("Benjamin Netanyahu", "addressed"),
+        "Putin said Russia wanted ": ("Vladimir Putin", "said"),
+        "The call lasted an hour, ": ("Kremlin", "according to"),
+        "“We will keep talking,” s": ("Benjamin Netanyahu", "said"),
+        "Putin’s remarks were brie": ("Vladimir Putin", "remarks"),
+    }
+
+
+def test_offsets_are_whole_sentences_of_the_text() -> None:
+    for a in attributions(ARTICLE):
+        sentence = ARTICLE[a.start : a.end]
+        assert sentence == sentence.strip() and sentence[-1] in ".”"
+
+
+def test_titles_the_article_gives_are_remembered() -> None:
+    netanyahu = next(a for a in attributions(ARTICLE) if a.speaker == "Benjamin Netanyahu")
+    assert {"prime minister", "israeli prime minister"} <= set(netanyahu.titles)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Netanyahu say about Iran?", AskedSpeech("Netanyahu", "Iran")),
+        ("What did the French president say about the Brexit negotiations?",
+         AskedSpeech("the French president", "the Brexit negotiations")),
+        ("What was Biden's reaction to the strike?", AskedSpeech("Biden", "the strike")),
+        ("How did Macron respond?", AskedSpeech("Macron", None)),
+        ("Why did Netanyahu thank Putin?", None),
+        ("What did it say about rates?", None),
+    ],
+)
+def test_questions_about_what_someone_said(question: str, expected: AskedSpeech | None) -> None:
+    assert asked_speech(question) == expected
+
+
+def test_same_person_by_name_or_title_but_not_by_a_shared_word() -> None:
+    assert same_person("Netanyahu", "Benjamin Netanyahu")
+    assert same_person("the Israeli prime minister", "Benjamin Netanyahu", ("israeli prime minister",))
+    assert not same_person("the French president", "Vladimir Putin", ("russian president", "president"))
+    assert not same_person("the", "Vladimir Putin")
