@@ -110,7 +110,7 @@ class PassageOut(SourceFields):
 class AnswerOut(BaseModel):
     model_config = _examples({
         "question": "Why did Netanyahu thank Putin?", "answerable": True, "reason": None, "answer": QUOTE,
-        "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
+        "generated": False, "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
     })
 
     question: str
@@ -119,7 +119,11 @@ class AnswerOut(BaseModel):
         description="Why there is no answer, when there is none: nothing relevant found; something found but no "
         "sentence answers well enough; or the answer lies outside the dates the question was limited to."
     )
-    answer: str | None = Field(description="The cited sentences, verbatim, in the order of `citations`.")
+    answer: str | None = Field(
+        description="The cited sentences, verbatim, in the order of `citations`; or, when `generated`, a written "
+        "answer whose [n] markers number the citations from 1."
+    )
+    generated: bool = Field(description="Whether a configured language model wrote the answer from the citations.")
     citations: list[CitationOut]
     passages: list[PassageOut]
 

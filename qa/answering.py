@@ -27,6 +27,8 @@ FURTHER_SENTENCE_MARGIN = 0.05
 SAME_FACT_OVERLAP = 0.8
 # "Key areas of focus included:" answers with the list that follows it; at most this many items.
 LIST_ITEMS = 3
+# The best sentences handed to a writing model as evidence.
+EVIDENCE_SENTENCES = 8
 LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
 
 
@@ -68,7 +70,10 @@ class AnswerComposer:
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         chosen = self._choose(candidates, scores)
         citations = tuple(citation for c in chosen for citation in _citations(c))
-        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed)
+        evidence = tuple(dict.fromkeys(
+            [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
+        ))
+        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence)
 
     def _candidates(self, passages: list[Passage], asked: AskedSpeech | None) -> list[_Candidate]:
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))

@@ -12,6 +12,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "answerable": answer.answerable,
         "reason": answer.abstention.value if answer.abstention else None,
         "answer": answer.text,
+        "generated": answer.generated,
         "citations": [citation_json(c) for c in answer.citations],
         "passages": [passage_json(p) for p in answer.passages],
     }

@@ -56,13 +56,17 @@ class Abstention(StrEnum):
 
 @dataclass(frozen=True)
 class Answer:
-    """`text` is the cited sentences joined; citations are in the order their quotes appear in it."""
+    """`text` is the cited sentences joined, citations in the order their quotes appear in it; or,
+    when `generated`, a written answer whose [n] markers number the citations from 1. `evidence` are
+    the best sentences found, which a written answer may cite."""
 
     question: str
     text: str | None
     citations: tuple[Citation, ...]
     passages: tuple[Passage, ...]
     abstention: Abstention | None = None
+    generated: bool = False
+    evidence: tuple[Citation, ...] = ()
 
     @property
     def answerable(self) -> bool:

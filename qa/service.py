@@ -13,9 +13,11 @@ from index.records import ArticlePage, StoredArticle, StoreStats
 from index.store import IndexStore
 from qa.answering import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
+from qa.chat_client import OpenAICompatibleChat
 from qa.chunking import Chunker
 from qa.embedding import Embedder, load_embedder
 from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge
+from qa.generation import AnswerWriter, WrittenAnswer
 from qa.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage
 from qa.query import Query
@@ -36,10 +38,11 @@ class ArticleResult:
 class QAService:
     def __init__(
         self, store: IndexStore, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        writer: AnswerWriter | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._store = store
         self._settings = settings
+        self._writer = writer
         self._clock = clock
         self.model_name = embedder.name
         chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
@@ -103,7 +106,15 @@ class QAService:
         return self._retriever.retrieve(query, query.top_k, PASSAGES_TO_READ, self._clock())
 
     def answer(self, retrieval: Retrieval) -> Answer:
-        return self._verified(self._composer.compose(retrieval))
+        extractive = self._composer.compose(retrieval)
+        written = self._written(extractive)
+        if written is not None:
+            answer = replace(extractive, text=written.text, citations=written.citations, generated=True)
+            checked = self._verified(answer)
+            if checked.citations == answer.citations:
+                return checked
+            # A written answer whose markers lost a source cannot be repaired: the extractive one stands.
+        return self._verified(extractive)
 
     def search(self, query: Query) -> list[Passage]:
         retrieval = self.retrieve(query)
@@ -134,6 +145,11 @@ class QAService:
             listener(report)
         return report
 
+    def _written(self, extractive: Answer) -> WrittenAnswer | None:
+        if self._writer is None or not extractive.answerable:
+            return None
+        return self._writer.write(extractive.question, extractive.evidence)
+
     def _article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
         found = {article_id: self._store.article(article_id) for article_id in article_ids}
         return {article_id: article.text for article_id, article in found.items() if article is not None}
@@ -153,7 +169,7 @@ class QAService:
                     listener(citation)
         if len(kept) == len(answer.citations):
             return answer
-        if not kept:
+        if not kept or answer.generated:
             return replace(answer, text=None, citations=(), abstention=Abstention.LOW_CONFIDENCE)
         return replace(answer, text=" ".join(c.quote for c in kept), citations=tuple(kept))
 
@@ -224,7 +240,16 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     except BaseException:
         store.close()
         raise
-    return QAService(store, embedder, settings, reranker)
+    return QAService(store, embedder, settings, reranker, _writer(settings))
+
+
+def _writer(settings: Settings) -> AnswerWriter | None:
+    if not (settings.llm_base_url and settings.llm_model):
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return AnswerWriter(OpenAICompatibleChat(
+        settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_seconds, settings.llm_max_tokens
+    ))
 
 
 @contextmanager

@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         default=2, ge=1, le=5, description="Most sentences quoted in an extractive answer."
     )
 
+    llm_base_url: str | None = Field(
+        default=None,
+        description="An OpenAI-compatible chat endpoint (e.g. http://localhost:8080/v1) to write answers; none by default.",
+    )
+    llm_model: str | None = Field(default=None, description="The model name to ask that endpoint for.")
+    llm_api_key: SecretStr | None = Field(default=None, description="The endpoint's API key, if it needs one.")
+    llm_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long to wait for a written answer before keeping the extractive one."
+    )
+    llm_max_tokens: int = Field(default=300, ge=16, le=4096, description="Longest written answer, in tokens.")
     host: str | None = Field(
         default=None,
         description="Address `qa serve` listens on; default 127.0.0.1, or 0.0.0.0 when API keys are set.",

@@ -21,7 +21,7 @@ from qa.service import QAService
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
 STREAM_EXAMPLE = (
     'event: passages\ndata: {"passages": [...]}\n\n'
-    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "..."}\n\n'
+    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "...", "generated": false}\n\n'
     'event: citations\ndata: {"citations": [...]}\n\n'
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
@@ -108,7 +108,7 @@ def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterato
         log.exception("answering %r failed after its passages were sent", retrieval.question)
         yield _event("error", {"error": {"code": "internal_error", "message": "the answer could not be composed"}})
         return
-    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer")})
+    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer", "generated")})
     yield _event("citations", {"citations": answer["citations"]})
     yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})
 

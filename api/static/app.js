@@ -94,7 +94,8 @@ const EVENT_HANDLERS = {
   },
   citations(turn, data, state) {
     if (state.answer?.answerable) {
-      renderAnswer(turn, data.citations);
+      if (state.answer.generated) renderWritten(turn, state.answer.answer, data.citations);
+      else renderAnswer(turn, data.citations);
       showStatus(turn, "");
     }
   },
@@ -169,14 +170,37 @@ function renderAnswer(turn, citations) {
     const sentence = document.createElement("span");
     sentence.className = "sentence";
     sentence.textContent = citation.quote;
-    const marker = document.createElement("button");
-    marker.type = "button";
-    marker.className = "marker";
-    marker.textContent = `[${index + 1}]`;
-    marker.setAttribute("aria-label", `Source ${index + 1}: ${citation.title || citation.article_id}`);
-    marker.addEventListener("click", () => openSource(citation, citation.quote));
-    answer.append(sentence, " ", marker, " ");
+    answer.append(sentence, " ", citationMarker(citation, index), " ");
   });
+  listCitations(answer, citations);
+}
+
+// A written answer: its text as text, each [n] marker a button opening the n-th citation.
+function renderWritten(turn, text, citations) {
+  const answer = turn.querySelector(".answer");
+  answer.replaceChildren();
+  const written = document.createElement("span");
+  written.className = "written";
+  for (const part of text.split(/(\[\d+\])/)) {
+    const number = part.match(/^\[(\d+)\]$/);
+    const citation = number && citations[Number(number[1]) - 1];
+    written.append(citation ? citationMarker(citation, Number(number[1]) - 1) : part);
+  }
+  answer.append(written);
+  listCitations(answer, citations);
+}
+
+function citationMarker(citation, index) {
+  const marker = document.createElement("button");
+  marker.type = "button";
+  marker.className = "marker";
+  marker.textContent = `[${index + 1}]`;
+  marker.setAttribute("aria-label", `Source ${index + 1}: ${citation.title || citation.article_id}`);
+  marker.addEventListener("click", () => openSource(citation, citation.quote));
+  return marker;
+}
+
+function listCitations(answer, citations) {
   const cited = document.createElement("ol");
   cited.className = "cited";
   for (const citation of citations) {

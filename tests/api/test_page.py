@@ -8,6 +8,7 @@ import pytest
 
 from api.app import create_app
 from qa.articles import Article
+from qa.generation import AnswerWriter
 from qa.service import QAService, open_service
 from qa.settings import Settings
 from tests.conftest import SEEDS, live_server
@@ -170,3 +171,26 @@ def _in_viewport(page, locator) -> bool:
     box = locator.bounding_box()
     height = page.evaluate("window.innerHeight")
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_a_written_answer_shows_its_markers_as_sources(browser, real_embedder, tmp_path_factory) -> None:
+    class Writes:
+        def complete(self, messages):
+            return "Netanyahu thanked Putin for the release of Israeli citizens held by Hamas in Gaza [1]."
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("written-index"))
+    seeded = open_service(settings, real_embedder)
+    seeded.ingest_paths([SEEDS])
+    service = QAService(seeded._store, real_embedder, settings, writer=AnswerWriter(Writes()))
+    with live_server(create_app(settings, service)) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base)
+        ask(page, "Why did Netanyahu thank Putin?")
+        written = page.locator(".turn .written")
+        assert written.inner_text().startswith("Netanyahu thanked Putin for the release")
+        written.locator(".marker").click()
+        page.locator("#source-view").wait_for(state="visible")
+        assert page.locator("mark").inner_text().startswith("Netanyahu’s gratitude towards Putin")
+        context.close()
+    seeded.close()

@@ -19,7 +19,7 @@ def test_ask_answers_with_exact_citations(loaded: TestClient) -> None:
 
 def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     body = loaded.post("/v1/ask", json={"question": "storm harbour", "top_k": 2}).json()
-    assert list(body) == ["question", "answerable", "reason", "answer", "citations", "passages"]
+    assert list(body) == ["question", "answerable", "reason", "answer", "generated", "citations", "passages"]
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
         "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",

@@ -1,0 +1,113 @@
+"""Answer quality: on the realtimeqa dev questions (all answerable), how often the answer contains a
+gold answer string and how many are wrongly withheld; on the seed questions, abstention precision and
+recall; on both, the share of cited quotes that are exactly their article's text (must be 100%).
+With --sweep it prints the same for a grid of the two abstention thresholds, for calibrating them.
+
+Run by hand, from the repository root, against indexes of both sets (made if absent; see
+bench/retrieval.py for the realtimeqa one):
+
+    .venv/bin/python bench/answers.py --index-dir ../bench-data/rtqa-index --seed-index-dir ../bench-data/seed-index
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.store import IndexStore  # noqa: E402
+from qa.embedding import load_embedder  # noqa: E402
+from qa.query import Query, parse_moment  # noqa: E402
+from qa.service import QAService, open_service  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "eval"
+
+
+def main() -> None:
+    args = _arguments()
+    settings = Settings(index_dir=args.index_dir)
+    embedder = load_embedder(settings.model, settings.embed_batch_size)
+    realtime = _store(args.index_dir, embedder, SHARED / "realtimeqa" / "corpus.jsonl")
+    seeds = _store(args.seed_index_dir, embedder, REPO / "seeds")
+    grid = [(p, a) for p in (0.25, 0.3, 0.35) for a in (0.3, 0.35, 0.4, 0.45)] if args.sweep else [
+        (settings.min_passage_score, settings.min_answer_score)]
+    print(_header())
+    for passage_score, answer_score in grid:
+        thresholds = {"min_passage_score": passage_score, "min_answer_score": answer_score}
+        configured = settings.model_copy(update=thresholds)
+        realtime_row = _realtime(QAService(realtime, embedder, configured),
+                                 _questions(SHARED / "realtimeqa" / "questions-dev.jsonl"))
+        seed_row = _seeds(QAService(seeds, embedder, configured), _questions(SHARED / "seeds" / "questions-dev.jsonl"))
+        print(f"| {passage_score} | {answer_score} | {realtime_row} | {seed_row} |")
+
+
+def _realtime(service: QAService, questions: list[dict]) -> str:
+    answered = contains = quotes = verified = 0
+    for item in questions:
+        answer = service.ask(Query(item["question"], as_of=parse_moment(item["asked_on"], "asked_on", True)))
+        answered += answer.answerable
+        contains += answer.answerable and any(a.lower() in answer.text.lower() for a in item["answers"])
+        quotes, verified = quotes + len(answer.citations), verified + _verified(service, answer)
+    n = len(questions)
+    return f"{contains / n:.3f} | {answered / n:.3f} | {verified}/{quotes}"
+
+
+def _seeds(service: QAService, questions: list[dict]) -> str:
+    abstained = correct_abstentions = cited = quotes = verified = 0
+    unanswerable = sum(item["expect"] is None for item in questions)
+    for item in questions:
+        answer = service.ask(Query(item["question"]))
+        abstained += not answer.answerable
+        correct_abstentions += not answer.answerable and item["expect"] is None
+        cited += item["expect"] is not None and any(item["expect"] in c.quote for c in answer.citations)
+        quotes, verified = quotes + len(answer.citations), verified + _verified(service, answer)
+    precision = correct_abstentions / abstained if abstained else 1.0
+    recall = correct_abstentions / unanswerable if unanswerable else 1.0
+    return f"{precision:.2f} | {recall:.2f} | {cited}/{len(questions) - unanswerable} | {verified}/{quotes}"
+
+
+def _verified(service: QAService, answer) -> int:
+    return sum(service.article(c.origin.article_id).text[c.start : c.end] == c.quote for c in answer.citations)
+
+
+def _header() -> str:
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    return "\n".join([
+        f"Commit `{commit}`, `python bench/answers.py`.",
+        "",
+        "| min passage score | min answer score | realtimeqa: answer contains a gold string | realtimeqa: answered "
+        "| realtimeqa: quotes verified | seeds: abstention precision | seeds: abstention recall "
+        "| seeds: expected sentence cited | seeds: quotes verified |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ])
+
+
+def _store(index_dir: Path, embedder, corpus: Path) -> IndexStore:
+    """The index of `corpus`, brought up to date first (a no-op when it is)."""
+    settings = Settings(index_dir=index_dir)
+    service = open_service(settings, embedder)
+    service.ingest_paths([corpus])
+    service.close()
+    return IndexStore.open(index_dir, model=embedder.name, dimension=embedder.dimension,
+                           faiss_index=settings.faiss_index, create=False)
+
+
+def _questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index-dir", type=Path, required=True, help="the realtimeqa index")
+    parser.add_argument("--seed-index-dir", type=Path, required=True, help="an index of seeds/ (made if absent)")
+    parser.add_argument("--sweep", action="store_true", help="measure a grid of abstention thresholds")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
