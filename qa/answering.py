@@ -11,6 +11,7 @@ import numpy as np
 from index.records import SpeechRecord
 from qa.attribution import AskedSpeech, asked_speech, same_person
 from qa.embedding import Embedder
+from qa.lexical import STOPWORDS
 from qa.models import Abstention, Answer, Citation, Passage, Span
 from qa.retrieval import Retrieval
 from qa.sentences import sentence_spans
@@ -22,7 +23,11 @@ MIN_SENTENCE_WORDS = 4
 SENTENCE_ENDINGS = (".", "!", "?", "…", '"', "”", "’", "'", ")")
 MIN_UNPUNCTUATED_WORDS = 15
 # A further sentence must be nearly as close to the question as the best one to be worth adding.
-FURTHER_SENTENCE_MARGIN = 0.05
+FURTHER_SENTENCE_MARGIN = 0.1
+# An answer tells something the question does not: a sentence naming people, places or numbers the
+# question does not name gains up to this much; one that only restates the question loses the other.
+NOVELTY_BONUS = 0.1
+RESTATEMENT_PENALTY = 0.2
 # Two sentences sharing this much of their words say the same thing (a reprint's copy).
 SAME_FACT_OVERLAP = 0.8
 # "Key areas of focus included:" answers with the list that follows it; at most this many items.
@@ -65,7 +70,7 @@ class AnswerComposer:
         candidates = self._candidates(relevant, asked)
         if not candidates:
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
-        scores = self._scores(candidates, retrieval.vector, asked)
+        scores = self._scores(candidates, retrieval, asked)
         if float(scores.max()) < self._min_answer_score:
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         chosen = self._choose(candidates, scores)
@@ -102,13 +107,15 @@ class AnswerComposer:
             found = [c for c in found if c.speech and same_person(asked.speaker, c.speech.speaker, c.speech.titles)]
         return found
 
-    def _scores(self, candidates: list[_Candidate], question_vector: np.ndarray, asked: AskedSpeech | None) -> np.ndarray:
+    def _scores(self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None) -> np.ndarray:
         texts = [c.quote for c in candidates]
         if asked is not None and asked.topic:
             # What X said *about Y*: closeness to the topic counts as much as to the whole question.
             vectors = self._embedder.embed([*texts, asked.topic])
-            return (vectors[:-1] @ question_vector + vectors[:-1] @ vectors[-1]) / 2
-        return self._embedder.embed(texts) @ question_vector
+            closeness = (vectors[:-1] @ retrieval.vector + vectors[:-1] @ vectors[-1]) / 2
+        else:
+            closeness = self._embedder.embed(texts) @ retrieval.vector
+        return closeness + np.array([_informativeness(text, retrieval.question) for text in texts])
 
     def _choose(self, candidates: list[_Candidate], scores: np.ndarray) -> list[_Candidate]:
         best = float(scores.max())
@@ -149,6 +156,19 @@ def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
         items.append(Span(offset, offset + len(stripped)))
         start = end if end < len(text) else -1
     return tuple(items)
+
+
+def _informativeness(sentence: str, question: str) -> float:
+    asked = _content_words(question)
+    said = _content_words(sentence)
+    if said and len(said & asked) / len(said) > SAME_FACT_OVERLAP:
+        return -RESTATEMENT_PENALTY
+    names = {n.lower().strip(".,") for n in re.findall(r"[A-Z][\w'’.-]*|\d[\d,.$%]*", sentence)[1:]}
+    return NOVELTY_BONUS * min(1.0, len(names - asked - STOPWORDS) / 2)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
 def _says_something(quote: str) -> bool:

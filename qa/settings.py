@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         description="Cosine below which even the best sentence does not answer well enough to be given.",
     )
     answer_max_sentences: int = Field(
-        default=2, ge=1, le=5, description="Most sentences quoted in an extractive answer."
+        default=3, ge=1, le=5, description="Most sentences quoted in an extractive answer."
     )
 
     llm_base_url: str | None = Field(
