@@ -6,7 +6,7 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class ArticleRecord:
+class ArticleFields:
     id: str
     text: str
     title: str | None
@@ -16,6 +16,12 @@ class ArticleRecord:
     published_at: str | None
     published_ts: int | None
     content_hash: str
+
+
+@dataclass(frozen=True)
+class ArticleRecord(ArticleFields):
+    """An article to store, with what was extracted from it at ingest."""
+
     story: "StoryRecord | None" = None
     speech: tuple["SpeechRecord", ...] = ()
 
@@ -41,16 +47,9 @@ class StoryRecord:
 
 
 @dataclass(frozen=True)
-class StoredArticle:
-    id: str
-    text: str
-    title: str | None
-    url: str | None
-    source: str | None
-    authors: tuple[str, ...]
-    published_at: str | None
-    published_ts: int | None
-    content_hash: str
+class StoredArticle(ArticleFields):
+    """An article as stored, with its story and bookkeeping."""
+
     cluster_id: str | None
     ingested_at: str
     updated_at: str

@@ -22,7 +22,8 @@ from index.cursor import decode_cursor, encode_cursor
 from index.database import DATABASE_FILE, Database
 from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.lock import writer_lock
-from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from index.checks import check_or_initialize, describes, load_if_readable
+from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
@@ -68,7 +69,7 @@ class IndexStore:
         except (sqlite3.Error, OSError) as error:
             raise IncompatibleStore(f"cannot open the index database in {directory}: {error}") from None
         try:
-            _check_or_initialize(database, directory, model, dimension)
+            check_or_initialize(database, directory, model, dimension)
             store = cls(directory, database, model, dimension, faiss_index)
         except sqlite3.DatabaseError as error:
             database.close()
@@ -256,7 +257,7 @@ class IndexStore:
         with self._lock.writing(), self._db.snapshot():
             generation = self._db.generation()
             _, chunks = self._db.counts()
-            saved = _load_if_readable(path) if _describes(manifest, self._faiss_index) and path.exists() else None
+            saved = load_if_readable(path) if describes(manifest, self._faiss_index) and path.exists() else None
             if saved is not None and saved.size == manifest.vectors and saved.dimension == self._dimension:
                 self._vectors, self._generation = saved, manifest.generation
                 self._move_to(generation)
@@ -300,41 +301,3 @@ class IndexStore:
             write_manifest(self._directory, manifest)
             self._saved_generation = self._generation
         self._db.forget_changes_before(self._generation - KEPT_GENERATIONS)
-
-
-def _load_if_readable(path: Path) -> VectorIndex | None:
-    try:
-        return VectorIndex.load(path)
-    except RuntimeError:
-        log.warning("%s cannot be read", path)
-        return None
-
-
-def _describes(manifest: Manifest | None, faiss_index: str) -> bool:
-    return manifest is not None and manifest.faiss_index == faiss_index and manifest.vectors == manifest.chunks
-
-
-def _check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:
-    meta = database.meta()
-    if not meta:
-        database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
-        # Another process may have initialized it first, for another model: read back what holds.
-        meta = database.meta()
-    if meta.get("format_version") != str(FORMAT_VERSION):
-        raise IncompatibleStore(
-            f"the index at {directory} has format version {meta.get('format_version')}; this version reads "
-            f"{FORMAT_VERSION}: ingest the articles again into a new index directory"
-        )
-    _check_model(directory, meta["model"], int(meta["dimension"]), model, dimension)
-    manifest = read_manifest(directory)
-    if manifest is not None:
-        _check_model(directory, manifest.model, manifest.dimension, model, dimension)
-
-
-def _check_model(directory: Path, stored_model: str, stored_dimension: int, model: str, dimension: int) -> None:
-    if (stored_model, stored_dimension) != (model, dimension):
-        raise IncompatibleStore(
-            f"the index at {directory} was built with model {stored_model!r} ({stored_dimension} dimensions), "
-            f"but the configured model is {model!r} ({dimension} dimensions); use that model, or another "
-            f"index directory for this one"
-        )

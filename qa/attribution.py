@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # Part of what an ingested article records: when the rules below change, articles are redone.
 SPEECH_VERSION = 1
 
+from index.records import SpeechRecord
 from qa.sentences import sentence_spans
 
 NAME_WORD = r"[A-Z][a-zA-Z'’\-]+"
@@ -64,18 +65,6 @@ _QUOTE_THEN_NAME = re.compile(rf"[”\"'’],? (?P<cue>said|says|added|told) (?P
 
 
 @dataclass(frozen=True)
-class Attribution:
-    """Sentence `start`..`end` of an article is said by `speaker`, as `cue` shows; `titles` are what
-    the article calls the speaker ("Israeli Prime Minister", "Prime Minister")."""
-
-    start: int
-    end: int
-    speaker: str
-    cue: str
-    titles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class AskedSpeech:
     """A question about what `speaker` said, about `topic` when it names one."""
 
@@ -98,7 +87,8 @@ _ASKED = [
     re.compile(r"^how did (?P<who>.+?) (?:react|respond)(?: to (?P<topic>.+?))?\W*$", re.IGNORECASE),
 ]
 
-def attributions(text: str) -> list[Attribution]:
+def attributions(text: str) -> list[SpeechRecord]:
+    """Who speaks in which sentence; `titles` are what the article calls each speaker."""
     people = _People(text)
     found: list[tuple[int, int, str, str]] = []
     last_person: str | None = None
@@ -109,7 +99,7 @@ def attributions(text: str) -> list[Attribution]:
             found.append((span.start, span.end, speaker, cue))
         last_person = people.last_named_in(sentence) or last_person
     # Titles last: resolving "the Israeli Prime Minister" teaches the article's people that title.
-    return [Attribution(start, end, speaker, cue, people.titles_of(speaker)) for start, end, speaker, cue in found]
+    return [SpeechRecord(start, end, speaker, cue, people.titles_of(speaker)) for start, end, speaker, cue in found]
 
 
 def asked_speech(question: str) -> AskedSpeech | None:

@@ -7,7 +7,7 @@ from itertools import islice
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
+from index.records import ArticleRecord, ChunkRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
 from qa.attribution import SPEECH_VERSION, attributions
@@ -153,11 +153,10 @@ class Ingestor:
 
 
 def _article_record(article: Article, version: str, story: StoryRecord) -> ArticleRecord:
-    speech = tuple(SpeechRecord(a.start, a.end, a.speaker, a.cue, a.titles) for a in attributions(article.text))
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version, story=story, speech=speech,
+        content_hash=version, story=story, speech=tuple(attributions(article.text)),
     )
 
 

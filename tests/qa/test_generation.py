@@ -12,7 +12,7 @@ from qa.chat_client import OpenAICompatibleChat
 from qa.generation import AnswerWriter, GenerationFailed
 from qa.models import Citation, Source
 from qa.query import Query
-from qa.service import QAService, open_service
+from qa.service import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -1,0 +1,49 @@
+"""What an index directory must agree with before it is used: its format, model and manifest."""
+
+import logging
+from pathlib import Path
+
+from index.database import Database
+from index.errors import IncompatibleStore
+from index.manifest import FORMAT_VERSION, Manifest, read_manifest
+from index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+def load_if_readable(path: Path) -> VectorIndex | None:
+    try:
+        return VectorIndex.load(path)
+    except RuntimeError:
+        log.warning("%s cannot be read", path)
+        return None
+
+
+def describes(manifest: Manifest | None, faiss_index: str) -> bool:
+    return manifest is not None and manifest.faiss_index == faiss_index and manifest.vectors == manifest.chunks
+
+
+def check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:
+    meta = database.meta()
+    if not meta:
+        database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
+        # Another process may have initialized it first, for another model: read back what holds.
+        meta = database.meta()
+    if meta.get("format_version") != str(FORMAT_VERSION):
+        raise IncompatibleStore(
+            f"the index at {directory} has format version {meta.get('format_version')}; this version reads "
+            f"{FORMAT_VERSION}: ingest the articles again into a new index directory"
+        )
+    _check_model(directory, meta["model"], int(meta["dimension"]), model, dimension)
+    manifest = read_manifest(directory)
+    if manifest is not None:
+        _check_model(directory, manifest.model, manifest.dimension, model, dimension)
+
+
+def _check_model(directory: Path, stored_model: str, stored_dimension: int, model: str, dimension: int) -> None:
+    if (stored_model, stored_dimension) != (model, dimension):
+        raise IncompatibleStore(
+            f"the index at {directory} was built with model {stored_model!r} ({stored_dimension} dimensions), "
+            f"but the configured model is {model!r} ({dimension} dimensions); use that model, or another "
+            f"index directory for this one"
+        )
