@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.store import IndexStore  # noqa: E402
-from qa.embedding import load_embedder  # noqa: E402
+from qa.embedding import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
 from qa.service import QAService, open_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -30,7 +30,7 @@ SHARED = REPO.parent / "shared" / "eval"
 def main() -> None:
     args = _arguments()
     settings = Settings(index_dir=args.index_dir)
-    embedder = load_embedder(settings.model, settings.embed_batch_size)
+    embedder = embedder_for(settings)
     realtime = _store(args.index_dir, embedder, SHARED / "realtimeqa" / "corpus.jsonl")
     seeds = _store(args.seed_index_dir, embedder, REPO / "seeds")
     grid = [(p, a) for p in (0.25, 0.3, 0.35) for a in (0.3, 0.35, 0.4, 0.45)] if args.sweep else [

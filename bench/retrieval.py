@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.store import IndexStore  # noqa: E402
-from qa.embedding import load_embedder, resolve_model  # noqa: E402
+from qa.embedding import embedder_for, resolve_model  # noqa: E402
 from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -42,7 +42,7 @@ def main() -> None:
     args = _arguments()
     questions = load_questions(args.questions)
     settings = Settings(index_dir=args.index_dir)
-    embedder = load_embedder(settings.model, settings.embed_batch_size)
+    embedder = embedder_for(settings)
     _ingest(settings, embedder, args.corpus)
     store = IndexStore.open(settings.index_dir, model=embedder.name, dimension=embedder.dimension,
                             faiss_index=settings.faiss_index, create=False)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -9,7 +10,8 @@ from typing import Protocol
 import numpy as np
 
 from qa.errors import ModelUnavailable
-from qa.settings import PACKAGED_MODEL
+from qa.model_cache import onnx_model_folder
+from qa.settings import PACKAGED_MODEL, Settings
 
 PACKAGED_ALIASES = {PACKAGED_MODEL, "all-MiniLM-L6-v2"}
 
@@ -36,9 +38,10 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model, name: str, batch_size: int) -> None:
+    def __init__(self, model, name: str, batch_size: int, backend: str = "torch") -> None:
         self._model = model
         self._name = name
+        self.backend = backend
         self._batch_size = batch_size
         self._count = _token_counter(model.tokenizer)
         self._max_tokens = model.max_seq_length - model.tokenizer.num_special_tokens_to_add(pair=False)
@@ -68,19 +71,54 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model: str, batch_size: int) -> SentenceTransformerEmbedder:
+def load_embedder(
+    model: str, batch_size: int, backend: str = "torch", cache_dir: Path | None = None
+) -> SentenceTransformerEmbedder:
+    """The model on `backend` (torch, onnx or onnx-int8); an ONNX backend that cannot be made here
+    falls back to torch, saying so in the log."""
     path, name = resolve_model(model)
     # Offline by design: the hub must never be asked, even for a missing file.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    loaded = None
+    if backend != "torch":
+        loaded = _onnx(path, name, backend, cache_dir or Path(tempfile.gettempdir()) / "news-qa-models")
+    if loaded is None:
+        loaded = _torch(path)
+        backend = "torch"
+    log.info("loaded embedding model %s from %s on %s", name, path, backend)
+    return SentenceTransformerEmbedder(loaded, name, batch_size, backend)
+
+
+def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
+    return load_embedder(settings.model, settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir)
+
+
+def _torch(path: Path):
     from sentence_transformers import SentenceTransformer  # heavy: imported only when a model is needed
 
     try:
-        loaded = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except (OSError, ValueError) as error:
         raise ModelUnavailable(f"could not load the embedding model from {path}: {error}") from None
-    log.info("loaded embedding model %s from %s", name, path)
-    return SentenceTransformerEmbedder(loaded, name, batch_size)
+
+
+def _onnx(path: Path, name: str, backend: str, cache_dir: Path):
+    try:
+        import onnxruntime
+        from sentence_transformers import SentenceTransformer
+
+        folder, file_name = onnx_model_folder(path, name, cache_dir, quantized=backend == "onnx-int8")
+        options = onnxruntime.SessionOptions()
+        # Threads that spin while idle burn CPU time that ingest and other requests could use.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return SentenceTransformer(
+            str(folder), backend="onnx", device="cpu", local_files_only=True,
+            model_kwargs={"file_name": file_name, "session_options": options},
+        )
+    except (ImportError, OSError, RuntimeError, ValueError) as error:
+        log.warning("the %s embedding backend is not available (%s); using torch", backend, error)
+        return None
 
 
 def resolve_model(model: str) -> tuple[Path, str]:

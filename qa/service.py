@@ -15,7 +15,7 @@ from qa.answering import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
 from qa.chat_client import OpenAICompatibleChat
 from qa.chunking import Chunker
-from qa.embedding import Embedder, load_embedder
+from qa.embedding import Embedder, embedder_for
 from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge
 from qa.generation import AnswerWriter, WrittenAnswer
 from qa.ingestion import IngestReport, Ingestor
@@ -225,7 +225,7 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     """Builds the service from settings; `create=False` refuses to start a new, empty index."""
     if not create and not (settings.index_dir / DATABASE_FILE).exists():
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
-    embedder = embedder or load_embedder(settings.model, settings.embed_batch_size)
+    embedder = embedder or embedder_for(settings)
     try:
         store = IndexStore.open(
             settings.index_dir, model=embedder.name, dimension=embedder.dimension,

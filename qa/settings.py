@@ -15,6 +15,11 @@ def default_index_dir() -> Path:
     return Path(data_home) / "news-qa" / "index"
 
 
+def default_model_cache_dir() -> Path:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache_home) / "news-qa" / "models"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", extra="forbid", frozen=True)
 
@@ -25,6 +30,14 @@ class Settings(BaseSettings):
     model: str = Field(
         default=PACKAGED_MODEL,
         description="Embedding model: the packaged all-MiniLM-L6-v2, or a local sentence-transformers folder.",
+    )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description="How the model runs: torch, ONNX Runtime, or ONNX Runtime with an int8 copy (fastest on CPUs).",
+    )
+    model_cache_dir: Path = Field(
+        default_factory=default_model_cache_dir,
+        description="Where the ONNX copies of the model are exported on first use.",
     )
     chunk_tokens: int = Field(
         default=160, ge=16, le=510, description="Largest chunk, in the model's word pieces."

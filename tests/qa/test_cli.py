@@ -9,7 +9,7 @@ from tests.fakes import FakeEmbedder
 
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("qa.service.load_embedder", lambda model, batch_size: FakeEmbedder())
+    monkeypatch.setattr("qa.service.embedder_for", lambda settings: FakeEmbedder())
 
 
 @pytest.fixture

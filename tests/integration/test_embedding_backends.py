@@ -1,0 +1,53 @@
+"""The ONNX backends: exported once from the packaged model into the cache, close to torch's vectors."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embedding import load_embedder
+from qa.settings import PACKAGED_MODEL
+
+pytestmark = pytest.mark.integration
+
+TEXTS = [
+    "The senate passed the budget by 51 votes to 49 on Tuesday.",
+    "Netanyahu’s gratitude towards Putin for the release of Israeli citizens was clear.",
+    "A storm flooded the coastal town overnight, and fishermen kept their boats in the harbour.",
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.mark.parametrize(("backend", "closeness"), [("onnx", 0.999), ("onnx-int8", 0.98)])
+def test_onnx_backends_give_nearly_the_same_vectors(real_embedder, cache_dir: Path, backend: str,
+                                                    closeness: float) -> None:
+    embedder = load_embedder(PACKAGED_MODEL, 32, backend, cache_dir)
+    assert embedder.backend == backend
+    vectors = embedder.embed(TEXTS)
+    reference = real_embedder.embed(TEXTS)
+    assert vectors.shape == reference.shape and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert float(np.min(np.sum(vectors * reference, axis=1))) >= closeness
+    assert embedder.name == real_embedder.name and embedder.count_tokens(TEXTS[0]) == real_embedder.count_tokens(TEXTS[0])
+
+
+def test_the_export_is_made_once_and_reused(cache_dir: Path) -> None:
+    load_embedder(PACKAGED_MODEL, 32, "onnx-int8", cache_dir)
+    folder = next(p for p in cache_dir.iterdir() if not p.name.startswith("."))
+    stamp = (folder / "onnx" / "model_qint8.onnx").stat().st_mtime_ns
+    load_embedder(PACKAGED_MODEL, 32, "onnx-int8", cache_dir)
+    assert (folder / "onnx" / "model_qint8.onnx").stat().st_mtime_ns == stamp
+    assert [p.name for p in cache_dir.iterdir() if p.name.startswith(".")] == [], "no export left half-made"
+
+
+def test_a_backend_that_cannot_be_made_falls_back_to_torch(cache_dir: Path, monkeypatch, caplog) -> None:
+    def unavailable(*args, **kwargs):
+        raise ImportError("onnxruntime is not installed")
+
+    monkeypatch.setattr("qa.embedding.onnx_model_folder", unavailable)
+    embedder = load_embedder(PACKAGED_MODEL, 32, "onnx-int8", cache_dir)
+    assert embedder.backend == "torch" and embedder.embed(TEXTS[:1]).shape == (1, 384)
+    assert "the onnx-int8 embedding backend is not available (onnxruntime is not installed); using torch" in caplog.text
