@@ -50,6 +50,15 @@ class Database:
                 self._connections.append(conn)
         return conn
 
+    def release_thread(self) -> None:
+        """Closes this thread's connection, for a thread that is about to end."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._connections_lock:
+                self._connections.remove(conn)
+            conn.close()
+            self._local.conn = None
+
     def close(self) -> None:
         with self._connections_lock:
             for conn in self._connections:

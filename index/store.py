@@ -87,6 +87,10 @@ class IndexStore:
     def close(self) -> None:
         self._db.close()
 
+    def release_thread(self) -> None:
+        """Frees what this thread holds of the store (its database connection) before it ends."""
+        self._db.release_thread()
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """A write session: one writer per directory across processes; saves vectors and manifest at the end."""

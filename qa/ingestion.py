@@ -4,6 +4,8 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from queue import Full, Queue
+from threading import Event, Thread
 
 import numpy as np
 
@@ -36,6 +38,15 @@ class _PlannedChunk:
     embed_hash: str
 
 
+@dataclass
+class _Prepared:
+    """A batch made ready to write, and what it adds to the report."""
+
+    planned: list[tuple[Article, list[_PlannedChunk]]]
+    report: IngestReport
+    articles: int
+
+
 class Ingestor:
     def __init__(
         self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
@@ -54,14 +65,32 @@ class Ingestor:
         )
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
-        """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons."""
+        """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons.
+
+        Reading and chunking the next batch runs in a thread while this one is embedded and written
+        (the model releases the interpreter while it computes), so the CPU is never waiting on a file.
+        """
         report = IngestReport()
         with self._store.writing():
-            for batch in _batched(self._accepted(items, report), self._batch_articles):
-                self._ingest_batch(batch, report)
-                for _ in batch:
+            for prepared in _ahead(self._prepared_batches(items)):
+                if prepared.planned:
+                    self._store.put(self._records(prepared.planned, prepared.report))
+                _merge(report, prepared.report)
+                for _ in range(prepared.articles):
                     on_article()
         return report
+
+    def _prepared_batches(self, items: Iterable[Read | Skipped]) -> Iterator[_Prepared]:
+        unreadable = IngestReport()
+        try:
+            for batch in _batched(self._accepted(items, unreadable), self._batch_articles):
+                prepared = self._prepare(batch)
+                prepared.report.skipped = unreadable.skipped + prepared.report.skipped
+                unreadable.skipped = []
+                yield prepared
+            yield _Prepared([], unreadable, 0)
+        finally:
+            self._store.release_thread()
 
     def _accepted(self, items: Iterable[Read | Skipped], report: IngestReport) -> Iterator[Read]:
         first_seen: dict[str, str] = {}
@@ -75,7 +104,8 @@ class Ingestor:
                 first_seen[item.article.id] = item.origin
                 yield item
 
-    def _ingest_batch(self, batch: list[Read], report: IngestReport) -> None:
+    def _prepare(self, batch: list[Read]) -> _Prepared:
+        report = IngestReport()
         stored = self._store.content_hashes([read.article.id for read in batch])
         planned: list[tuple[Article, list[_PlannedChunk]]] = []
         for read in batch:
@@ -89,8 +119,7 @@ class Ingestor:
                 report.skipped.append(Skipped(read.origin, f"could not be chunked: {error}"))
                 continue
             (report.updated if article.id in stored else report.added).append(article.id)
-        if planned:
-            self._store.put(self._records(planned, report))
+        return _Prepared(planned, report, len(batch))
 
     def _version(self, article: Article) -> str:
         return _digest(f"{article.content_hash}\x00{self._recipe}")
@@ -162,6 +191,51 @@ def _article_record(article: Article, version: str, story: StoryRecord) -> Artic
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _ahead(batches: Iterator[_Prepared], depth: int = 2) -> Iterator[_Prepared]:
+    """The batches, prepared by a thread up to `depth` ahead of the caller; its errors are raised here.
+    If the caller stops early (an error while writing), the thread stops too."""
+    queue: Queue = Queue(maxsize=depth)
+    stopped = Event()
+    done = object()
+
+    def hand_over(item: object) -> bool:
+        while not stopped.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+        except BaseException as error:  # raised by the consumer
+            hand_over(error)
+            return
+        hand_over(done)
+
+    thread = Thread(target=produce, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopped.set()
+        thread.join()
+
+
+def _merge(report: IngestReport, part: IngestReport) -> None:
+    for field_name in ("added", "updated", "unchanged", "skipped"):
+        getattr(report, field_name).extend(getattr(part, field_name))
+    report.chunks_embedded += part.chunks_embedded
+    report.chunks_reused += part.chunks_reused
 
 
 def _batched(items: Iterable[Read], size: int) -> Iterator[list[Read]]:

@@ -1,5 +1,8 @@
 import json
+import threading
 from pathlib import Path
+
+import pytest
 
 from qa.articles import Article
 from qa.readers import Skipped
@@ -106,3 +109,20 @@ def test_new_chunk_settings_rechunk_articles_on_the_next_ingest(settings: Settin
     wider = open_service(settings.model_copy(update={"chunk_tokens": 200, "chunk_overlap_tokens": 0}), embedder)
     report = wider.ingest_articles([Article("flood", STORY)])
     assert report.updated == ["flood"] and wider.stats().chunks < chunks_before
+
+
+def test_an_error_while_writing_stops_the_reading_thread_too(service: QAService, monkeypatch) -> None:
+    def broken(items):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(service._store, "put", broken)
+    articles = (Article(f"a{i}", f"Story {i} text.") for i in range(500))
+    with pytest.raises(OSError, match="disk full"):
+        service.ingest_articles(articles)
+    assert not any(t.name == "ingest-reader" for t in threading.enumerate())
+
+
+def test_ingests_do_not_pile_up_database_connections(service: QAService) -> None:
+    for i in range(5):
+        service.ingest_articles([Article(f"a{i}", f"Story {i} text.")])
+    assert len(service._store._db._connections) <= 2
