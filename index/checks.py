@@ -11,16 +11,17 @@ from index.vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 
-def load_if_readable(path: Path) -> VectorIndex | None:
+def load_if_readable(path: Path, ef_search: int) -> VectorIndex | None:
     try:
-        return VectorIndex.load(path)
+        return VectorIndex.load(path, ef_search)
     except RuntimeError:
         log.warning("%s cannot be read", path)
         return None
 
 
 def describes(manifest: Manifest | None, faiss_index: str) -> bool:
-    return manifest is not None and manifest.faiss_index == faiss_index and manifest.vectors == manifest.chunks
+    """Whether a manifest vouches for a vectors file of the index type wanted now."""
+    return manifest is not None and manifest.faiss_index == faiss_index
 
 
 def check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:

@@ -256,6 +256,10 @@ class Database:
         clauses, params = filter_clauses(chunk_filter)
         return self._chunk_ids_where(" AND ".join(clauses), params)
 
+    def all_chunk_ids(self) -> np.ndarray:
+        rows = self._conn.execute("SELECT id FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
     def chunk_ids_published_after(self, moment: int) -> np.ndarray:
         return self._chunk_ids_where("articles.published_ts > ?", [moment])
 

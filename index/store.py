@@ -32,6 +32,9 @@ from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
 
 VECTORS_FILE = "vectors.faiss"
+GRAPH_INDEX = "HNSW32"
+# A graph index is rebuilt once this share of its vectors are tombstones.
+MAX_TOMBSTONES = 0.1
 # Generations of change log kept after a save; a reader further behind rebuilds from the database.
 KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
@@ -40,23 +43,34 @@ log = logging.getLogger(__name__)
 
 
 class IndexStore:
-    def __init__(self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str) -> None:
+    def __init__(
+        self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str,
+        graph_threshold: int = 200_000, ef_search: int = 64,
+    ) -> None:
         self._directory = directory
         self._db = database
         self._model = model
         self._dimension = dimension
         self._faiss_index = faiss_index
+        self._graph_threshold = graph_threshold
+        self._ef_search = ef_search
         # Searches share the vectors; writes and catching up take them alone.
         self._lock = ReadWriteLock()
         self._writer = threading.Lock()
         self._writing = False
-        self._vectors = VectorIndex.empty(dimension, faiss_index)
+        self._built_with = self._factory_for(0, None)
+        self._vectors = VectorIndex.empty(dimension, self._built_with, ef_search)
         self._generation = 0
         self._saved_generation = -1
         self._load()
 
     @classmethod
-    def open(cls, directory: Path, *, model: str, dimension: int, faiss_index: str, create: bool) -> "IndexStore":
+    def open(
+        cls, directory: Path, *, model: str, dimension: int, faiss_index: str, create: bool,
+        graph_threshold: int = 200_000, ef_search: int = 64,
+    ) -> "IndexStore":
+        """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`
+        vectors, an HNSW graph (searched with `ef_search`) above."""
         if not (directory / DATABASE_FILE).exists():
             if not create:
                 raise StoreNotFound(f"no index at {directory}")
@@ -70,7 +84,7 @@ class IndexStore:
             raise IncompatibleStore(f"cannot open the index database in {directory}: {error}") from None
         try:
             check_or_initialize(database, directory, model, dimension)
-            store = cls(directory, database, model, dimension, faiss_index)
+            store = cls(directory, database, model, dimension, faiss_index, graph_threshold, ef_search)
         except sqlite3.DatabaseError as error:
             database.close()
             raise IncompatibleStore(f"{directory / DATABASE_FILE} is not an index database: {error}") from None
@@ -229,17 +243,19 @@ class IndexStore:
     def _apply(
         self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray], generation: int, replay: bool = True
     ) -> None:
-        """Brings the vectors to `generation`; called holding the write lock."""
-        try:
-            # A replayed change may already be in a FAISS file saved just before a crash: removing
-            # the added ids first makes applying it twice harmless.
-            self._vectors.remove(np.concatenate([removed, added]) if replay else removed)
+        """Brings the vectors to `generation`; called holding the write lock. Replayed changes may
+        already be in a FAISS file saved just before a crash, and are applied so that this is harmless."""
+        if replay:
+            self._vectors.replay(removed, added, vectors)
+        else:
+            self._vectors.remove(removed)
             if len(added):
                 self._vectors.add(added, np.vstack(vectors))
-            self._generation = generation
-        except RuntimeError:
-            # Index types such as HNSW cannot remove vectors: rebuild them from the database.
-            self._vectors, self._generation = self._rebuild()
+        self._generation = generation
+        expected = self._factory_for(self._vectors.size, self._built_with)
+        if expected != self._built_with or self._vectors.wasted_share > MAX_TOMBSTONES:
+            log.info("rebuilding the vectors of %s as %s", self._directory, expected)
+            self._rebuild()
 
     def _move_to(self, generation: int) -> None:
         """Catches the vectors up to `generation`, the current snapshot's; holds the write lock."""
@@ -248,7 +264,7 @@ class IndexStore:
         changes = self._db.changes_since(self._generation)
         if changes is None:
             log.info("index %s is more than the change log behind; rebuilding the vectors", self._directory)
-            self._vectors, self._generation = self._rebuild()
+            self._rebuild()
             return
         removed, added = changes
         present, vectors = self._db.vectors_of(added)
@@ -261,24 +277,39 @@ class IndexStore:
         with self._lock.writing(), self._db.snapshot():
             generation = self._db.generation()
             _, chunks = self._db.counts()
-            saved = load_if_readable(path) if describes(manifest, self._faiss_index) and path.exists() else None
-            if saved is not None and saved.size == manifest.vectors and saved.dimension == self._dimension:
-                self._vectors, self._generation = saved, manifest.generation
+            expected = self._factory_for(chunks, manifest.faiss_index if manifest else None)
+            saved = load_if_readable(path, self._ef_search) if describes(manifest, expected) and path.exists() else None
+            if saved is not None and saved.stored == manifest.vectors and saved.dimension == self._dimension:
+                self._vectors, self._generation, self._built_with = saved, manifest.generation, expected
                 self._move_to(generation)
+                # A graph index keeps removed vectors until rebuilt; the file does not say which.
+                self._vectors.remove(np.setdiff1d(self._vectors.ids(), self._db.all_chunk_ids()))
                 if self._vectors.size == chunks and self._generation == generation:
                     self._saved_generation = manifest.generation
                     return
             if chunks or manifest is not None:
                 log.warning("vectors in %s do not match the database; rebuilding them from it", self._directory)
-            self._vectors, self._generation = self._rebuild()
+            self._rebuild()
             self._saved_generation = -1
 
-    def _rebuild(self) -> tuple[VectorIndex, int]:
-        vectors = VectorIndex.empty(self._dimension, self._faiss_index)
+    def _rebuild(self) -> None:
+        """New vectors from the database's, of the type its size calls for; holds the write lock."""
         with self._db.snapshot():
+            _, chunks = self._db.counts()
+            factory = self._factory_for(chunks, None)
+            vectors = VectorIndex.empty(self._dimension, factory, self._ef_search)
             for ids, matrix in self._db.iter_vectors():
                 vectors.add(ids, matrix)
-            return vectors, self._db.generation()
+            self._vectors, self._generation, self._built_with = vectors, self._db.generation(), factory
+
+    def _factory_for(self, count: int, current: str | None) -> str:
+        """The configured index type; for "auto", exact below the threshold and a graph above, keeping
+        a graph until the index shrinks to half the threshold so it does not flip back and forth."""
+        if self._faiss_index != "auto":
+            return self._faiss_index
+        if current == GRAPH_INDEX and count >= self._graph_threshold // 2:
+            return GRAPH_INDEX
+        return GRAPH_INDEX if count >= self._graph_threshold else "Flat"
 
     def _persist_after_repair(self) -> None:
         """Save vectors that were rebuilt or caught up, unless another process is writing (it will save)."""
@@ -299,8 +330,8 @@ class IndexStore:
             with self._db.snapshot():
                 articles, chunks = self._db.counts()
             manifest = Manifest(
-                model=self._model, dimension=self._dimension, faiss_index=self._faiss_index,
-                generation=self._generation, articles=articles, chunks=chunks, vectors=self._vectors.size,
+                model=self._model, dimension=self._dimension, faiss_index=self._built_with,
+                generation=self._generation, articles=articles, chunks=chunks, vectors=self._vectors.stored,
             )
             write_manifest(self._directory, manifest)
             self._saved_generation = self._generation

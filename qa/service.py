@@ -228,8 +228,8 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     embedder = embedder or embedder_for(settings)
     try:
         store = IndexStore.open(
-            settings.index_dir, model=embedder.name, dimension=embedder.dimension,
-            faiss_index=settings.faiss_index, create=create,
+            settings.index_dir, model=embedder.name, dimension=embedder.dimension, faiss_index=settings.faiss_index,
+            create=create, graph_threshold=settings.hnsw_threshold, ef_search=settings.hnsw_ef_search,
         )
     except StoreNotFound as error:
         raise IndexNotFound(str(error)) from None

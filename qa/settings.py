@@ -53,8 +53,12 @@ class Settings(BaseSettings):
         default=64, ge=1, le=10_000, description="Articles written per database transaction at ingest."
     )
     faiss_index: str = Field(
-        default="Flat",
-        description="FAISS index factory string under the id map, e.g. Flat (exact) or HNSW32.",
+        default="auto",
+        description="auto (exact below hnsw_threshold vectors, an HNSW graph above), or a FAISS factory string.",
+    )
+    hnsw_threshold: int = Field(default=200_000, ge=1, description="With faiss_index=auto: vectors from which to use HNSW.")
+    hnsw_ef_search: int = Field(
+        default=64, ge=1, le=4096, description="HNSW candidates explored per search: higher finds more, slower."
     )
     retriever: Literal["dense", "bm25", "hybrid"] = Field(
         default="hybrid", description="How passages are found: by meaning (dense), by words (bm25), or both fused."

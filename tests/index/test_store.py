@@ -344,3 +344,47 @@ def test_a_reader_too_far_behind_the_change_log_rebuilds(tmp_path: Path) -> None
     writer._db.forget_changes_before(writer._db.generation())
     assert [v.key for v in nearest(reader, unit(1200), 1)] == ["a-12-0"]
     assert vector_ids(reader) == chunk_ids(reader)
+
+
+def open_auto(directory: Path, threshold: int = 6) -> IndexStore:
+    return IndexStore.open(directory, model="m", dimension=DIM, faiss_index="auto", create=True,
+                           graph_threshold=threshold, ef_search=32)
+
+
+def test_auto_is_exact_below_the_threshold_and_a_graph_above(tmp_path: Path) -> None:
+    store = open_auto(tmp_path)
+    put(store, (article("a"), chunks("a", 3)))
+    assert read_manifest(tmp_path).faiss_index == "Flat"
+    put(store, (article("b"), chunks("b", 4, seed=1)))
+    assert read_manifest(tmp_path).faiss_index == "HNSW32"
+    assert nearest(store, unit(102), 1)[0].key == "b-1-2"
+
+
+def test_a_graph_index_skips_removed_vectors_before_and_after_reopening(tmp_path: Path) -> None:
+    store = open_auto(tmp_path, threshold=4)
+    put(store, *[(article(f"x{i}"), chunks(f"x{i}", 3, seed=i)) for i in range(10)])
+    with store.writing():
+        store.delete("x3")
+    assert "x3" not in {v.article_id for v in nearest(store, unit(300), 30)}
+    assert store.stats().vectors == 27
+    store.close()
+    reopened = open_auto(tmp_path, threshold=4)
+    assert "x3" not in {v.article_id for v in nearest(reopened, unit(300), 30)}
+    assert reopened.stats().vectors == 27
+
+
+def test_a_graph_index_is_rebuilt_once_tombstones_pile_up(tmp_path: Path) -> None:
+    store = open_auto(tmp_path, threshold=4)
+    put(store, *[(article(f"x{i}"), chunks(f"x{i}", 2, seed=i)) for i in range(10)])
+    with store.writing():
+        store.delete("x0")
+        store.delete("x1")
+    assert store._vectors.wasted_share == 0.0 and store.stats().vectors == 16
+
+
+def test_a_filtered_search_on_a_graph_index_finds_every_allowed_vector(tmp_path: Path) -> None:
+    store = open_auto(tmp_path, threshold=4)
+    put(store, *[(article(f"x{i}", source="rare" if i == 7 else "common"), chunks(f"x{i}", 2, seed=i))
+                 for i in range(10)])
+    found = nearest(store, unit(0), 5, ChunkFilter(sources=("rare",)))
+    assert [v.article_id for v in found] == ["x7", "x7"]
