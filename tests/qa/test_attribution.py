@@ -64,3 +64,12 @@ def test_same_person_by_name_or_title_but_not_by_a_shared_word() -> None:
     assert same_person("the Israeli prime minister", "Benjamin Netanyahu", ("israeli prime minister",))
     assert not same_person("the French president", "Vladimir Putin", ("russian president", "president"))
     assert not same_person("the", "Vladimir Putin")
+
+
+def test_an_official_the_article_never_names_speaks_under_the_title() -> None:
+    text = "The mayor announced a new bridge toll on Monday. The new police chief said the roads were safe."
+    assert [(a.speaker, a.cue) for a in attributions(text)] == [
+        ("the mayor", "announced"), ("the new police chief", "said"),
+    ]
+    assert same_person("the mayor", "the mayor") and same_person("the police chief", "the new police chief")
+    assert not same_person("the mayor", "the new police chief")
