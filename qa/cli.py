@@ -15,7 +15,7 @@ from qa.errors import QAError
 from qa.json_shapes import answer_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
-from qa.service import QAService, open_service
+from qa.service import QAService, back_up_index, open_service
 from qa.settings import Settings
 
 EXIT_ERROR = 1
@@ -109,6 +109,12 @@ def info(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    report = back_up_index(settings, Path(args.destination))
+    print(f"backed up {report.articles} articles ({report.chunks} chunks) to {report.destination}")
+    return 0
+
+
 def _with_service(settings: Settings, work: Callable[[QAService], object]):
     service = open_service(settings, create=False)
     try:
@@ -151,6 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
     p.add_argument("--port", type=int, help="port to listen on (default: $QA_PORT, else 8000)")
     p.set_defaults(command=serve)
+
+    p = commands.add_parser("backup", parents=[common], help="copy the index consistently, also while it is in use")
+    p.add_argument("destination", metavar="DEST", help="a new folder (or an empty one) for the copy")
+    p.set_defaults(command=backup)
 
     p = commands.add_parser("info", parents=[common], help="show what the index holds")
     p.set_defaults(command=info)

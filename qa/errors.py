@@ -52,3 +52,7 @@ class IndexBusy(QAError):
 class ModelUnavailable(QAError):
     code = "model_unavailable"
     status = 503
+
+
+class BackupFailed(QAError):
+    code = "backup_failed"

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from index.backup import BackupRefused, BackupReport, back_up
 from index.database import DATABASE_FILE
 from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
 from index.records import ArticlePage, StoredArticle, StoreStats
@@ -16,7 +17,9 @@ from qa.articles import Article, InvalidArticle, article_from_mapping, check_sto
 from qa.chat_client import OpenAICompatibleChat
 from qa.chunking import Chunker
 from qa.embedding import Embedder, embedder_for
-from qa.errors import ArticleNotFound, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge
+from qa.errors import (
+    ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge,
+)
 from qa.generation import AnswerWriter, WrittenAnswer
 from qa.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage
@@ -241,6 +244,20 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
         store.close()
         raise
     return QAService(store, embedder, settings, reranker, _writer(settings))
+
+
+def back_up_index(settings: Settings, destination: Path) -> BackupReport:
+    """A consistent copy of the index into a new folder, while it is served and written; needs no model."""
+    try:
+        return back_up(settings.index_dir, destination, settings.faiss_index)
+    except StoreNotFound as error:
+        raise IndexNotFound(str(error)) from None
+    except IncompatibleStore as error:
+        raise IndexIncompatible(str(error)) from None
+    except BackupRefused as error:
+        raise InvalidInput(str(error)) from None
+    except OSError as error:
+        raise BackupFailed(f"the backup to {destination} failed and was removed: {error}") from None
 
 
 def _writer(settings: Settings) -> AnswerWriter | None:

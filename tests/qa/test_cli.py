@@ -126,3 +126,14 @@ def test_ask_as_of_leaves_out_later_articles(index_dir: Path, tmp_path: Path, ca
     cli.main(["ask", "senate vote", "--as-of", "2024-04-01", "--json"])
     assert json.loads(capsys.readouterr().out)["passages"] == []
     assert cli.main(["ask", "senate vote", "--as-of", "April"]) == cli.EXIT_ERROR
+
+
+def test_backup_copies_an_index_that_answers_the_same(index_dir: Path, docs: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    assert cli.main(["backup", str(tmp_path / "copy")]) == 0
+    assert f"backed up 1 articles (1 chunks) to {tmp_path / 'copy'}" in capsys.readouterr().out
+    assert cli.main(["ask", "How did the senate vote on the budget?", "--json", "--index-dir", str(tmp_path / "copy")]) == 0
+    assert "51 votes to 49" in json.loads(capsys.readouterr().out)["answer"]
+    assert cli.main(["backup", str(tmp_path / "copy")]) == cli.EXIT_ERROR
+    assert "already exists and is not an empty folder" in capsys.readouterr().err
