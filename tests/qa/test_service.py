@@ -134,3 +134,18 @@ def test_an_article_changed_while_answering_gives_no_stale_citation(loaded: QASe
     answer = loaded.answer(retrieval)
     for citation in answer.citations:
         assert loaded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize("text", [
+    "word" * 100_000,  # one 400,000-character "word" with no space to split at
+    "Bidi \u202eevil\u202c text\u200b with zero\u200dwidth joiners. " * 50 + "عربي و עברית in one line. " * 50,
+    "Line.\n" * 20_000,
+    "\u0301\u0301\u0301 combining marks first, then emoji 👩‍👩‍👧‍👦 families. " * 200,
+])
+def test_hostile_text_is_stored_and_cited_exactly(service: QAService, text: str) -> None:
+    service.ingest_articles([Article("hostile", text, title="Hostile")])
+    answer = service.ask(Query("What does the text say about families, joiners or words?", top_k=3))
+    for passage in answer.passages:
+        assert text[passage.start : passage.end] == passage.text
+    for citation in answer.citations:
+        assert text[citation.start : citation.end] == citation.quote
