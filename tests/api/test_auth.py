@@ -85,3 +85,14 @@ def test_openapi_documents_the_keys_when_they_are_required(secured: TestClient) 
     spec = secured.get("/openapi.json").json()
     assert set(spec["components"]["securitySchemes"]) == {"bearer", "apiKey"}
     assert spec["paths"]["/v1/ask"]["post"]["security"] == [{"bearer": []}, {"apiKey": []}]
+
+
+def test_cors_is_closed_unless_origins_are_listed(make_client) -> None:
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    closed = make_client()
+    assert "access-control-allow-origin" not in closed.options("/v1/ask", headers=preflight).headers
+    assert "access-control-allow-origin" not in closed.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+    opened = make_client(cors_origins=["https://newsroom.example"])
+    allowed = opened.options("/v1/ask", headers={**preflight, "Origin": "https://newsroom.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://newsroom.example"
+    assert "access-control-allow-origin" not in opened.options("/v1/ask", headers=preflight).headers
