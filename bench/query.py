@@ -14,19 +14,17 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
+from common import PYTHON, REPO, Server, commit, percentiles
+
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
-PYTHON = sys.executable
 
 
 def main() -> None:
@@ -36,7 +34,7 @@ def main() -> None:
            **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
     chunks = _build(args, env)
     rows = []
-    with _server(env) as (base, startup):
+    with Server(env) as (base, startup):
         for clients in (1, 8):
             rows.append((f"this service, /v1/ask, {clients} client{'s' * (clients > 1)}",
                          *asyncio.run(_load(base, questions, clients, args.requests))))
@@ -64,30 +62,6 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         copy += 1
 
 
-class _server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self._env = env
-
-    def __enter__(self) -> tuple[str, float]:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        started = time.perf_counter()
-        self._process = subprocess.Popen([PYTHON, "-m", "qa", "serve", "--port", str(port)], env=self._env,
-                                         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    return base, time.perf_counter() - started
-            except httpx.TransportError:
-                time.sleep(0.05)
-
-    def __exit__(self, *exc) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=60)
-
-
 async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask"):
     """(p50, p95, p99 in ms, requests per second, errors) of `total` requests from `clients` at once."""
     latencies: list[float] = []
@@ -113,7 +87,7 @@ async def _load(base: str, questions: list[dict], clients: int, total: int, path
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
-    return (*_percentiles(latencies), total / elapsed, errors)
+    return (*percentiles(latencies), total / elapsed, errors)
 
 
 async def _warm_up(base: str, questions: list[dict]) -> None:
@@ -155,21 +129,13 @@ print(json.dumps(latencies))
         done = subprocess.run([PYTHON, "-c", script, kind, str(folder / sub)], input="\n".join(
             json.dumps(q) for q in questions), capture_output=True, text=True, check=True)
         latencies = json.loads(done.stdout.strip().splitlines()[-1])
-        rows.append((name, *_percentiles(latencies), 1000 / statistics.fmean(latencies), 0))
+        rows.append((name, *percentiles(latencies), 1000 / statistics.fmean(latencies), 0))
     return rows
 
 
-def _percentiles(latencies: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(latencies)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-    return pick(0.5), pick(0.95), pick(0.99)
-
-
 def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float) -> str:
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
     lines = [
-        f"Commit `{commit}`, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
+        f"Commit `{commit()}`, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
         f"{args.backend}{' --faiss-index ' + args.faiss_index if args.faiss_index else ''}`: {chunks} chunks, "
         f"{args.requests} requests a row, server ready {startup:.1f} s after start.",
         "",
