@@ -64,3 +64,14 @@ def test_ids_with_slashes_and_spaces_work_in_paths(client: TestClient) -> None:
     assert client.get("/v1/articles/2024%2F03%20budget").json()["id"] == "2024/03 budget"
     assert client.get("/v1/articles/2024/03 budget").json()["id"] == "2024/03 budget"
     assert client.delete("/v1/articles/2024/03 budget").status_code == 200
+
+
+def test_a_write_while_another_process_writes_gets_409_and_reads_go_on(loaded: TestClient, settings) -> None:
+    from index.lock import writer_lock
+
+    with writer_lock(settings.index_dir):  # as `qa ingest` in another process holds it
+        response = loaded.post("/v1/articles", json={"id": "late", "text": "A late article."})
+        assert response.status_code == 409 and response.json()["error"]["code"] == "index_busy"
+        assert "is writing to the index" in response.json()["error"]["message"]
+        assert loaded.get("/v1/search", params={"q": "budget"}).status_code == 200
+    assert loaded.post("/v1/articles", json={"id": "late", "text": "A late article."}).status_code == 200
