@@ -210,12 +210,27 @@ class Database:
         self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
     ) -> list[tuple[int, float]]:
         """The k chunks BM25 ranks best for any of the terms, within the filter: (chunk id, score)."""
+        # FTS5 alone ranks several times faster than joined to the filter's tables. The best chunks of
+        # the filter are a prefix of the best of all: when enough of an over-fetched prefix pass the
+        # filter, they are exactly its best; only otherwise is the joined query needed.
         clauses, params = filter_clauses(chunk_filter)
-        where = "".join(f" AND {clause}" for clause in clauses)
+        fetch = k * LEXICAL_OVERFETCH if clauses else k
+        query = f"SELECT rowid, -{BM25_RANK} FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY {BM25_RANK} LIMIT ?"
+        rows = self._conn.execute(query, [title_weight, _match(terms), title_weight, fetch]).fetchall()
+        if not clauses:
+            return [(row[0], row[1]) for row in rows]
+        where = " AND ".join(clauses)
+        allowed = {row[0] for row in self._select_in(
+            f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE c.id IN ({{}}) AND {where}",
+            [row[0] for row in rows], params,
+        )}
+        hits = [(row[0], row[1]) for row in rows if row[0] in allowed]
+        if len(hits) >= k or len(rows) < fetch:
+            return hits[:k]
         query = (
             f"SELECT chunk_terms.rowid, -{BM25_RANK} FROM chunk_terms "
             "JOIN chunks c ON c.id = chunk_terms.rowid JOIN articles ON articles.id = c.article_id "
-            f"WHERE chunk_terms MATCH ?{where} ORDER BY {BM25_RANK} LIMIT ?"
+            f"WHERE chunk_terms MATCH ? AND {where} ORDER BY {BM25_RANK} LIMIT ?"
         )
         arguments = [title_weight, _match(terms), *params, title_weight, k]
         return [(row[0], row[1]) for row in self._conn.execute(query, arguments).fetchall()]
@@ -339,13 +354,19 @@ class Database:
             (a.id,),
         )
 
-    def _select_in(self, query: str, values: Sequence) -> list[tuple]:
-        """Runs `query` with its `IN ({})` filled, in slices that stay under SQLite's variable limit."""
+    def _select_in(self, query: str, values: Sequence, after: Sequence = ()) -> list[tuple]:
+        """Runs `query` with its `IN ({})` filled, in slices that stay under SQLite's variable limit;
+        `after` are the parameters that follow the list."""
         rows: list[tuple] = []
-        for i in range(0, len(values), MAX_SQL_VARIABLES):
-            part = list(values[i : i + MAX_SQL_VARIABLES])
-            rows += self._conn.execute(query.format(", ".join("?" * len(part))), part).fetchall()
+        step = max(100, MAX_SQL_VARIABLES - len(after))
+        for i in range(0, len(values), step):
+            part = list(values[i : i + step])
+            rows += self._conn.execute(query.format(", ".join("?" * len(part))), [*part, *after]).fetchall()
         return rows
+
+
+# Chunks ranked by BM25 alone for each one a filtered search needs (see lexical_hits).
+LEXICAL_OVERFETCH = 4
 
 
 def _match(terms: Sequence[str]) -> str:

@@ -388,3 +388,18 @@ def test_a_filtered_search_on_a_graph_index_finds_every_allowed_vector(tmp_path:
                  for i in range(10)])
     found = nearest(store, unit(0), 5, ChunkFilter(sources=("rare",)))
     assert [v.article_id for v in found] == ["x7", "x7"]
+
+
+@pytest.mark.parametrize("allowed_every", [2, 10])  # most chunks pass the filter, or too few for the prefix
+def test_lexical_hits_within_a_filter_are_the_best_of_those_it_allows(tmp_path: Path, allowed_every: int) -> None:
+    store = open_store(tmp_path)
+    items = []
+    for n in range(40):
+        text = "harbour " * (n + 1) + "filler words here"
+        # The more "harbour" in it, the better it ranks; only every few is from the source asked for.
+        record = article(f"a{n:02}", text=text, source="wire" if n % allowed_every == 0 else "other")
+        items.append((record, [ChunkRecord(0, len(text), f"a{n:02}-0", f"e{n}", unit(n))]))
+    put(store, *items)
+    hits = store.search(unit(0), k=3, chunk_filter=ChunkFilter(sources=("wire",)), terms=["harbour"], dense=False)
+    expected = [f"a{n:02}" for n in sorted(range(0, 40, allowed_every), reverse=True)[:3]]
+    assert [v.article_id for v in hits.lexical] == expected
