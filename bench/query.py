@@ -35,6 +35,9 @@ def main() -> None:
     chunks = _build(args, env)
     rows = []
     with Server(env) as (base, startup):
+        # Each question once, first: the answer's sentence vectors are not cached yet.
+        rows.append(("this service, /v1/ask, 1 client, each question the first time",
+                     *asyncio.run(_load(base, questions, 1, len(questions)))))
         for clients in (1, 8):
             rows.append((f"this service, /v1/ask, {clients} client{'s' * (clients > 1)}",
                          *asyncio.run(_load(base, questions, clients, args.requests))))

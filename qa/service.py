@@ -28,8 +28,11 @@ from qa.readers import Read, Skipped, read_paths
 from qa.reranking import Reranker, load_reranker
 from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings
+from qa.vector_cache import CachedEmbedder
 
 MAX_PAGE = 100
+# About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
+SENTENCE_VECTORS_CACHED = 20_000
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class QAService:
         )
         self._retriever = Retriever(store, embedder, settings, reranker)
         self._composer = AnswerComposer(
-            embedder, self._article_texts, store.speech, settings.min_passage_score, settings.min_answer_score,
+            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED), self._article_texts, store.speech, settings.min_passage_score, settings.min_answer_score,
             settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
