@@ -37,7 +37,7 @@ def main() -> None:
     with Server(env) as (base, startup):
         # Each question once, first: the answer's sentence vectors are not cached yet.
         rows.append(("this service, /v1/ask, 1 client, each question the first time",
-                     *asyncio.run(_load(base, questions, 1, len(questions)))))
+                     *asyncio.run(_load(base, questions, 1, len(questions), warm=False))))
         for clients in (1, 8):
             rows.append((f"this service, /v1/ask, {clients} client{'s' * (clients > 1)}",
                          *asyncio.run(_load(base, questions, clients, args.requests))))
@@ -65,7 +65,7 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         copy += 1
 
 
-async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask"):
+async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True):
     """(p50, p95, p99 in ms, requests per second, errors) of `total` requests from `clients` at once."""
     latencies: list[float] = []
     errors = 0
@@ -86,7 +86,8 @@ async def _load(base: str, questions: list[dict], clients: int, total: int, path
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors += response.status_code != 200
 
-    await _warm_up(base, questions)
+    if warm:
+        await _warm_up(base, questions)
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
