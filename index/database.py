@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.lock import writer_lock
 from index.records import (
     ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
 )
@@ -101,6 +102,10 @@ class Database:
         finally:
             self._conn.execute("COMMIT")
 
+    def writer_lock(self):
+        """One writer at a time across processes: a lock on a file in the index folder."""
+        return writer_lock(self._path.parent)
+
     def generation(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
@@ -161,7 +166,7 @@ class Database:
             "INSERT INTO chunks(article_id, seq, start_char, end_char, chunk_key, embed_hash, vector) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (article.id, seq, c.start, c.end, c.key, c.embed_hash, _vector_blob(c.vector))
+                (article.id, seq, c.start, c.end, c.key, c.embed_hash, vector_bytes(c.vector))
                 for seq, c in enumerate(chunks)
             ],
         )
@@ -251,7 +256,7 @@ class Database:
         row = self._conn.execute(
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
-        return _stored_article(row) if row else None
+        return stored_article(row) if row else None
 
     def newest_articles(self, limit: int, after: tuple[int, str] | None) -> list[tuple[int, StoredArticle]]:
         """Up to `limit` articles newest first, each with its sort key, starting after the (key, id) given."""
@@ -264,7 +269,7 @@ class Database:
             f"ORDER BY {NEWEST_FIRST_KEY} DESC, id LIMIT ?"
         )
         rows = self._conn.execute(query, [*params, limit]).fetchall()
-        return [(row[-1], _stored_article(row[:-1])) for row in rows]
+        return [(row[-1], stored_article(row[:-1])) for row in rows]
 
     def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
         """Ids of the chunks the filter lets through; call only for a filter that `restricts`."""
@@ -374,11 +379,11 @@ def _match(terms: Sequence[str]) -> str:
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
-def _vector_blob(vector: np.ndarray) -> bytes:
+def vector_bytes(vector: np.ndarray) -> bytes:
     return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
 
-def _stored_article(row: tuple) -> StoredArticle:
+def stored_article(row: tuple) -> StoredArticle:
     (article_id, text, title, url, source, authors, published_at, published_ts,
      content_hash, cluster_id, ingested_at, updated_at, chunks) = row
     return StoredArticle(

@@ -19,3 +19,7 @@ class StoreLocked(StoreError):
 
 class InvalidCursor(StoreError):
     pass
+
+
+class StoreUnavailable(StoreError):
+    """A database server the store needs cannot be reached."""

@@ -20,8 +20,7 @@ import numpy as np
 
 from index.cursor import decode_cursor, encode_cursor
 from index.database import DATABASE_FILE, Database
-from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
-from index.lock import writer_lock
+from index.errors import IncompatibleStore, StoreLocked, StoreNotFound, StoreUnavailable
 from index.checks import check_or_initialize, describes, load_if_readable
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
@@ -40,6 +39,34 @@ KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
 
 log = logging.getLogger(__name__)
+
+
+def _sqlite(directory: Path, create: bool) -> Database:
+    if not (directory / DATABASE_FILE).exists():
+        if not create:
+            raise StoreNotFound(f"no index at {directory}")
+        _make_folder(directory)
+    try:
+        return Database(directory / DATABASE_FILE)
+    except (sqlite3.Error, OSError) as error:
+        raise IncompatibleStore(f"cannot open the index database in {directory}: {error}") from None
+
+
+def _postgres(url: str, directory: Path):
+    from index.postgres import PostgresDatabase, connection_errors
+
+    _make_folder(directory)
+    try:
+        return PostgresDatabase(url)
+    except connection_errors() as error:
+        raise StoreUnavailable(f"cannot use the PostgreSQL database: {error}") from None
+
+
+def _make_folder(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise IncompatibleStore(f"cannot make an index directory at {directory}: {error.strerror}") from None
 
 
 class IndexStore:
@@ -67,21 +94,12 @@ class IndexStore:
     @classmethod
     def open(
         cls, directory: Path, *, model: str, dimension: int, faiss_index: str, create: bool,
-        graph_threshold: int = 200_000, ef_search: int = 64,
+        graph_threshold: int = 200_000, ef_search: int = 64, database_url: str | None = None,
     ) -> "IndexStore":
         """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`
-        vectors, an HNSW graph (searched with `ef_search`) above."""
-        if not (directory / DATABASE_FILE).exists():
-            if not create:
-                raise StoreNotFound(f"no index at {directory}")
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise IncompatibleStore(f"cannot make an index directory at {directory}: {error.strerror}") from None
-        try:
-            database = Database(directory / DATABASE_FILE)
-        except (sqlite3.Error, OSError) as error:
-            raise IncompatibleStore(f"cannot open the index database in {directory}: {error}") from None
+        vectors, an HNSW graph (searched with `ef_search`) above. With `database_url` the articles
+        live in PostgreSQL, shared by replicas, and `directory` holds only this replica's vectors."""
+        database = _postgres(database_url, directory) if database_url else _sqlite(directory, create)
         try:
             check_or_initialize(database, directory, model, dimension)
             store = cls(directory, database, model, dimension, faiss_index, graph_threshold, ef_search)
@@ -108,7 +126,7 @@ class IndexStore:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """A write session: one writer per directory across processes; saves vectors and manifest at the end."""
-        with self._writer, writer_lock(self._directory):
+        with self._writer, self._db.writer_lock():
             with self._lock.writing(), self._db.snapshot():
                 self._move_to(self._db.generation())
             self._writing = True
@@ -190,10 +208,14 @@ class IndexStore:
         return self._db.vectors_by_embed_hash(embed_hashes)
 
     def stats(self) -> StoreStats:
-        with self._lock.reading():
-            with self._db.snapshot():
+        with self._db.snapshot():
+            generation = self._db.generation()
+            if generation > self._generation:  # another process wrote: count the vectors it added
+                with self._lock.writing():
+                    self._move_to(generation)
+            with self._lock.reading():
                 articles, chunks = self._db.counts()
-            return StoreStats(articles, chunks, self._vectors.size, self._generation)
+                return StoreStats(articles, chunks, self._vectors.size, self._generation)
 
     def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
         return self._db.story_candidates(band_keys)

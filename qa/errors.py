@@ -39,6 +39,11 @@ class IndexNotFound(QAError):
     status = 503
 
 
+class StorageUnavailable(QAError):
+    code = "storage_unavailable"
+    status = 503
+
+
 class IndexIncompatible(QAError):
     code = "index_incompatible"
     status = 409

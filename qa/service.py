@@ -9,7 +9,7 @@ from typing import Any
 
 from index.backup import BackupRefused, BackupReport, back_up
 from index.database import DATABASE_FILE
-from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
+from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable
 from index.records import ArticlePage, StoredArticle, StoreStats
 from index.store import IndexStore
 from qa.answering import PASSAGES_TO_READ, AnswerComposer
@@ -18,7 +18,8 @@ from qa.chat_client import OpenAICompatibleChat
 from qa.chunking import Chunker
 from qa.embedding import Embedder, embedder_for
 from qa.errors import (
-    ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, TooLarge,
+    ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, StorageUnavailable,
+    TooLarge,
 )
 from qa.generation import AnswerWriter, WrittenAnswer
 from qa.ingestion import IngestReport, Ingestor
@@ -229,16 +230,19 @@ def _check_id_lookup(article_id: str) -> None:
 
 def open_service(settings: Settings, embedder: Embedder | None = None, create: bool = True) -> QAService:
     """Builds the service from settings; `create=False` refuses to start a new, empty index."""
-    if not create and not (settings.index_dir / DATABASE_FILE).exists():
+    if not create and not settings.database_url and not (settings.index_dir / DATABASE_FILE).exists():
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
     embedder = embedder or embedder_for(settings)
     try:
         store = IndexStore.open(
             settings.index_dir, model=embedder.name, dimension=embedder.dimension, faiss_index=settings.faiss_index,
             create=create, graph_threshold=settings.hnsw_threshold, ef_search=settings.hnsw_ef_search,
+            database_url=settings.database_url.get_secret_value() if settings.database_url else None,
         )
     except StoreNotFound as error:
         raise IndexNotFound(str(error)) from None
+    except StoreUnavailable as error:
+        raise StorageUnavailable(str(error)) from None
     except IncompatibleStore as error:
         raise IndexIncompatible(str(error)) from None
     try:
@@ -251,6 +255,9 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
 
 def back_up_index(settings: Settings, destination: Path) -> BackupReport:
     """A consistent copy of the index into a new folder, while it is served and written; needs no model."""
+    if settings.database_url:
+        raise InvalidInput("the articles are in PostgreSQL: back them up with pg_dump (the index folder holds "
+                           "only vectors, which are rebuilt from the database)")
     try:
         return back_up(settings.index_dir, destination, settings.faiss_index)
     except StoreNotFound as error:

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     ingest_batch_articles: int = Field(
         default=64, ge=1, le=10_000, description="Articles written per database transaction at ingest."
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL URL (postgresql://user:password@host/db) to keep the articles in, shared by "
+        "replicas; none keeps them in SQLite in the index folder.",
+    )
     faiss_index: str = Field(
         default="auto",
         description="auto (exact below hnsw_threshold vectors, an HNSW graph above), or a FAISS factory string.",

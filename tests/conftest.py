@@ -1,4 +1,5 @@
 import os
+import subprocess
 import socket
 import threading
 import time
@@ -87,3 +88,29 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    from tests.servers import postgres
+
+    try:
+        server = postgres()
+        url = server.__enter__()
+    except (FileNotFoundError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"no PostgreSQL server to test with: {error}")
+    yield url
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty database on the test server, for one test."""
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_server.rsplit("/", 1)[0] + f"/{name}"

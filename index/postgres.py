@@ -1,0 +1,402 @@
+"""PostgreSQL in place of SQLite, for several replicas sharing one archive: the same tables, the same
+generation and change log, the same methods as `index.database.Database`.
+
+Differences that matter: the schema is created and upgraded by numbered migrations under an advisory
+lock, so replicas starting together do not race; snapshots are REPEATABLE READ transactions; the
+lexical ranking is PostgreSQL's own full-text search (`ts_rank_cd` over English-stemmed `tsvector`s,
+title weighted) rather than SQLite's BM25, unless the vector engine provides BM25 (Milvus 2.5+).
+"""
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import numpy as np
+
+from index.records import (
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+)
+from index.database import stored_article, vector_bytes
+from index.schema import filter_clauses
+
+# Each entry upgrades the schema by one version; entries are only ever appended.
+MIGRATIONS = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        url TEXT,
+        source TEXT,
+        authors TEXT NOT NULL,
+        published_at TEXT,
+        published_ts BIGINT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        cluster_id TEXT,
+        fingerprint BYTEA,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        terms TSVECTOR NOT NULL
+    );
+    CREATE TABLE chunks (
+        id BIGSERIAL PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        chunk_key TEXT NOT NULL,
+        embed_hash TEXT NOT NULL,
+        vector BYTEA NOT NULL,
+        terms TSVECTOR NOT NULL
+    );
+    CREATE TABLE story_bands (band_key BIGINT NOT NULL, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE);
+    CREATE TABLE speech (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        speaker TEXT NOT NULL,
+        cue TEXT NOT NULL,
+        titles TEXT NOT NULL
+    );
+    CREATE TABLE changes (generation BIGINT NOT NULL, chunk_id BIGINT NOT NULL, added BOOLEAN NOT NULL);
+    CREATE INDEX articles_by_source ON articles(source);
+    CREATE INDEX articles_by_published ON articles(published_ts);
+    CREATE INDEX articles_newest_first ON articles((coalesce(published_ts, -4611686018427387904)) DESC, id);
+    CREATE INDEX articles_terms ON articles USING GIN (terms);
+    CREATE INDEX chunks_by_article ON chunks(article_id, seq);
+    CREATE INDEX chunks_by_embed_hash ON chunks(embed_hash);
+    CREATE INDEX chunks_terms ON chunks USING GIN (terms);
+    CREATE INDEX story_bands_by_key ON story_bands(band_key);
+    CREATE INDEX story_bands_by_article ON story_bands(article_id);
+    CREATE INDEX speech_by_article ON speech(article_id, start_char);
+    CREATE INDEX changes_by_generation ON changes(generation);
+    """,
+]
+# Any constant, the same in every replica: the key of the advisory lock migrations take.
+MIGRATION_LOCK = 7_305_117
+WRITER_LOCK = 7_305_118
+ARTICLE_COLUMNS = (
+    "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
+    "ingested_at, updated_at"
+)
+CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
+NEWEST_FIRST_KEY = "coalesce(published_ts, -4611686018427387904)"
+# Title words weigh as label A, body words as D; ts_rank_cd takes the weights {D, C, B, A}.
+CHUNK_TERMS = "setweight(to_tsvector('english', %s), 'A') || to_tsvector('english', %s)"
+
+
+class PostgresDatabase:
+    """One connection per thread, each in autocommit mode with explicit transactions."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg  # only the scale-out mode needs it
+
+        self._psycopg = psycopg
+        self._url = url
+        self._local = threading.local()
+        self._connections: list = []
+        self._connections_lock = threading.Lock()
+        self._migrate()
+
+    @property
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._psycopg.connect(self._url, autocommit=True)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def release_thread(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._connections_lock:
+                self._connections.remove(conn)
+            conn.close()
+            self._local.conn = None
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def initialize(self, meta: dict[str, str]) -> None:
+        with self.transaction():
+            with self._conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", sorted(meta.items())
+                )
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._conn.transaction():
+            yield
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction seeing one committed state. Nests, also inside a write transaction."""
+        conn = self._conn
+        if conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+            yield
+            return
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer at a time across every replica: a session advisory lock, released if we die."""
+        from index.errors import StoreLocked
+
+        conn = self._conn
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
+            raise StoreLocked("another replica is writing to the archive; wait for it to finish")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
+
+    def generation(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_generation(self) -> int:
+        generation = self.generation() + 1
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', %s) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(generation),),
+        )
+        return generation
+
+    def log_changes(self, generation: int, removed: Sequence[int], added: Sequence[int]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO changes(generation, chunk_id, added) VALUES (%s, %s, %s)",
+                [(generation, i, False) for i in removed] + [(generation, i, True) for i in added],
+            )
+
+    def changes_since(self, generation: int) -> tuple[np.ndarray, np.ndarray] | None:
+        oldest = self._conn.execute("SELECT min(generation) FROM changes").fetchone()[0]
+        if generation < self.generation() and (oldest is None or oldest > generation + 1):
+            return None
+        rows = self._conn.execute("SELECT chunk_id, added FROM changes WHERE generation > %s", (generation,)).fetchall()
+        removed = np.fromiter((i for i, added in rows if not added), dtype=np.int64)
+        added = np.fromiter((i for i, added in rows if added), dtype=np.int64)
+        return removed, added
+
+    def forget_changes_before(self, generation: int) -> None:
+        self._conn.execute("DELETE FROM changes WHERE generation < %s", (generation,))
+
+    def counts(self) -> tuple[int, int]:
+        row = self._conn.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM chunks)").fetchone()
+        return row[0], row[1]
+
+    def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return dict(self._conn.execute(
+            "SELECT id, content_hash FROM articles WHERE id = ANY(%s)", (list(article_ids),)
+        ).fetchall())
+
+    def vectors_by_embed_hash(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        rows = self._conn.execute(
+            "SELECT embed_hash, vector FROM chunks WHERE embed_hash = ANY(%s)", (list(embed_hashes),)
+        ).fetchall()
+        return {h: np.frombuffer(blob, dtype="<f4") for h, blob in rows}
+
+    def vectors_of(self, chunk_ids: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+        rows = self._conn.execute(
+            "SELECT id, vector FROM chunks WHERE id = ANY(%s)", ([int(i) for i in chunk_ids],)
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [np.frombuffer(r[1], dtype="<f4") for r in rows]
+
+    def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
+        removed = self._chunk_ids(article.id)
+        self._conn.execute("DELETE FROM chunks WHERE article_id = %s", (article.id,))
+        self._upsert_article(article)
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO chunks(article_id, seq, start_char, end_char, chunk_key, embed_hash, vector, terms) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, {CHUNK_TERMS})",
+                [
+                    (article.id, seq, c.start, c.end, c.key, c.embed_hash, vector_bytes(c.vector),
+                     article.title or "", article.text[c.start : c.end])
+                    for seq, c in enumerate(chunks)
+                ],
+            )
+            self._conn.execute("DELETE FROM story_bands WHERE article_id = %s", (article.id,))
+            if article.story is not None:
+                cursor.executemany(
+                    "INSERT INTO story_bands(band_key, article_id) VALUES (%s, %s)",
+                    [(key, article.id) for key in article.story.band_keys],
+                )
+            self._conn.execute("DELETE FROM speech WHERE article_id = %s", (article.id,))
+            cursor.executemany(
+                "INSERT INTO speech(article_id, start_char, end_char, speaker, cue, titles) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles))) for s in article.speech],
+            )
+        return removed, self._chunk_ids(article.id)
+
+    def delete_article(self, article_id: str) -> list[int] | None:
+        removed = self._chunk_ids(article_id)
+        cursor = self._conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+        return removed if cursor.rowcount else None
+
+    def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+        found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
+        rows = self._conn.execute(
+            "SELECT article_id, start_char, end_char, speaker, cue, titles FROM speech "
+            "WHERE article_id = ANY(%s) ORDER BY article_id, start_char", (list(article_ids),),
+        ).fetchall()
+        for article_id, start, end, speaker, cue, titles in rows:
+            found[article_id].append(SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles))))
+        return found
+
+    def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT a.id, a.cluster_id, a.fingerprint FROM story_bands b "
+            "JOIN articles a ON a.id = b.article_id WHERE b.band_key = ANY(%s)", (list(band_keys),),
+        ).fetchall()
+        return [StoryCandidate(row[0], row[1], bytes(row[2])) for row in rows if row[2] is not None]
+
+    def lexical_hits(
+        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
+    ) -> list[tuple[int, float]]:
+        clauses, params = _filter(chunk_filter)
+        query = (
+            f"SELECT c.id, ts_rank_cd(%s::float4[], c.terms, q) AS score FROM chunks c "
+            "JOIN articles ON articles.id = c.article_id, to_tsquery('english', %s) q "
+            f"WHERE c.terms @@ q{''.join(' AND ' + clause for clause in clauses)} ORDER BY score DESC, c.id LIMIT %s"
+        )
+        return [(row[0], float(row[1])) for row in self._conn.execute(
+            query, [_weights(title_weight), _tsquery(terms), *params, k]
+        ).fetchall()]
+
+    def article_lexical_hits(
+        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
+    ) -> list[str]:
+        clauses, params = _filter(chunk_filter)
+        query = (
+            "SELECT articles.id FROM articles, to_tsquery('english', %s) q "
+            f"WHERE articles.terms @@ q{''.join(' AND ' + clause for clause in clauses)} "
+            "ORDER BY ts_rank_cd(%s::float4[], articles.terms, q) DESC, articles.id LIMIT %s"
+        )
+        return [row[0] for row in self._conn.execute(
+            query, [_tsquery(terms), *params, _weights(title_weight), k]
+        ).fetchall()]
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        row = self._conn.execute(
+            f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = %s", (article_id,)
+        ).fetchone()
+        return stored_article(row) if row else None
+
+    def newest_articles(self, limit: int, after: tuple[int, str] | None) -> list[tuple[int, StoredArticle]]:
+        where, params = "", []
+        if after is not None:
+            where = f"WHERE {NEWEST_FIRST_KEY} < %s OR ({NEWEST_FIRST_KEY} = %s AND id > %s)"
+            params = [after[0], after[0], after[1]]
+        rows = self._conn.execute(
+            f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT}, {NEWEST_FIRST_KEY} FROM articles {where} "
+            f"ORDER BY {NEWEST_FIRST_KEY} DESC, id LIMIT %s", [*params, limit],
+        ).fetchall()
+        return [(row[-1], stored_article(row[:-1])) for row in rows]
+
+    def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
+        clauses, params = _filter(chunk_filter)
+        return self._chunk_ids_where(" AND ".join(clauses), params)
+
+    def all_chunk_ids(self) -> np.ndarray:
+        rows = self._conn.execute("SELECT id FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def chunk_ids_published_after(self, moment: int) -> np.ndarray:
+        return self._chunk_ids_where("articles.published_ts > %s", [moment])
+
+    def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
+        rows = self._conn.execute(
+            "SELECT c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
+            "substr(a.text, c.start_char + 1, c.end_char - c.start_char), "
+            "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)", ([int(i) for i in row_ids],),
+        ).fetchall()
+        by_id = {row[0]: ChunkView(*row) for row in rows}
+        return [by_id[i] for i in row_ids if i in by_id]
+
+    def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        last_id = 0
+        while True:
+            rows = self._conn.execute(
+                "SELECT id, vector FROM chunks WHERE id > %s ORDER BY id LIMIT %s", (last_id, batch_size)
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            yield ids, np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+            last_id = rows[-1][0]
+
+    def _chunk_ids_where(self, where: str, params: list) -> np.ndarray:
+        rows = self._conn.execute(
+            f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE {where}", params
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _chunk_ids(self, article_id: str) -> list[int]:
+        rows = self._conn.execute("SELECT id FROM chunks WHERE article_id = %s ORDER BY seq", (article_id,))
+        return [r[0] for r in rows.fetchall()]
+
+    def _upsert_article(self, a: ArticleRecord) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        story = a.story
+        self._conn.execute(
+            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint, terms) VALUES "
+            f"(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, {CHUNK_TERMS}) "
+            "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
+            "url = excluded.url, source = excluded.source, authors = excluded.authors, "
+            "published_at = excluded.published_at, published_ts = excluded.published_ts, "
+            "content_hash = excluded.content_hash, cluster_id = excluded.cluster_id, "
+            "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at, terms = excluded.terms",
+            (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
+             a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
+             story.fingerprint if story else None, a.title or "", a.text),
+        )
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+            for version, sql in enumerate(MIGRATIONS, start=1):
+                if version not in done:
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO schema_migrations(version) VALUES (%s)", (version,))
+
+
+def connection_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+
+    return (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege)
+
+
+def _filter(chunk_filter: ChunkFilter) -> tuple[list[str], list]:
+    clauses, params = filter_clauses(chunk_filter)
+    return [clause.replace("?", "%s") for clause in clauses], params
+
+
+def _tsquery(terms: Sequence[str]) -> str:
+    """Any of the terms; each is a word of letters and digits (qa.lexical), quoted against operators."""
+    return " | ".join("'" + term.replace("'", "") + "'" for term in terms if term.replace("'", ""))
+
+
+def _weights(title_weight: float) -> list[float]:
+    return [0.1, 0.2, 0.4, min(1.0, 0.1 * title_weight)]

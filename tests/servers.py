@@ -1,0 +1,79 @@
+"""Real servers for the scale-out tests, started on loopback in a temporary folder and stopped after:
+PostgreSQL (the Debian server binaries) and Milvus standalone (`milvus-server` from the milvus wheel)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    return next((d for d in PG_BIN_DIRS if (d / "initdb").exists()), None)
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL server; yields its URL. Runs as the `postgres` user when we are root,
+    since the server refuses to run as root."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    folder = Path(tempfile.mkdtemp(prefix="qa-postgres-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
+    try:
+        run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def milvus() -> Iterator[str]:
+    """A throwaway Milvus standalone server (2.3, no BM25); yields its URI."""
+    server = shutil.which("milvus-server")
+    if server is None:
+        raise FileNotFoundError("milvus-server is not installed (pip install milvus==2.3.5)")
+    folder = Path(tempfile.mkdtemp(prefix="qa-milvus-"))
+    process = subprocess.Popen([server, "--data", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        uri = "http://127.0.0.1:19530"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", 19530), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("milvus-server did not start") from None
+                time.sleep(0.5)
+        yield uri
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
