@@ -5,6 +5,7 @@ import binascii
 import json
 
 from index.errors import InvalidCursor
+from index.records import ArticlePage
 
 MIN_KEY, MAX_KEY = -(2**63), 2**63 - 1
 
@@ -22,3 +23,14 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         pass
     raise InvalidCursor(f"cursor {cursor[:80]!r} is not one this listing returned")
+
+
+def article_page(database, limit: int, cursor: str | None) -> ArticlePage:
+    """Articles newest first from one snapshot of the database, `limit` of them after the cursor."""
+    with database.snapshot():
+        rows = database.newest_articles(limit + 1, decode_cursor(cursor) if cursor else None)
+        total = database.counts()[0]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1][0], rows[-1][1].id) if more else None
+    return ArticlePage([article for _, article in rows], total, next_cursor)

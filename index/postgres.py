@@ -173,11 +173,14 @@ class PostgresDatabase:
 
     def bump_generation(self) -> int:
         generation = self.generation() + 1
-        self._conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('generation', %s) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (str(generation),),
-        )
+        self.set_meta("generation", str(generation))
         return generation
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def log_changes(self, generation: int, removed: Sequence[int], added: Sequence[int]) -> None:
         with self._conn.cursor() as cursor:

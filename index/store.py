@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.cursor import decode_cursor, encode_cursor
+from index.cursor import article_page
 from index.database import DATABASE_FILE, Database
 from index.errors import IncompatibleStore, StoreLocked, StoreNotFound, StoreUnavailable
 from index.checks import check_or_initialize, describes, load_if_readable
@@ -39,6 +39,22 @@ KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
 
 log = logging.getLogger(__name__)
+
+
+def search_hits(database, vector: np.ndarray, nearest: list[tuple[int, float]], lexical: list[tuple[int, float]],
+                articles: list[str]) -> SearchHits:
+    """The chunks found, read in the current snapshot, with every one's cosine to the query vector."""
+    cosines = dict(nearest)
+    missing = [i for i, _ in lexical if i not in cosines]
+    ids, vectors = database.vectors_of(missing)
+    cosines.update(zip(ids.tolist(), (float(v @ vector) for v in vectors)))
+    views = {v.row_id: v for v in database.chunk_views(sorted(cosines))}
+    return SearchHits(
+        dense=[views[i] for i, _ in nearest if i in views],
+        lexical=[views[i] for i, _ in lexical if i in views],
+        cosines=cosines,
+        articles=articles,
+    )
 
 
 def _sqlite(directory: Path, create: bool) -> Database:
@@ -189,13 +205,7 @@ class IndexStore:
             return self._search_snapshot(vector, k, chunk_filter, terms, dense, title_weight)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
-        with self._db.snapshot():
-            rows = self._db.newest_articles(limit + 1, decode_cursor(cursor) if cursor else None)
-            total = self._db.counts()[0]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1][0], rows[-1][1].id) if more else None
-        return ArticlePage([article for _, article in rows], total, next_cursor)
+        return article_page(self._db, limit, cursor)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
@@ -233,17 +243,7 @@ class IndexStore:
             nearest = self._vectors.search(vector, k, only=only, without=without)
         lexical = self._db.lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
         articles = self._db.article_lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
-        cosines = dict(nearest)
-        missing = [i for i, _ in lexical if i not in cosines]
-        ids, vectors = self._db.vectors_of(missing)
-        cosines.update(zip(ids.tolist(), (float(v @ vector) for v in vectors)))
-        views = {v.row_id: v for v in self._db.chunk_views(sorted(cosines))}
-        return SearchHits(
-            dense=[views[i] for i, _ in nearest if i in views],
-            lexical=[views[i] for i, _ in lexical if i in views],
-            cosines=cosines,
-            articles=articles,
-        )
+        return search_hits(self._db, vector, nearest, lexical, articles)
 
     def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(ids the search is limited to, ids it must skip); the smaller set the filter allows."""

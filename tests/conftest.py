@@ -114,3 +114,16 @@ def postgres_url(postgres_server: str) -> str:
     with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return postgres_server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def milvus_server() -> Iterator[str]:
+    from tests.servers import milvus
+
+    try:
+        server = milvus()
+        uri = server.__enter__()
+    except (FileNotFoundError, RuntimeError) as error:
+        pytest.skip(f"no Milvus server to test with: {error}")
+    yield uri
+    server.__exit__(None, None, None)

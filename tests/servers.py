@@ -3,8 +3,10 @@ PostgreSQL (the Debian server binaries) and Milvus standalone (`milvus-server` f
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -55,25 +57,34 @@ def postgres() -> Iterator[str]:
 @contextmanager
 def milvus() -> Iterator[str]:
     """A throwaway Milvus standalone server (2.3, no BM25); yields its URI."""
-    server = shutil.which("milvus-server")
+    beside_python = Path(sys.executable).parent / "milvus-server"
+    server = str(beside_python) if beside_python.exists() else shutil.which("milvus-server")
     if server is None:
         raise FileNotFoundError("milvus-server is not installed (pip install milvus==2.3.5)")
     folder = Path(tempfile.mkdtemp(prefix="qa-milvus-"))
-    process = subprocess.Popen([server, "--data", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    port = free_port()
+    process = subprocess.Popen([server, "--data", str(folder), "--proxy-port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        uri = "http://127.0.0.1:19530"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", 19530), timeout=1):
-                    break
-            except OSError:
+                from pymilvus import MilvusClient
+
+                MilvusClient(uri=f"http://127.0.0.1:{port}", timeout=5).close()
+                break
+            except Exception:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("milvus-server did not start") from None
-                time.sleep(0.5)
-        yield uri
+                time.sleep(1)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=60)
+        # The server runs Milvus, etcd and MinIO as children: stop the whole group.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        subprocess.run(["pkill", "-9", "-f", str(folder)], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,140 @@
+"""The chunk vectors in a Milvus collection, shared by every replica, through pymilvus's MilvusClient.
+
+Each vector carries the fields the filters need (article id, source, published time, story), so a
+filter is an expression Milvus applies inside the search. Where the server has full-text search
+(Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25.
+Every read asks for strong consistency, so a replica reads what any replica wrote before it.
+"""
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.records import ChunkFilter
+
+log = logging.getLogger(__name__)
+
+# Milvus 2.3 has no nullable fields: an undated article sorts before every date.
+UNDATED = -(2**62)
+TEXT_CHARS = 60_000
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    id: int
+    article_id: str
+    source: str | None
+    published_ts: int | None
+    cluster_id: str | None
+    text: str
+    vector: np.ndarray
+
+
+class MilvusVectors:
+    def __init__(self, uri: str, token: str | None, collection: str, dimension: int, index_type: str,
+                 metric: str = "IP") -> None:
+        from pymilvus import MilvusClient
+
+        self._client = MilvusClient(uri=uri, token=token or "")
+        self._name = collection
+        self._dimension = dimension
+        self._metric = metric
+        self._index_type = index_type
+        if not self._client.has_collection(collection):
+            self._create()
+        self.full_text = self._has_bm25()
+        self._client.load_collection(collection)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def upsert(self, rows: Sequence[VectorRow]) -> None:
+        if rows:
+            self._client.upsert(self._name, [self._entity(row) for row in rows])
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if len(ids):
+            self._client.delete(self._name, ids=[int(i) for i in ids])
+
+    def count(self) -> int:
+        result = self._client.query(self._name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+        return int(result[0]["count(*)"])
+
+    def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, ef: int) -> list[tuple[int, float]]:
+        params = {"metric_type": self._metric, "params": {"ef": max(ef, k)} if self._index_type == "HNSW" else {}}
+        found = self._client.search(
+            self._name, data=[vector.astype(np.float32).tolist()], anns_field="vector", limit=k,
+            filter=milvus_filter(chunk_filter), search_params=params, consistency_level="Strong",
+        )
+        return [(int(hit["id"]), float(hit["distance"])) for hit in found[0]]
+
+    def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+        """Milvus's BM25 over the chunk text; call only when `full_text`."""
+        found = self._client.search(
+            self._name, data=[" ".join(terms)], anns_field="sparse", limit=k, filter=milvus_filter(chunk_filter),
+            search_params={"metric_type": "BM25"}, consistency_level="Strong",
+        )
+        return [(int(hit["id"]), abs(float(hit["distance"]))) for hit in found[0]]
+
+    def _entity(self, row: VectorRow) -> dict:
+        entity = {
+            "id": row.id, "article_id": row.article_id, "source": row.source or "",
+            "published_ts": UNDATED if row.published_ts is None else row.published_ts,
+            "cluster_id": row.cluster_id or "", "vector": row.vector.astype(np.float32).tolist(),
+        }
+        if self.full_text:
+            entity["text"] = row.text[:TEXT_CHARS]
+        return entity
+
+    def _create(self) -> None:
+        try:
+            self._create_collection(full_text=True)
+        except Exception as error:  # the server cannot do BM25 (Milvus before 2.5): vectors only
+            log.info("Milvus at this address has no full-text search (%s); BM25 stays in the database", error)
+            if self._client.has_collection(self._name):
+                self._client.drop_collection(self._name)
+            self._create_collection(full_text=False)
+
+    def _create_collection(self, full_text: bool) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        schema = self._client.create_schema(auto_id=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("article_id", DataType.VARCHAR, max_length=4096)
+        schema.add_field("source", DataType.VARCHAR, max_length=4096)
+        schema.add_field("published_ts", DataType.INT64)
+        schema.add_field("cluster_id", DataType.VARCHAR, max_length=256)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dimension)
+        index = self._client.prepare_index_params()
+        params = {"M": 32, "efConstruction": 200} if self._index_type == "HNSW" else {}
+        index.add_index("vector", index_type=self._index_type, metric_type=self._metric, params=params)
+        if full_text:
+            schema.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True)
+            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                         output_field_names=["sparse"]))
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self._client.create_collection(self._name, schema=schema, index_params=index, consistency_level="Strong")
+
+    def _has_bm25(self) -> bool:
+        fields = self._client.describe_collection(self._name)["fields"]
+        return any(field["name"] == "sparse" for field in fields)
+
+
+def milvus_filter(chunk_filter: ChunkFilter) -> str:
+    """The filter as a Milvus boolean expression; strings are JSON literals, which Milvus parses alike."""
+    parts = []
+    if chunk_filter.sources:
+        parts.append(f"source in [{', '.join(json.dumps(s) for s in chunk_filter.sources)}]")
+    if chunk_filter.article_ids:
+        parts.append(f"article_id in [{', '.join(json.dumps(a) for a in chunk_filter.article_ids)}]")
+    if chunk_filter.published_from is not None:
+        parts.append(f"published_ts >= {int(chunk_filter.published_from)}")
+    if chunk_filter.published_to is not None:
+        parts.append(f"(published_ts <= {int(chunk_filter.published_to)} and published_ts > {UNDATED})")
+    if chunk_filter.not_after is not None:
+        parts.append(f"published_ts <= {int(chunk_filter.not_after)}")
+    return " and ".join(parts)

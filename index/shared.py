@@ -1,0 +1,172 @@
+"""The store for several replicas on shared engines: articles in PostgreSQL, vectors in Milvus.
+
+PostgreSQL stays the truth. A write commits there first (with the generation and the change log),
+then applies the same change to Milvus and records the generation Milvus has reached. A write that
+dies in between leaves Milvus behind, never ahead; the next write session (on any replica) or the
+next start replays the change log into Milvus first. Milvus upserts and deletes by chunk id, so a
+replayed change that had already reached it is harmless.
+"""
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from index.checks import check_or_initialize
+from index.cursor import article_page
+from index.errors import StoreLocked
+from index.milvus import MilvusVectors, VectorRow
+from index.postgres import PostgresDatabase
+from index.records import (
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    StoryCandidate,
+)
+from index.store import KEPT_GENERATIONS, search_hits
+
+MILVUS_GENERATION = "milvus_generation"
+SYNC_BATCH = 1_000
+
+
+class SharedStore:
+    def __init__(self, database: PostgresDatabase, vectors: MilvusVectors, ef_search: int) -> None:
+        self._db = database
+        self._vectors = vectors
+        self._ef_search = ef_search
+        self._writer = threading.Lock()
+        self._writing = False
+
+    @classmethod
+    def open(cls, directory: Path, *, database_url: str, milvus_uri: str, milvus_token: str | None,
+             collection: str, index_type: str, model: str, dimension: int, ef_search: int = 64) -> "SharedStore":
+        database = PostgresDatabase(database_url)
+        try:
+            check_or_initialize(database, directory, model, dimension)
+            vectors = MilvusVectors(milvus_uri, milvus_token, collection, dimension, index_type)
+        except BaseException:
+            database.close()
+            raise
+        store = cls(database, vectors, ef_search)
+        try:
+            with store.writing():  # catch Milvus up with whatever a failed write left behind
+                pass
+        except StoreLocked:
+            pass  # another replica is writing; it catches Milvus up itself
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+        self._vectors.close()
+
+    def release_thread(self) -> None:
+        self._db.release_thread()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._writer, self._db.writer_lock():
+            self._catch_up_vectors()
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
+
+    def put(self, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> None:
+        self._require_writing()
+        ids = [article.id for article, _ in items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("one batch must not hold the same article twice")
+        removed: list[int] = []
+        added: list[int] = []
+        with self._db.transaction():
+            for article, chunks in items:
+                old_ids, new_ids = self._db.replace_article(article, chunks)
+                removed += old_ids
+                added += new_ids
+            generation = self._db.bump_generation()
+            self._db.log_changes(generation, removed, added)
+        self._apply(removed, added, generation)
+
+    def delete(self, article_id: str) -> bool:
+        self._require_writing()
+        with self._db.transaction():
+            removed = self._db.delete_article(article_id)
+            if removed is None:
+                return False
+            generation = self._db.bump_generation()
+            self._db.log_changes(generation, removed, [])
+        self._apply(removed, [], generation)
+        return True
+
+    def search(
+        self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None, terms: Sequence[str] = (),
+        dense: bool = True, title_weight: float = 1.0,
+    ) -> SearchHits:
+        chunk_filter = chunk_filter or ChunkFilter()
+        with self._db.snapshot():
+            nearest = self._vectors.search(vector, k, chunk_filter, self._ef_search) if dense else []
+            lexical: list[tuple[int, float]] = []
+            if terms:
+                lexical = self._vectors.lexical(terms, k, chunk_filter) if self._vectors.full_text else \
+                    self._db.lexical_hits(terms, k, chunk_filter, title_weight)
+            articles = self._db.article_lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
+            return search_hits(self._db, vector, nearest, lexical, articles)
+
+    def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
+        return article_page(self._db, limit, cursor)
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        return self._db.article(article_id)
+
+    def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return self._db.content_hashes(article_ids)
+
+    def known_vectors(self, embed_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        return self._db.vectors_by_embed_hash(embed_hashes)
+
+    def stats(self) -> StoreStats:
+        with self._db.snapshot():
+            articles, chunks = self._db.counts()
+            generation = self._db.generation()
+        return StoreStats(articles, chunks, self._vectors.count(), generation)
+
+    def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
+        return self._db.story_candidates(band_keys)
+
+    def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+        return self._db.speech(article_ids)
+
+    def _require_writing(self) -> None:
+        if not self._writing:
+            raise RuntimeError("writes must happen inside SharedStore.writing()")
+
+    def _apply(self, removed: Sequence[int], added: Sequence[int], generation: int) -> None:
+        """Brings Milvus to `generation`: removed chunks out, added ones (that still exist) in."""
+        self._vectors.delete(removed)
+        for start in range(0, len(added), SYNC_BATCH):
+            self._vectors.upsert(self._rows(added[start : start + SYNC_BATCH]))
+        with self._db.transaction():
+            self._db.set_meta(MILVUS_GENERATION, str(generation))
+            self._db.forget_changes_before(generation - KEPT_GENERATIONS)
+
+    def _catch_up_vectors(self) -> None:
+        reached = int(self._db.meta().get(MILVUS_GENERATION, "0"))
+        generation = self._db.generation()
+        if reached >= generation:
+            return
+        changes = self._db.changes_since(reached)
+        if changes is None:  # the log no longer reaches back: every chunk is written again
+            stale, added = np.array([], dtype=np.int64), self._db.all_chunk_ids()
+        else:
+            stale, added = changes
+        self._apply(stale.tolist(), added.tolist(), generation)
+
+    def _rows(self, chunk_ids: Sequence[int]) -> list[VectorRow]:
+        views = {v.row_id: v for v in self._db.chunk_views(chunk_ids)}
+        ids, vectors = self._db.vectors_of(chunk_ids)
+        return [
+            VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
+                      f"{views[i].title or ''}\n{views[i].text}", vector)
+            for i, vector in zip(ids.tolist(), vectors) if i in views
+        ]
