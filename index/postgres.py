@@ -385,10 +385,15 @@ class PostgresDatabase:
                     conn.execute("INSERT INTO schema_migrations(version) VALUES (%s)", (version,))
 
 
-def connection_errors() -> tuple[type[Exception], ...]:
+def open_postgres(url: str) -> PostgresDatabase:
     import psycopg
 
-    return (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege)
+    from index.errors import StoreUnavailable
+
+    try:
+        return PostgresDatabase(url)
+    except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as error:
+        raise StoreUnavailable(f"cannot use the PostgreSQL database: {error}") from None
 
 
 def _filter(chunk_filter: ChunkFilter) -> tuple[list[str], list]:

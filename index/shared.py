@@ -16,9 +16,9 @@ import numpy as np
 
 from index.checks import check_or_initialize
 from index.cursor import article_page
-from index.errors import StoreLocked
+from index.errors import StoreLocked, StoreUnavailable
 from index.milvus import MilvusVectors, VectorRow
-from index.postgres import PostgresDatabase
+from index.postgres import PostgresDatabase, open_postgres
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
@@ -39,11 +39,17 @@ class SharedStore:
 
     @classmethod
     def open(cls, directory: Path, *, database_url: str, milvus_uri: str, milvus_token: str | None,
-             collection: str, index_type: str, model: str, dimension: int, ef_search: int = 64) -> "SharedStore":
-        database = PostgresDatabase(database_url)
+             collection: str, index_type: str, model: str, dimension: int, ef_search: int = 64,
+             metric: str = "IP") -> "SharedStore":
+        from pymilvus.exceptions import MilvusException
+
+        database = open_postgres(database_url)
         try:
             check_or_initialize(database, directory, model, dimension)
-            vectors = MilvusVectors(milvus_uri, milvus_token, collection, dimension, index_type)
+            vectors = MilvusVectors(milvus_uri, milvus_token, collection, dimension, index_type, metric)
+        except MilvusException as error:
+            database.close()
+            raise StoreUnavailable(f"cannot use Milvus at {milvus_uri}: {error.message}") from None
         except BaseException:
             database.close()
             raise

@@ -20,7 +20,7 @@ import numpy as np
 
 from index.cursor import article_page
 from index.database import DATABASE_FILE, Database
-from index.errors import IncompatibleStore, StoreLocked, StoreNotFound, StoreUnavailable
+from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.checks import check_or_initialize, describes, load_if_readable
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
@@ -69,13 +69,10 @@ def _sqlite(directory: Path, create: bool) -> Database:
 
 
 def _postgres(url: str, directory: Path):
-    from index.postgres import PostgresDatabase, connection_errors
+    from index.postgres import open_postgres
 
     _make_folder(directory)
-    try:
-        return PostgresDatabase(url)
-    except connection_errors() as error:
-        raise StoreUnavailable(f"cannot use the PostgreSQL database: {error}") from None
+    return open_postgres(url)
 
 
 def _make_folder(directory: Path) -> None:

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.backup import BackupRefused, BackupReport, back_up
 from index.database import DATABASE_FILE
@@ -30,6 +30,9 @@ from qa.reranking import Reranker, load_reranker
 from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings
 from qa.vector_cache import CachedEmbedder
+
+if TYPE_CHECKING:
+    from index.shared import SharedStore
 
 MAX_PAGE = 100
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
@@ -234,7 +237,7 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
     embedder = embedder or embedder_for(settings)
     try:
-        store = IndexStore.open(
+        store = _shared_store(settings, embedder) if settings.milvus_uri else IndexStore.open(
             settings.index_dir, model=embedder.name, dimension=embedder.dimension, faiss_index=settings.faiss_index,
             create=create, graph_threshold=settings.hnsw_threshold, ef_search=settings.hnsw_ef_search,
             database_url=settings.database_url.get_secret_value() if settings.database_url else None,
@@ -251,6 +254,17 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
         store.close()
         raise
     return QAService(store, embedder, settings, reranker, _writer(settings))
+
+
+def _shared_store(settings: Settings, embedder: Embedder) -> "SharedStore":
+    from index.shared import SharedStore  # the scale-out mode's libraries load only when it is used
+
+    return SharedStore.open(
+        settings.index_dir, database_url=settings.database_url.get_secret_value(), milvus_uri=settings.milvus_uri,
+        milvus_token=settings.milvus_token.get_secret_value() if settings.milvus_token else None,
+        collection=settings.milvus_collection, index_type=settings.milvus_index_type, metric=settings.milvus_metric,
+        model=embedder.name, dimension=embedder.dimension, ef_search=settings.hnsw_ef_search,
+    )
 
 
 def back_up_index(settings: Settings, destination: Path) -> BackupReport:

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         description="A PostgreSQL URL (postgresql://user:password@host/db) to keep the articles in, shared by "
         "replicas; none keeps them in SQLite in the index folder.",
     )
+    milvus_uri: str | None = Field(
+        default=None,
+        description="A Milvus address (http://host:19530) or Milvus Lite file to keep the vectors in, shared by "
+        "replicas; needs QA_DATABASE_URL. None: FAISS in the index folder.",
+    )
+    milvus_token: SecretStr | None = Field(default=None, description="The Milvus token (user:password), if it needs one.")
+    milvus_collection: str = Field(
+        default="news_qa_chunks", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,254}$", description="The Milvus collection."
+    )
+    milvus_index_type: Literal["FLAT", "HNSW", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "DISKANN"] = Field(
+        default="HNSW", description="The Milvus index type, set when the collection is created."
+    )
+    milvus_metric: Literal["IP", "COSINE"] = Field(
+        default="IP", description="The Milvus metric; vectors are normalized, so both rank alike."
+    )
     faiss_index: str = Field(
         default="auto",
         description="auto (exact below hnsw_threshold vectors, an HNSW graph above), or a FAISS factory string.",
@@ -180,4 +195,6 @@ class Settings(BaseSettings):
             )
         if self.top_k > self.max_top_k:
             raise ValueError(f"top_k must not exceed max_top_k, got {self.top_k} > {self.max_top_k}")
+        if self.milvus_uri and not self.database_url:
+            raise ValueError("milvus_uri needs database_url: replicas sharing Milvus must share the articles too")
         return self
