@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from qa import cli_format
+from qa.embedding import embedder_for
 from qa.errors import QAError
 from qa.json_shapes import answer_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
@@ -47,7 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
-    service = open_service(settings, create=True)
+    embedder = None
+    if args.ray:
+        from qa.ray_embedding import RayEmbedder  # Ray loads only for a bulk ingest that asks for it
+
+        embedder = RayEmbedder(args.ray, settings, embedder_for(settings))
+    service = open_service(settings, embedder, create=True)
     try:
         with cli_format.progress(quiet=args.quiet) as tick:
             report = service.ingest_paths([Path(p) for p in args.paths], on_article=tick)
@@ -133,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ingest", parents=[common], help="add or update articles from files and folders")
     p.add_argument("paths", nargs="+", metavar="PATH", help=".txt .md .html .htm .json .jsonl files, or folders of them")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", metavar="ADDRESS", help="embed on a Ray cluster (its address, or `local` to start one here)")
     p.set_defaults(command=ingest)
 
     p = commands.add_parser("ask", parents=[common], help="answer a question from the articles, with citations")
