@@ -155,6 +155,16 @@ class PostgresDatabase:
             conn.execute("COMMIT")
 
     @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Replicas starting together set up shared things (the schema, a Milvus collection) one at a time."""
+        conn = self._conn
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+    @contextmanager
     def writer_lock(self) -> Iterator[None]:
         """One writer at a time across every replica: a session advisory lock, released if we die."""
         from index.errors import StoreLocked

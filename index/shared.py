@@ -46,7 +46,8 @@ class SharedStore:
         database = open_postgres(database_url)
         try:
             check_or_initialize(database, directory, model, dimension)
-            vectors = MilvusVectors(milvus_uri, milvus_token, collection, dimension, index_type, metric)
+            with database.setup_lock():
+                vectors = MilvusVectors(milvus_uri, milvus_token, collection, dimension, index_type, metric)
         except MilvusException as error:
             database.close()
             raise StoreUnavailable(f"cannot use Milvus at {milvus_uri}: {error.message}") from None

@@ -13,6 +13,7 @@ from qa.embedding import SentenceTransformerEmbedder, load_embedder
 from qa.service import QAService, open_service
 from qa.settings import PACKAGED_MODEL, Settings
 from tests.fakes import FakeEmbedder
+from tests.servers import free_port
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -61,12 +62,6 @@ def service(settings: Settings, embedder: FakeEmbedder) -> Iterator[QAService]:
 def real_embedder() -> SentenceTransformerEmbedder:
     """The packaged all-MiniLM-L6-v2, loaded once for all the tests that need it (marked integration)."""
     return load_embedder(PACKAGED_MODEL, batch_size=32)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

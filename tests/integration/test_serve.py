@@ -57,3 +57,32 @@ def test_serve_ingest_ask_delete_stop(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "no API keys configured: the API is open" in output
     assert f"Uvicorn running on http://127.0.0.1:{port}" in output
+
+
+def test_two_replicas_share_postgresql_and_milvus(tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
+    """Two `qa serve` processes on different ports: a push to one is answered by the other, a delete on
+    one is gone from both."""
+    replicas = []
+    for name in ("one", "two"):
+        port = free_port()
+        env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / name), "QA_DATABASE_URL": postgres_url,
+               "QA_MILVUS_URI": milvus_server, "QA_MILVUS_COLLECTION": f"c_{Path(postgres_url).name}"}
+        process = subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        replicas.append((f"http://127.0.0.1:{port}", process))
+    (one, _), (two, _) = replicas
+    try:
+        for base, process in replicas:
+            wait_until_ready(base, process)
+        article = {"id": "toll", "title": "Bridge toll", "text": "The mayor announced a bridge toll of four dollars."}
+        assert httpx.post(f"{one}/v1/articles", json=article, timeout=60).json()["results"][0]["status"] == "added"
+        answer = httpx.post(f"{two}/v1/ask", json={"question": "How much is the bridge toll?"}, timeout=60).json()
+        assert answer["answerable"] and "four dollars" in answer["answer"]
+        assert httpx.delete(f"{two}/v1/articles/toll", timeout=60).json()["status"] == "deleted"
+        for base in (one, two):
+            gone = httpx.get(f"{base}/v1/search", params={"q": "bridge toll"}, timeout=60).json()
+            assert gone["passages"] == []
+    finally:
+        for _, process in replicas:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=60)
