@@ -8,7 +8,6 @@ vectors of an older generation can catch up by replaying the log instead of rebu
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.connections import ThreadConnections
 from index.lock import writer_lock
 from index.records import (
     ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
@@ -32,40 +32,27 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._connections = ThreadConnections(self._connect)
         self._conn.execute("PRAGMA journal_mode=WAL")
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            # FULL: a committed batch survives a power cut, not only a process crash.
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
+        return self._connections.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        # FULL: a committed batch survives a power cut, not only a process crash.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
         return conn
 
     def release_thread(self) -> None:
         """Closes this thread's connection, for a thread that is about to end."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            with self._connections_lock:
-                self._connections.remove(conn)
-            conn.close()
-            self._local.conn = None
+        self._connections.release_thread()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     def initialize(self, meta: dict[str, str]) -> None:
         with self.transaction():

@@ -8,7 +8,6 @@ title weighted) rather than SQLite's BM25, unless the vector engine provides BM2
 """
 
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ import numpy as np
 from index.records import (
     ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
 )
+from index.connections import ThreadConnections
 from index.database import stored_article, vector_bytes
 from index.schema import filter_clauses
 
@@ -95,36 +95,18 @@ class PostgresDatabase:
         import psycopg  # only the scale-out mode needs it
 
         self._psycopg = psycopg
-        self._url = url
-        self._local = threading.local()
-        self._connections: list = []
-        self._connections_lock = threading.Lock()
+        self._connections = ThreadConnections(lambda: psycopg.connect(url, autocommit=True))
         self._migrate()
 
     @property
     def _conn(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._psycopg.connect(self._url, autocommit=True)
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     def release_thread(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            with self._connections_lock:
-                self._connections.remove(conn)
-            conn.close()
-            self._local.conn = None
+        self._connections.release_thread()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     def initialize(self, meta: dict[str, str]) -> None:
         with self.transaction():

@@ -23,7 +23,7 @@ from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
-from index.store import KEPT_GENERATIONS, search_hits
+from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, search_hits
 
 MILVUS_GENERATION = "milvus_generation"
 SYNC_BATCH = 1_000
@@ -81,28 +81,14 @@ class SharedStore:
 
     def put(self, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> None:
         self._require_writing()
-        ids = [article.id for article, _ in items]
-        if len(set(ids)) != len(ids):
-            raise ValueError("one batch must not hold the same article twice")
-        removed: list[int] = []
-        added: list[int] = []
-        with self._db.transaction():
-            for article, chunks in items:
-                old_ids, new_ids = self._db.replace_article(article, chunks)
-                removed += old_ids
-                added += new_ids
-            generation = self._db.bump_generation()
-            self._db.log_changes(generation, removed, added)
+        removed, added, generation = commit_batch(self._db, items)
         self._apply(removed, added, generation)
 
     def delete(self, article_id: str) -> bool:
         self._require_writing()
-        with self._db.transaction():
-            removed = self._db.delete_article(article_id)
-            if removed is None:
-                return False
-            generation = self._db.bump_generation()
-            self._db.log_changes(generation, removed, [])
+        removed, generation = commit_delete(self._db, article_id)
+        if removed is None:
+            return False
         self._apply(removed, [], generation)
         return True
 

@@ -41,6 +41,35 @@ OPTIMISTIC_SEARCHES = 5
 log = logging.getLogger(__name__)
 
 
+def commit_batch(database, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> tuple[list[int], list[int], int]:
+    """Stores the articles with their chunks in one transaction, as a new generation with its change
+    log; returns (removed chunk ids, added chunk ids, generation)."""
+    ids = [article.id for article, _ in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one batch must not hold the same article twice")
+    removed: list[int] = []
+    added: list[int] = []
+    with database.transaction():
+        for article, chunks in items:
+            old_ids, new_ids = database.replace_article(article, chunks)
+            removed += old_ids
+            added += new_ids
+        generation = database.bump_generation()
+        database.log_changes(generation, removed, added)
+    return removed, added, generation
+
+
+def commit_delete(database, article_id: str) -> tuple[list[int] | None, int]:
+    """Removes the article in one transaction; (its chunk ids, the new generation), or (None, 0) if absent."""
+    with database.transaction():
+        removed = database.delete_article(article_id)
+        if removed is None:
+            return None, 0
+        generation = database.bump_generation()
+        database.log_changes(generation, removed, [])
+    return removed, generation
+
+
 def search_hits(database, vector: np.ndarray, nearest: list[tuple[int, float]], lexical: list[tuple[int, float]],
                 articles: list[str]) -> SearchHits:
     """The chunks found, read in the current snapshot, with every one's cosine to the query vector."""
@@ -152,29 +181,17 @@ class IndexStore:
     def put(self, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> None:
         """Stores the articles with their chunks in one transaction, replacing earlier versions."""
         self._require_writing()
-        ids = [article.id for article, _ in items]
-        if len(set(ids)) != len(ids):
-            raise ValueError("one batch must not hold the same article twice")
         vectors = [c.vector for _, chunks in items for c in chunks]
         with self._lock.writing():
-            removed: list[int] = []
-            added: list[int] = []
-            with self._db.transaction():
-                for article, chunks in items:
-                    old_ids, new_ids = self._db.replace_article(article, chunks)
-                    removed += old_ids
-                    added += new_ids
-                generation = self._commit_generation(removed, added)
+            removed, added, generation = commit_batch(self._db, items)
             self._apply(np.array(removed, dtype=np.int64), np.array(added, dtype=np.int64), vectors, generation,
                         replay=False)
 
     def delete(self, article_id: str) -> bool:
         self._require_writing()
         with self._lock.writing():
-            with self._db.transaction():
-                removed = self._db.delete_article(article_id)
-                generation = self._commit_generation(removed, []) if removed is not None else None
-            if generation is None:
+            removed, generation = commit_delete(self._db, article_id)
+            if removed is None:
                 return False
             self._apply(np.array(removed, dtype=np.int64), np.array([], dtype=np.int64), [], generation, replay=False)
             return True
@@ -253,11 +270,6 @@ class IndexStore:
     def _require_writing(self) -> None:
         if not self._writing:
             raise RuntimeError("writes must happen inside IndexStore.writing()")
-
-    def _commit_generation(self, removed: Sequence[int], added: Sequence[int]) -> int:
-        generation = self._db.bump_generation()
-        self._db.log_changes(generation, removed, added)
-        return generation
 
     def _apply(
         self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray], generation: int, replay: bool = True
