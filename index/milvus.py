@@ -8,6 +8,7 @@ Every read asks for strong consistency, so a replica reads what any replica wrot
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -90,10 +91,15 @@ class MilvusVectors:
         return entity
 
     def _create(self) -> None:
+        version = self._client.get_server_version()
+        if not _has_full_text_search(version):
+            log.info("Milvus %s has no full-text search; BM25 stays in the database", version)
+            self._create_collection(full_text=False)
+            return
         try:
             self._create_collection(full_text=True)
-        except Exception as error:  # the server cannot do BM25 (Milvus before 2.5): vectors only
-            log.info("Milvus at this address has no full-text search (%s); BM25 stays in the database", error)
+        except Exception as error:  # a server that claims a version it does not fully have
+            log.info("Milvus %s refused full-text search (%s); BM25 stays in the database", version, error)
             if self._client.has_collection(self._name):
                 self._client.drop_collection(self._name)
             self._create_collection(full_text=False)
@@ -122,6 +128,17 @@ class MilvusVectors:
     def _has_bm25(self) -> bool:
         fields = self._client.describe_collection(self._name)["fields"]
         return any(field["name"] == "sparse" for field in fields)
+
+
+def _has_full_text_search(version: str) -> bool:
+    """Milvus has BM25 from 2.5 on, and Milvus Lite from 3 on ("v2.3.5-lite", "milvus_lite-3.2.2")."""
+    match = re.search(r"(\d+)\.(\d+)", version)
+    if match is None:
+        return True  # unknown: try, and fall back if refused
+    major, minor = int(match.group(1)), int(match.group(2))
+    if version.startswith("milvus_lite"):
+        return major >= 3
+    return (major, minor) >= (2, 5)
 
 
 def milvus_filter(chunk_filter: ChunkFilter) -> str:

@@ -73,3 +73,13 @@ def test_filters_become_milvus_expressions_with_strings_quoted() -> None:
     expression = milvus_filter(ChunkFilter(sources=('Say "hi"',), article_ids=("a",), published_from=5, not_after=9))
     assert expression == ('source in ["Say \\"hi\\""] and article_id in ["a"] and published_ts >= 5 '
                           "and published_ts <= 9")
+
+
+@pytest.mark.parametrize("version, full_text", [
+    ("v2.3.5-lite", False), ("v2.4.9", False), ("v2.5.0", True), ("v2.6.1", True), ("milvus_lite-3.2.2", True),
+    ("milvus_lite-2.4.10", False), ("something new", True),
+])
+def test_full_text_search_is_expected_from_milvus_2_5_and_lite_3(version: str, full_text: bool) -> None:
+    from index.milvus import _has_full_text_search
+
+    assert _has_full_text_search(version) is full_text
