@@ -61,8 +61,8 @@ class QAService:
         )
         self._retriever = Retriever(store, embedder, settings, reranker)
         self._composer = AnswerComposer(
-            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED), self._article_texts, store.speech, settings.min_passage_score, settings.min_answer_score,
-            settings.answer_max_sentences,
+            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED), self._article_texts, store.speech,
+            settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
         self._dropped_citation_listeners: list[Callable[[Citation], None]] = []
