@@ -112,7 +112,7 @@ def _report(result: dict, problems: list[str], args: argparse.Namespace) -> str:
     growth = (warm[-1] - warm[0]) / max(1, warm[0])
     lines = [
         f"Commit `{commit()}`, {os.cpu_count()} cores, `python bench/soak.py --minutes {args.minutes} --clients "
-        f"{args.clients} --backend {args.backend}`, {args.articles} articles to start with.",
+        f"{args.clients} --backend {args.backend} --warm-up {args.warm_up}`, {args.articles} articles to start with.",
         "",
         f"{total} requests in {result['seconds']:.0f} s ({total / result['seconds']:.1f} / s); statuses: "
         + ", ".join(f"{kind} {status}: {n}" for (kind, status), n in sorted(statuses.items(), key=str)) + ".",
