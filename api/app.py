@@ -10,13 +10,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import KeyRing
-from api.dependencies import API_PREFIX
+from api.dependencies import API_PREFIX, current_service
 from api.errors import install_error_handlers
 from api.guards import RequestGuard
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
 from api.pages import SecurityHeaders, install_pages
 from api.routes import articles, health, questions
+from index.records import StoreStats
 from qa.service import QAService, open_service
 from qa.settings import Settings
 
@@ -45,15 +46,16 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         try:
             yield
         finally:
+            # Unset before closing, so a request or a scrape arriving meanwhile gets "not ready", not a closed store.
+            opened, app.state.service = app.state.service, None
             if owned:
-                app.state.service.close()
-            app.state.service = None
+                opened.close()
 
     app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
                   redoc_url=None)
     app.state.settings = settings
     app.state.metrics = metrics
-    metrics.watch_index(lambda: app.state.service.stats())
+    metrics.watch_index(lambda: _index_stats(app))
     document_limits(app, settings)
     install_error_handlers(app)
     install_pages(app)
@@ -72,6 +74,11 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=[r for router in routers for r in router.routes])
     return app
+
+
+def _index_stats(app: FastAPI) -> StoreStats | None:
+    service = current_service(app)
+    return None if service is None else service.stats()
 
 
 def _log_access_policy(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from qa.errors import InvalidInput, QAError
 from qa.service import QAService
@@ -16,8 +16,13 @@ class NotReady(QAError):
     status = 503
 
 
+def current_service(app: FastAPI) -> QAService | None:
+    """The service while the app is running; None before the lifespan built it or after it closed it."""
+    return getattr(app.state, "service", None)
+
+
 def get_service(request: Request) -> QAService:
-    service = getattr(request.app.state, "service", None)
+    service = current_service(request.app)
     if service is None:
         raise NotReady("the service is starting or stopping; retry shortly")
     return service

@@ -1,5 +1,6 @@
 """Prometheus metrics: requests per route, ingest counters and the size of the index."""
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ from qa.ingestion import IngestReport
 
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -37,7 +40,8 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch_index(self, stats: Callable[[], StoreStats]) -> None:
+    def watch_index(self, stats: Callable[[], StoreStats | None]) -> None:
+        """`stats` gives None while there is no open index (the service is starting or stopping)."""
         self.registry.register(_IndexCollector(stats))
 
     def record_ingest(self, report: IngestReport) -> None:
@@ -88,7 +92,10 @@ class MetricsMiddleware:
 
 
 class _IndexCollector(Collector):
-    def __init__(self, stats: Callable[[], StoreStats]) -> None:
+    """The index gauges, left out of a scrape when there is no index to read, so that the scrape still
+    succeeds with the request counters: a failed scrape would hide them exactly when they matter."""
+
+    def __init__(self, stats: Callable[[], StoreStats | None]) -> None:
         self._stats = stats
 
     def describe(self):
@@ -96,6 +103,12 @@ class _IndexCollector(Collector):
         return []
 
     def collect(self):
-        stats = self._stats()
+        try:
+            stats = self._stats()
+        except Exception as error:  # e.g. the database server is down: the rest of the scrape is still good
+            log.warning("index size left out of the metrics: %s: %s", type(error).__name__, error)
+            return
+        if stats is None:
+            return
         for name, value in (("articles", stats.articles), ("chunks", stats.chunks), ("vectors", stats.vectors)):
             yield GaugeMetricFamily(f"qa_index_{name}", f"{name.capitalize()} in the index", value=value)
