@@ -2,6 +2,13 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, StorageUnavailable
+from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
 
 HUGE_QUESTION = "why " * 25_000  # 100 KB
 
@@ -137,3 +144,117 @@ def test_an_unexpected_failure_while_streaming_ends_with_an_error_event(loaded: 
     response = loaded.post("/v1/ask/stream", json={"question": "budget"})
     assert response.status_code == 200
     assert "event: error" in response.text and '"internal_error"' in response.text
+
+
+# Every route that needs the service, with the service method it calls.
+SERVICE_ROUTES = [
+    ("POST", "/v1/ask", {"json": {"question": "budget"}}, "ask"),
+    ("POST", "/v1/ask/stream", {"json": {"question": "budget"}}, "retrieve"),
+    ("GET", "/v1/search", {"params": {"q": "budget"}}, "search"),
+    ("POST", "/v1/articles", {"json": {"id": "new", "text": "A new story."}}, "add_articles"),
+    ("GET", "/v1/articles", {}, "list_articles"),
+    ("GET", "/v1/articles/budget", {}, "article"),
+    ("DELETE", "/v1/articles/budget", {}, "delete"),
+    ("GET", "/readyz", {}, "stats"),
+]
+SERVICE_ROUTE_IDS = [f"{m} {p}" for m, p, _, _ in SERVICE_ROUTES]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "_"), SERVICE_ROUTES, ids=SERVICE_ROUTE_IDS)
+def test_before_start_and_after_stop_every_route_is_not_ready(
+    settings: Settings, service: QAService, method: str, path: str, kwargs: dict, _: str
+) -> None:
+    app = create_app(settings, service)
+    starting = TestClient(app)  # not entered: the lifespan has not built the service yet
+    response = starting.request(method, path, **kwargs)
+    assert response.status_code == 503, response.text
+    assert_error_shape(response.json(), "not_ready")
+    with TestClient(app):
+        pass
+    stopped = TestClient(app).request(method, path, **kwargs)
+    assert stopped.status_code == 503
+    assert_error_shape(stopped.json(), "not_ready")
+
+
+@pytest.mark.parametrize("route", ["/v1/ask", "/v1/ask/stream", "/v1/search"])
+def test_a_model_that_fails_while_serving_gives_503_model_unavailable(
+    loaded: TestClient, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    def failing(texts):
+        raise ModelUnavailable("the embedding model's session was lost")
+
+    monkeypatch.setattr(embedder, "embed", failing)
+    if route == "/v1/search":
+        response = loaded.get(route, params={"q": "senate budget votes"})
+    else:
+        response = loaded.post(route, json={"question": "How many votes did the budget pass by?"})
+    assert response.status_code == 503, response.text
+    assert_error_shape(response.json(), "model_unavailable")
+
+
+def test_an_ingest_whose_model_fails_stores_nothing(loaded: TestClient, embedder: FakeEmbedder, monkeypatch) -> None:
+    def failing(texts):
+        raise ModelUnavailable("the embedding model's session was lost")
+
+    monkeypatch.setattr(embedder, "embed", failing)
+    response = loaded.post("/v1/articles", json={"id": "new", "text": "A story no model could embed."})
+    assert response.status_code == 503
+    assert_error_shape(response.json(), "model_unavailable")
+    assert loaded.get("/v1/articles/new").status_code == 404
+
+
+STORAGE_FAILURES = [
+    (StorageUnavailable("cannot use the PostgreSQL database: connection refused"), 503, "storage_unavailable"),
+    (IndexIncompatible("the index was built with model 'other' (8 dimensions)"), 409, "index_incompatible"),
+    (IndexBusy("another process is writing to the index"), 409, "index_busy"),
+]
+
+
+@pytest.mark.parametrize(("failure", "status", "code"), STORAGE_FAILURES, ids=[c for _, _, c in STORAGE_FAILURES])
+@pytest.mark.parametrize(("method", "path", "kwargs", "called"), SERVICE_ROUTES, ids=SERVICE_ROUTE_IDS)
+def test_storage_failures_while_serving_keep_their_status_and_the_one_shape(
+    loaded: TestClient, monkeypatch: pytest.MonkeyPatch, method: str, path: str, kwargs: dict, called: str,
+    failure: Exception, status: int, code: str,
+) -> None:
+    def fail(*args, **kwargs):
+        raise failure
+
+    # As a store raises once its database server goes away or another writer changes the index.
+    monkeypatch.setattr(loaded.app.state.service, called, fail)
+    response = loaded.request(method, path, **kwargs)
+    assert response.status_code == status, response.text
+    assert_error_shape(response.json(), code)
+
+
+def test_an_index_built_with_another_model_stops_the_app_at_start(settings: Settings) -> None:
+    class OtherModel(FakeEmbedder):
+        name = "fake/other"
+
+    open_service(settings, FakeEmbedder()).close()  # an index built with the fake model
+    app = create_app(settings, None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("qa.service.embedder_for", lambda settings: OtherModel())
+        with pytest.raises(IndexIncompatible, match="built with model 'fake/bag-of-words'"):
+            with TestClient(app):
+                pass
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "_"), SERVICE_ROUTES[:-1], ids=SERVICE_ROUTE_IDS[:-1])
+def test_missing_or_weak_keys_get_401_and_403_in_the_one_shape(
+    make_client, method: str, path: str, kwargs: dict, _: str
+) -> None:
+    client = make_client(read_keys=[SecretStr("read-key")], write_keys=[SecretStr("write-key")])
+    missing = client.request(method, path, **kwargs)
+    assert missing.status_code == 401
+    assert_error_shape(missing.json(), "unauthorized")
+    if method in ("POST", "DELETE") and path.startswith("/v1/articles"):
+        weak = client.request(method, path, headers={"X-API-Key": "read-key"}, **kwargs)
+        assert weak.status_code == 403
+        assert_error_shape(weak.json(), "forbidden")
+
+
+def test_too_many_articles_at_once_get_413_too_large_in_the_one_shape(make_client) -> None:
+    client = make_client(max_articles_per_request=1)
+    response = client.post("/v1/articles", json=[{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}])
+    assert response.status_code == 413
+    assert_error_shape(response.json(), "too_large")
