@@ -2,8 +2,10 @@
 
 A line break always ends a sentence (headlines, list items and table rows stand alone in news
 text); within a line, sentencex finds the boundaries, so "Mr.", "U.S." and quotes do not split.
+An item number stays with its item: sentencex takes "1." for a sentence of its own.
 """
 
+import re
 from functools import lru_cache
 
 import sentencex
@@ -11,6 +13,10 @@ import sentencex
 from qa.models import Span
 
 LANGUAGE = "en"
+# What numbers or letters an item: "1.", "2)", "(3)", "b.", "iv.".
+ITEM_NUMBER = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]", re.IGNORECASE)
+# A number that may start an item written inside a line: "Steps: 1. Call. 2. Wait."
+INLINE_NUMBER = re.compile(r"(?<!\S)(\d{1,2})[.)]\s+(?=\S)")
 ASCII_LIKE = {**dict.fromkeys("“”„‟«»", '"'), **dict.fromkeys("‘’‚‛‹›", "'"), **dict.fromkeys("–—―", "-"),
               "…": ".", "。": ".", "！": "!", "？": "?"}
 
@@ -20,11 +26,43 @@ def sentence_spans(text: str, within: Span | None = None) -> list[Span]:
     window = within or Span(0, len(text))
     spans: list[Span] = []
     for line in _lines_overlapping(text, window):
-        for found in sentencex.get_sentence_boundaries(LANGUAGE, _ascii(text[line.start : line.end])):
-            span = _trimmed(text, line.start + found["start_index"], line.start + found["end_index"])
-            if span and span.start < window.end and span.end > window.start:
+        for span in _line_sentences(text, line):
+            if span.start < window.end and span.end > window.start:
                 spans.append(span)
     return spans
+
+
+def _line_sentences(text: str, line: Span) -> list[Span]:
+    piece = _ascii(text[line.start : line.end])
+    found = sentencex.get_sentence_boundaries(LANGUAGE, piece)
+    if not found:
+        return []
+    cuts = _items_kept_whole(piece, [f["start_index"] for f in found])
+    ends = [*cuts[1:], found[-1]["end_index"]]
+    spans = [_trimmed(text, line.start + start, line.start + end) for start, end in zip(cuts, ends)]
+    return [span for span in spans if span]
+
+
+def _items_kept_whole(line: str, cuts: list[int]) -> list[int]:
+    """The sentence starts, with each item of an inline numbered list starting one, and none right
+    after an item number, which would leave the number a sentence of its own."""
+    kept: list[int] = []
+    for cut in sorted({*cuts, *_numbered_items(line)}):
+        if kept and ITEM_NUMBER.fullmatch(line[kept[-1] : cut].strip()):
+            continue
+        kept.append(cut)
+    return kept
+
+
+def _numbered_items(line: str) -> set[int]:
+    """Where the items of a list numbered 1, 2, … inside the line start; none unless it has a 1 and a 2,
+    so that "He scored 3. Then 4." stays two plain sentences."""
+    starts, expected = set(), 1
+    for match in INLINE_NUMBER.finditer(line):
+        if int(match[1]) == expected:
+            starts.add(match.start())
+            expected += 1
+    return starts if expected > 2 else set()
 
 
 def _lines_overlapping(text: str, window: Span) -> list[Span]:

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,35 @@ def test_abbreviations_and_quotes_do_not_split_sentences() -> None:
         "Mr. Smith flew to the U.S. on Monday.",
         'He said, "I am here."',
         "Dr. Jones met him at 5 p.m. on Jan. 5.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. First item is here. 2. Second item is here.", ["1. First item is here.", "2. Second item is here."]),
+        ("Steps: 1. Call Mr. Lee. 2. Fly to the U.S. on Monday. 3) Wait.",
+         ["Steps:", "1. Call Mr. Lee.", "2. Fly to the U.S. on Monday.", "3) Wait."]),
+        ("i. Roman items stay whole. ii. So does the next one.",
+         ["i. Roman items stay whole.", "ii. So does the next one."]),
+        ("He was born in 1990. 2. A stray number still starts its sentence.",
+         ["He was born in 1990.", "2. A stray number still starts its sentence."]),
+        ('1. "Go now," she said. 2. He went.', ['1. "Go now," she said.', "2. He went."]),
+    ],
+)
+def test_an_item_number_stays_with_its_item(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_numbers_that_are_not_a_list_do_not_join_sentences() -> None:
+    text = "He scored 2. Then 3. He ranked No. 1 in the U.S. last year."
+    assert sentences(text) == ["He scored 2.", "Then 3.", "He ranked No. 1 in the U.S. last year."]
+
+
+def test_quotes_with_abbreviations_inside_stay_whole() -> None:
+    text = '“Mr. Smith went to Washington, D.C. on Friday,” she said. “The U.S. is ready.” He left.'
+    assert sentences(text) == [
+        "“Mr. Smith went to Washington, D.C. on Friday,” she said.", "“The U.S. is ready.”", "He left.",
     ]
 
 
@@ -53,6 +83,17 @@ def test_non_ascii_spaces_before_a_period_do_not_crash_the_splitter() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_any_text_splits_into_exact_ordered_sentences(text: str) -> None:
+    _check_exact_and_ordered(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["1.", "2.", "3)", "ii.", "Mr.", "U.S.", "No.", "Go", "home", '"', ".", " ", "\n"]),
+                max_size=40))
+def test_lists_and_abbreviations_split_into_exact_ordered_sentences(tokens: list[str]) -> None:
+    _check_exact_and_ordered(" ".join(tokens))
+
+
+def _check_exact_and_ordered(text: str) -> None:
     spans = sentence_spans(text)
     for span in spans:
         assert 0 <= span.start < span.end <= len(text)
