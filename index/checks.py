@@ -10,6 +10,12 @@ from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
+# Statements that bring an index of an older format to this one, in place.
+UPGRADES = {
+    # Format 5 kept BM25 in SQLite's full-text tables; it is in the catalog now, built on opening.
+    "5": ["DROP TABLE IF EXISTS chunk_terms", "DROP TABLE IF EXISTS article_terms"],
+}
+
 
 def load_if_readable(path: Path, ef_search: int) -> VectorIndex | None:
     try:
@@ -29,6 +35,9 @@ def check_or_initialize(database: Database, directory: Path, model: str, dimensi
     if not meta:
         database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
         # Another process may have initialized it first, for another model: read back what holds.
+        meta = database.meta()
+    if meta.get("format_version") in UPGRADES:
+        database.upgrade(UPGRADES[meta["format_version"]], {"format_version": str(FORMAT_VERSION)})
         meta = database.meta()
     if meta.get("format_version") != str(FORMAT_VERSION):
         raise IncompatibleStore(

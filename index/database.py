@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from index.connections import ThreadConnections
+from index.catalog import CatalogArticle
 from index.lock import writer_lock
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
 )
 from index.schema import (
-    ARTICLE_BM25_RANK, ARTICLE_COLUMNS, BM25_RANK, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY, SCHEMA, filter_clauses,
+    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY,
+    SCHEMA, catalog_articles,
 )
 
 DATABASE_FILE = "metadata.sqlite"
@@ -59,6 +61,14 @@ class Database:
             for statement in SCHEMA.split(";"):
                 self._conn.execute(statement)
             self._conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", sorted(meta.items()))
+
+    def upgrade(self, statements: Sequence[str], meta: dict[str, str]) -> None:
+        """Runs schema statements and records new meta values, in one transaction."""
+        with self.transaction():
+            for statement in statements:
+                self._conn.execute(statement)
+            for key, value in meta.items():
+                self._conn.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
 
     def meta(self) -> dict[str, str]:
         row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -146,7 +156,6 @@ class Database:
     def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
         """Upsert the article and swap its chunks; returns (removed chunk ids, added chunk ids)."""
         removed = self._chunk_ids(article.id)
-        self._forget_terms(removed)
         self._conn.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
         self._upsert_article(article)
         self._conn.executemany(
@@ -158,10 +167,6 @@ class Database:
             ],
         )
         added = self._chunk_ids(article.id)
-        self._conn.executemany(
-            "INSERT INTO chunk_terms(rowid, title, body) VALUES (?, ?, ?)",
-            [(chunk_id, article.title or "", article.text[c.start : c.end]) for chunk_id, c in zip(added, chunks)],
-        )
         self._remember_story(article)
         self._conn.execute("DELETE FROM speech WHERE article_id = ?", (article.id,))
         self._conn.executemany(
@@ -173,8 +178,6 @@ class Database:
     def delete_article(self, article_id: str) -> list[int] | None:
         """Removes the article and its chunks; returns the removed chunk ids, None if it was absent."""
         removed = self._chunk_ids(article_id)
-        self._forget_terms(removed)
-        self._forget_article_terms(article_id)
         cursor = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return removed if cursor.rowcount else None
 
@@ -198,47 +201,6 @@ class Database:
         )
         return [StoryCandidate(*row) for row in rows if row[2] is not None]
 
-    def lexical_hits(
-        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
-    ) -> list[tuple[int, float]]:
-        """The k chunks BM25 ranks best for any of the terms, within the filter: (chunk id, score)."""
-        # FTS5 alone ranks several times faster than joined to the filter's tables. The best chunks of
-        # the filter are a prefix of the best of all: when enough of an over-fetched prefix pass the
-        # filter, they are exactly its best; only otherwise is the joined query needed.
-        clauses, params = filter_clauses(chunk_filter)
-        fetch = k * LEXICAL_OVERFETCH if clauses else k
-        query = f"SELECT rowid, -{BM25_RANK} FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY {BM25_RANK} LIMIT ?"
-        rows = self._conn.execute(query, [title_weight, _match(terms), title_weight, fetch]).fetchall()
-        if not clauses:
-            return [(row[0], row[1]) for row in rows]
-        where = " AND ".join(clauses)
-        allowed = {row[0] for row in self._select_in(
-            f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE c.id IN ({{}}) AND {where}",
-            [row[0] for row in rows], params,
-        )}
-        hits = [(row[0], row[1]) for row in rows if row[0] in allowed]
-        if len(hits) >= k or len(rows) < fetch:
-            return hits[:k]
-        query = (
-            f"SELECT chunk_terms.rowid, -{BM25_RANK} FROM chunk_terms "
-            "JOIN chunks c ON c.id = chunk_terms.rowid JOIN articles ON articles.id = c.article_id "
-            f"WHERE chunk_terms MATCH ? AND {where} ORDER BY {BM25_RANK} LIMIT ?"
-        )
-        arguments = [title_weight, _match(terms), *params, title_weight, k]
-        return [(row[0], row[1]) for row in self._conn.execute(query, arguments).fetchall()]
-
-    def article_lexical_hits(
-        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
-    ) -> list[str]:
-        """Ids of the k whole articles BM25 ranks best for any of the terms, within the filter."""
-        clauses, params = filter_clauses(chunk_filter)
-        where = "".join(f" AND {clause}" for clause in clauses)
-        query = (
-            "SELECT articles.id FROM article_terms JOIN articles ON articles.rowid = article_terms.rowid "
-            f"WHERE article_terms MATCH ?{where} ORDER BY {ARTICLE_BM25_RANK} LIMIT ?"
-        )
-        return [row[0] for row in self._conn.execute(query, [_match(terms), *params, title_weight, k]).fetchall()]
-
     def article(self, article_id: str) -> StoredArticle | None:
         row = self._conn.execute(
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = ?", (article_id,)
@@ -258,17 +220,9 @@ class Database:
         rows = self._conn.execute(query, [*params, limit]).fetchall()
         return [(row[-1], stored_article(row[:-1])) for row in rows]
 
-    def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
-        """Ids of the chunks the filter lets through; call only for a filter that `restricts`."""
-        clauses, params = filter_clauses(chunk_filter)
-        return self._chunk_ids_where(" AND ".join(clauses), params)
-
     def all_chunk_ids(self) -> np.ndarray:
         rows = self._conn.execute("SELECT id FROM chunks").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def chunk_ids_published_after(self, moment: int) -> np.ndarray:
-        return self._chunk_ids_where("articles.published_ts > ?", [moment])
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids, in the given order; ids no longer stored are left out."""
@@ -282,6 +236,14 @@ class Database:
         by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
         return [by_id[i] for i in row_ids if i in by_id]
 
+    def catalog_articles(self, chunk_ids: Sequence[int]) -> list[CatalogArticle]:
+        """The articles of these chunks as the in-memory catalog needs them, with those of their chunks asked for."""
+        spans = self._select_in(f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE id IN ({{}})", [int(i) for i in chunk_ids])
+        fields = self._select_in(
+            f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{}})", sorted({row[1] for row in spans})
+        )
+        return catalog_articles(spans, fields)
+
     def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (ids, vectors) in batches; call inside `snapshot()` for a consistent view."""
         last_id = 0
@@ -294,24 +256,6 @@ class Database:
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             yield ids, np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
             last_id = rows[-1][0]
-
-    def _chunk_ids_where(self, where: str, params: list) -> np.ndarray:
-        query = f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE {where}"
-        rows = self._conn.execute(query, params).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def _forget_terms(self, chunk_ids: Sequence[int]) -> None:
-        self._conn.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in chunk_ids])
-
-    def _forget_article_terms(self, article_id: str) -> None:
-        """Takes the stored version of an article out of the article index (it reads the articles table,
-        so the old values must be given back before the row changes)."""
-        old = self._conn.execute("SELECT rowid, title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if old is not None:
-            self._conn.execute(
-                "INSERT INTO article_terms(article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                (old[0], old[1] or "", old[2]),
-            )
 
     def _remember_story(self, article: ArticleRecord) -> None:
         self._conn.execute("DELETE FROM story_bands WHERE article_id = ?", (article.id,))
@@ -327,7 +271,6 @@ class Database:
 
     def _upsert_article(self, a: ArticleRecord) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        self._forget_article_terms(a.id)
         story = a.story
         self._conn.execute(
             f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -340,11 +283,6 @@ class Database:
              a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
              story.fingerprint if story else None),
         )
-        self._conn.execute(
-            "INSERT INTO article_terms(rowid, title, text) SELECT rowid, coalesce(title, ''), text FROM articles "
-            "WHERE id = ?",
-            (a.id,),
-        )
 
     def _select_in(self, query: str, values: Sequence, after: Sequence = ()) -> list[tuple]:
         """Runs `query` with its `IN ({})` filled, in slices that stay under SQLite's variable limit;
@@ -355,15 +293,6 @@ class Database:
             part = list(values[i : i + step])
             rows += self._conn.execute(query.format(", ".join("?" * len(part))), [*part, *after]).fetchall()
         return rows
-
-
-# Chunks ranked by BM25 alone for each one a filtered search needs (see lexical_hits).
-LEXICAL_OVERFETCH = 4
-
-
-def _match(terms: Sequence[str]) -> str:
-    """An FTS5 query for any of the terms, each quoted so no term is read as an operator."""
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 def vector_bytes(vector: np.ndarray) -> bytes:

@@ -7,7 +7,9 @@ from pathlib import Path
 from index.atomic import write_bytes_atomically
 from index.errors import IncompatibleStore
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
+# Versions whose manifest and vectors this version reads as they are (5 kept BM25 in the database).
+READABLE_VERSIONS = (5, 6)
 MANIFEST_FILE = "manifest.json"
 
 
@@ -34,7 +36,7 @@ def read_manifest(directory: Path) -> Manifest | None:
     wrong = [f.name for f in fields(Manifest) if type(getattr(manifest, f.name)) is not f.type]
     if wrong:
         raise IncompatibleStore(f"{path} is not a manifest this version can read: wrong type for {', '.join(wrong)}")
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_VERSIONS:
         raise IncompatibleStore(
             f"{path} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}"
         )

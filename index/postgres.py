@@ -2,9 +2,8 @@
 generation and change log, the same methods as `index.database.Database`.
 
 Differences that matter: the schema is created and upgraded by numbered migrations under an advisory
-lock, so replicas starting together do not race; snapshots are REPEATABLE READ transactions; the
-lexical ranking is PostgreSQL's own full-text search (`ts_rank_cd` over English-stemmed `tsvector`s,
-title weighted) rather than SQLite's BM25, unless the vector engine provides BM25 (Milvus 2.5+).
+lock, so replicas starting together do not race; snapshots are REPEATABLE READ transactions. BM25 is
+not here: each replica keeps it in memory (index.catalog), unless the vector engine provides it (Milvus 2.5+).
 """
 
 import json
@@ -15,11 +14,12 @@ from datetime import datetime, timezone
 import numpy as np
 
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
 )
 from index.connections import ThreadConnections
 from index.database import stored_article, vector_bytes
-from index.schema import filter_clauses
+from index.catalog import CatalogArticle
+from index.schema import CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, catalog_articles
 
 # Each entry upgrades the schema by one version; entries are only ever appended.
 MIGRATIONS = [
@@ -74,6 +74,11 @@ MIGRATIONS = [
     CREATE INDEX speech_by_article ON speech(article_id, start_char);
     CREATE INDEX changes_by_generation ON changes(generation);
     """,
+    # BM25 moved into each replica's memory (index.catalog): the full-text columns are no longer read.
+    """
+    ALTER TABLE articles DROP COLUMN terms;
+    ALTER TABLE chunks DROP COLUMN terms;
+    """,
 ]
 # Any constant, the same in every replica: the key of the advisory lock migrations take.
 MIGRATION_LOCK = 7_305_117
@@ -84,8 +89,6 @@ ARTICLE_COLUMNS = (
 )
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 NEWEST_FIRST_KEY = "coalesce(published_ts, -4611686018427387904)"
-# Title words weigh as label A, body words as D; ts_rank_cd takes the weights {D, C, B, A}.
-CHUNK_TERMS = "setweight(to_tsvector('english', %s), 'A') || to_tsvector('english', %s)"
 
 
 class PostgresDatabase:
@@ -114,6 +117,14 @@ class PostgresDatabase:
                 cursor.executemany(
                     "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", sorted(meta.items())
                 )
+
+    def upgrade(self, statements: Sequence[str], meta: dict[str, str]) -> None:
+        """Runs schema statements and records new meta values, in one transaction."""
+        with self.transaction():
+            for statement in statements:
+                self._conn.execute(statement)
+            for key, value in meta.items():
+                self._conn.execute("UPDATE meta SET value = %s WHERE key = %s", (value, key))
 
     def meta(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
@@ -220,11 +231,10 @@ class PostgresDatabase:
         self._upsert_article(article)
         with self._conn.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO chunks(article_id, seq, start_char, end_char, chunk_key, embed_hash, vector, terms) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, {CHUNK_TERMS})",
+                "INSERT INTO chunks(article_id, seq, start_char, end_char, chunk_key, embed_hash, vector) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (article.id, seq, c.start, c.end, c.key, c.embed_hash, vector_bytes(c.vector),
-                     article.title or "", article.text[c.start : c.end])
+                    (article.id, seq, c.start, c.end, c.key, c.embed_hash, vector_bytes(c.vector))
                     for seq, c in enumerate(chunks)
                 ],
             )
@@ -263,32 +273,6 @@ class PostgresDatabase:
         ).fetchall()
         return [StoryCandidate(row[0], row[1], bytes(row[2])) for row in rows if row[2] is not None]
 
-    def lexical_hits(
-        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
-    ) -> list[tuple[int, float]]:
-        clauses, params = _filter(chunk_filter)
-        query = (
-            f"SELECT c.id, ts_rank_cd(%s::float4[], c.terms, q) AS score FROM chunks c "
-            "JOIN articles ON articles.id = c.article_id, to_tsquery('english', %s) q "
-            f"WHERE c.terms @@ q{''.join(' AND ' + clause for clause in clauses)} ORDER BY score DESC, c.id LIMIT %s"
-        )
-        return [(row[0], float(row[1])) for row in self._conn.execute(
-            query, [_weights(title_weight), _tsquery(terms), *params, k]
-        ).fetchall()]
-
-    def article_lexical_hits(
-        self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float = 1.0
-    ) -> list[str]:
-        clauses, params = _filter(chunk_filter)
-        query = (
-            "SELECT articles.id FROM articles, to_tsquery('english', %s) q "
-            f"WHERE articles.terms @@ q{''.join(' AND ' + clause for clause in clauses)} "
-            "ORDER BY ts_rank_cd(%s::float4[], articles.terms, q) DESC, articles.id LIMIT %s"
-        )
-        return [row[0] for row in self._conn.execute(
-            query, [_tsquery(terms), *params, _weights(title_weight), k]
-        ).fetchall()]
-
     def article(self, article_id: str) -> StoredArticle | None:
         row = self._conn.execute(
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT} FROM articles WHERE id = %s", (article_id,)
@@ -306,16 +290,9 @@ class PostgresDatabase:
         ).fetchall()
         return [(row[-1], stored_article(row[:-1])) for row in rows]
 
-    def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> np.ndarray:
-        clauses, params = _filter(chunk_filter)
-        return self._chunk_ids_where(" AND ".join(clauses), params)
-
     def all_chunk_ids(self) -> np.ndarray:
         rows = self._conn.execute("SELECT id FROM chunks").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def chunk_ids_published_after(self, moment: int) -> np.ndarray:
-        return self._chunk_ids_where("articles.published_ts > %s", [moment])
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         rows = self._conn.execute(
@@ -326,6 +303,15 @@ class PostgresDatabase:
         ).fetchall()
         by_id = {row[0]: ChunkView(*row) for row in rows}
         return [by_id[i] for i in row_ids if i in by_id]
+
+    def catalog_articles(self, chunk_ids: Sequence[int]) -> list[CatalogArticle]:
+        spans = self._conn.execute(
+            f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE id = ANY(%s)", ([int(i) for i in chunk_ids],)
+        ).fetchall()
+        fields = self._conn.execute(
+            f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (sorted({row[1] for row in spans}),)
+        ).fetchall()
+        return catalog_articles(spans, fields)
 
     def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         last_id = 0
@@ -339,12 +325,6 @@ class PostgresDatabase:
             yield ids, np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
             last_id = rows[-1][0]
 
-    def _chunk_ids_where(self, where: str, params: list) -> np.ndarray:
-        rows = self._conn.execute(
-            f"SELECT c.id FROM chunks c JOIN articles ON articles.id = c.article_id WHERE {where}", params
-        ).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
     def _chunk_ids(self, article_id: str) -> list[int]:
         rows = self._conn.execute("SELECT id FROM chunks WHERE article_id = %s ORDER BY seq", (article_id,))
         return [r[0] for r in rows.fetchall()]
@@ -353,16 +333,16 @@ class PostgresDatabase:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         story = a.story
         self._conn.execute(
-            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint, terms) VALUES "
-            f"(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, {CHUNK_TERMS}) "
+            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
             "url = excluded.url, source = excluded.source, authors = excluded.authors, "
             "published_at = excluded.published_at, published_ts = excluded.published_ts, "
             "content_hash = excluded.content_hash, cluster_id = excluded.cluster_id, "
-            "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at, terms = excluded.terms",
+            "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
             (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
              a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
-             story.fingerprint if story else None, a.title or "", a.text),
+             story.fingerprint if story else None),
         )
 
     def _migrate(self) -> None:
@@ -386,17 +366,3 @@ def open_postgres(url: str) -> PostgresDatabase:
         return PostgresDatabase(url)
     except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as error:
         raise StoreUnavailable(f"cannot use the PostgreSQL database: {error}") from None
-
-
-def _filter(chunk_filter: ChunkFilter) -> tuple[list[str], list]:
-    clauses, params = filter_clauses(chunk_filter)
-    return [clause.replace("?", "%s") for clause in clauses], params
-
-
-def _tsquery(terms: Sequence[str]) -> str:
-    """Any of the terms; each is a word of letters and digits (qa.lexical), quoted against operators."""
-    return " | ".join("'" + term.replace("'", "") + "'" for term in terms if term.replace("'", ""))
-
-
-def _weights(title_weight: float) -> list[float]:
-    return [0.1, 0.2, 0.4, min(1.0, 0.1 * title_weight)]

@@ -1,6 +1,8 @@
 """The database's tables and the SQL pieces shared by its queries."""
 
-from index.records import ChunkFilter
+from collections.abc import Sequence
+
+from index.catalog import CatalogArticle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -36,12 +38,6 @@ CREATE TABLE IF NOT EXISTS story_bands (
     band_key INTEGER NOT NULL,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
 ) STRICT;
--- BM25 over every chunk (rowid = chunk id), updated in the same transactions as the chunks.
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
--- BM25 over whole articles, reading their text from the articles table (rowid = the article's rowid).
-CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(
-    title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
-);
 -- Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
 -- nothing extra to answer.
 CREATE TABLE IF NOT EXISTS speech (
@@ -73,27 +69,21 @@ ARTICLE_COLUMNS = (
     "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
     "ingested_at, updated_at"
 )
-# FTS5's bm25() with weights for the title and text columns; lower is better.
-BM25_RANK = "bm25(chunk_terms, ?, 1.0)"
-ARTICLE_BM25_RANK = "bm25(article_terms, ?, 1.0)"
+# What the in-memory catalog reads of chunks and articles (see catalog_articles).
+CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
+CATALOG_ARTICLE_COLUMNS = "id, title, text, source, published_ts"
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 # Newest published first; undated articles last. Used by the listing and its cursor.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
 
 
-def filter_clauses(chunk_filter: ChunkFilter) -> tuple[list[str], list]:
-    """SQL conditions on the articles table for a filter, with their parameters."""
-    clauses, params = [], []
-    for column, values in (("source", chunk_filter.sources), ("id", chunk_filter.article_ids)):
-        if values:
-            clauses.append(f"articles.{column} IN ({', '.join('?' * len(values))})")
-            params += values
-    for condition, bound in (
-        ("articles.published_ts >= ?", chunk_filter.published_from),
-        ("articles.published_ts <= ?", chunk_filter.published_to),
-        ("(articles.published_ts IS NULL OR articles.published_ts <= ?)", chunk_filter.not_after),
-    ):
-        if bound is not None:
-            clauses.append(condition)
-            params.append(bound)
-    return clauses, params
+def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[CatalogArticle]:
+    """Catalog entries from rows of CATALOG_CHUNK_COLUMNS and of CATALOG_ARTICLE_COLUMNS, chunks in text order."""
+    chunks: dict[str, list[tuple[int, int, int]]] = {}
+    for chunk_id, article_id, start, end in spans:
+        chunks.setdefault(article_id, []).append((chunk_id, start, end))
+    return [
+        CatalogArticle(article_id, title, text, source, published_ts,
+                       tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
+        for article_id, title, text, source, published_ts in fields if article_id in chunks
+    ]

@@ -1,7 +1,9 @@
 """The store for several replicas on shared engines: articles in PostgreSQL, vectors in Milvus.
 
 PostgreSQL stays the truth. A write commits there first (with the generation and the change log),
-then applies the same change to Milvus and records the generation Milvus has reached. A write that
+then applies the same change to Milvus and records the generation Milvus has reached. Each replica
+keeps its own catalog (filters and BM25, index.catalog), caught up from the change log before every
+search, so it reads exactly the snapshot's generation. A write that
 dies in between leaves Milvus behind, never ahead; the next write session (on any replica) or the
 next start replays the change log into Milvus first. Milvus upserts and deletes by chunk id, so a
 replayed change that had already reached it is harmless.
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.catalog_keeper import CatalogKeeper
 from index.checks import check_or_initialize
 from index.cursor import article_page
 from index.errors import StoreLocked, StoreUnavailable
@@ -23,19 +26,25 @@ from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
-from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, search_hits
+from index.rwlock import ReadWriteLock
+from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, lexical_hits, search_hits
 
 MILVUS_GENERATION = "milvus_generation"
 SYNC_BATCH = 1_000
 
 
 class SharedStore:
-    def __init__(self, database: PostgresDatabase, vectors: MilvusVectors, ef_search: int) -> None:
+    def __init__(self, directory: Path, database: PostgresDatabase, vectors: MilvusVectors, ef_search: int) -> None:
         self._db = database
         self._vectors = vectors
         self._ef_search = ef_search
         self._writer = threading.Lock()
         self._writing = False
+        # Searches share the catalog; catching it up takes it alone.
+        self._lock = ReadWriteLock()
+        self._catalogs = CatalogKeeper(directory, database)
+        with self._lock.writing():
+            self._catalogs.load()
 
     @classmethod
     def open(cls, directory: Path, *, database_url: str, milvus_uri: str, milvus_token: str | None,
@@ -54,7 +63,12 @@ class SharedStore:
         except BaseException:
             database.close()
             raise
-        store = cls(database, vectors, ef_search)
+        try:
+            store = cls(directory, database, vectors, ef_search)
+        except BaseException:
+            database.close()
+            vectors.close()
+            raise
         try:
             with store.writing():  # catch Milvus up with whatever a failed write left behind
                 pass
@@ -78,6 +92,7 @@ class SharedStore:
                 yield
             finally:
                 self._writing = False
+                self._save_catalog()
 
     def put(self, items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]]) -> None:
         self._require_writing()
@@ -98,13 +113,15 @@ class SharedStore:
     ) -> SearchHits:
         chunk_filter = chunk_filter or ChunkFilter()
         with self._db.snapshot():
-            nearest = self._vectors.search(vector, k, chunk_filter, self._ef_search) if dense else []
-            lexical: list[tuple[int, float]] = []
-            if terms:
-                lexical = self._vectors.lexical(terms, k, chunk_filter) if self._vectors.full_text else \
-                    self._db.lexical_hits(terms, k, chunk_filter, title_weight)
-            articles = self._db.article_lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
-            return search_hits(self._db, vector, nearest, lexical, articles)
+            self._catch_up_catalog(self._db.generation())
+            with self._lock.reading():
+                catalog = self._catalogs.catalog
+                chunks, articles = catalog.allowed(chunk_filter)
+                nearest = self._vectors.search(vector, k, chunk_filter, self._ef_search) if dense else []
+                lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
+                if terms and self._vectors.full_text:
+                    lexical = self._vectors.lexical(terms, k, chunk_filter)
+                return search_hits(self._db, vector, nearest, lexical, best_articles)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
@@ -129,6 +146,19 @@ class SharedStore:
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         return self._db.speech(article_ids)
+
+    def _save_catalog(self) -> None:
+        with self._db.snapshot():
+            self._catch_up_catalog(self._db.generation())
+        with self._lock.reading():
+            self._catalogs.save_if_due()
+
+    def _catch_up_catalog(self, generation: int) -> None:
+        if self._catalogs.generation >= generation:
+            return
+        with self._lock.writing():
+            if not self._catalogs.catch_up(generation):
+                self._catalogs.rebuild()
 
     def _require_writing(self) -> None:
         if not self._writing:

@@ -1,11 +1,13 @@
-"""An index directory: the SQLite database (the truth), the FAISS vectors and the manifest.
+"""An index directory: the SQLite database (the truth), the FAISS vectors, the catalog (what searches
+need of every chunk, BM25 included: index.catalog) and the manifest.
 
 Write order makes crashes harmless: a batch is committed to SQLite first (bumping its generation
-and logging the chunk ids it removed and added), then FAISS is updated in memory; the FAISS file
-and then the manifest are saved atomically when a write session ends. Whoever holds vectors of an
-older generation (this process after another one wrote, or a FAISS file older than the database)
-replays the change log up to the database's generation, or rebuilds from the database when the log
-does not reach back far enough. A search reads the database in one snapshot and uses vectors of
+and logging the chunk ids it removed and added), then FAISS and the catalog are updated in memory;
+the FAISS file, the catalog file and then the manifest are saved atomically when a write session
+ends (the catalog only once enough has changed: it is caught up from the change log on opening). Whoever holds vectors of an
+older generation (this process after another one wrote, or a file older than the database) replays
+the change log up to the database's generation, or rebuilds from the database when the log does not
+reach back far enough. A search reads the database in one snapshot and uses vectors and catalog of
 exactly that snapshot's generation, so it sees each committed batch whole or not at all.
 """
 
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.catalog import Catalog, CatalogArticle
+from index.catalog_keeper import CatalogKeeper
 from index.cursor import article_page
 from index.database import DATABASE_FILE, Database
 from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
@@ -29,6 +33,7 @@ from index.records import (
 )
 from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
+from index.terms import terms as analyzed
 
 VECTORS_FILE = "vectors.faiss"
 GRAPH_INDEX = "HNSW32"
@@ -68,6 +73,25 @@ def commit_delete(database, article_id: str) -> tuple[list[int] | None, int]:
         generation = database.bump_generation()
         database.log_changes(generation, removed, [])
     return removed, generation
+
+
+def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]], added: Sequence[int]) -> list[CatalogArticle]:
+    """Catalog entries for a batch just committed; `added` are its new chunk ids, in the batch's order."""
+    entries, ids = [], iter(added)
+    for article, chunks in items:
+        spans = tuple((next(ids), c.start, c.end) for c in chunks)
+        entries.append(CatalogArticle(article.id, article.title, article.text, article.source, article.published_ts, spans))
+    return entries
+
+
+def lexical_hits(
+    catalog: Catalog, terms: Sequence[str], k: int, chunks: np.ndarray, articles: np.ndarray, title_weight: float
+) -> tuple[list[tuple[int, float]], list[str]]:
+    """The k best chunks and the k best whole articles by BM25 for the query's terms, within the filter."""
+    words = list(dict.fromkeys(analyzed(" ".join(terms))))
+    if not words:
+        return [], []
+    return catalog.best_chunks(words, k, chunks, title_weight), catalog.best_articles(words, k, articles, title_weight)
 
 
 def search_hits(database, vector: np.ndarray, nearest: list[tuple[int, float]], lexical: list[tuple[int, float]],
@@ -131,6 +155,7 @@ class IndexStore:
         self._vectors = VectorIndex.empty(dimension, self._built_with, ef_search)
         self._generation = 0
         self._saved_generation = -1
+        self._catalogs = CatalogKeeper(directory, database)
         self._load()
 
     @classmethod
@@ -185,7 +210,7 @@ class IndexStore:
         with self._lock.writing():
             removed, added, generation = commit_batch(self._db, items)
             self._apply(np.array(removed, dtype=np.int64), np.array(added, dtype=np.int64), vectors, generation,
-                        replay=False)
+                        replay=False, articles=_catalog_articles(items, added))
 
     def delete(self, article_id: str) -> bool:
         self._require_writing()
@@ -251,37 +276,32 @@ class IndexStore:
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,
         title_weight: float,
     ) -> SearchHits:
+        catalog = self._catalogs.catalog
+        chunks, articles = catalog.allowed(chunk_filter)
         nearest: list[tuple[int, float]] = []
         if dense:
-            only, without = self._selection(chunk_filter)
-            nearest = self._vectors.search(vector, k, only=only, without=without)
-        lexical = self._db.lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
-        articles = self._db.article_lexical_hits(terms, k, chunk_filter, title_weight) if terms else []
-        return search_hits(self._db, vector, nearest, lexical, articles)
-
-    def _selection(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(ids the search is limited to, ids it must skip); the smaller set the filter allows."""
-        if chunk_filter.restricts:
-            return self._db.chunk_ids_matching(chunk_filter), None
-        if chunk_filter.not_after is not None:
-            return None, self._db.chunk_ids_published_after(chunk_filter.not_after)
-        return None, None
+            only = None if catalog.everything_allowed(chunks) else catalog.chunk_ids(chunks)
+            nearest = self._vectors.search(vector, k, only=only)
+        lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
+        return search_hits(self._db, vector, nearest, lexical, best_articles)
 
     def _require_writing(self) -> None:
         if not self._writing:
             raise RuntimeError("writes must happen inside IndexStore.writing()")
 
     def _apply(
-        self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray], generation: int, replay: bool = True
+        self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray], generation: int, replay: bool = True,
+        articles: Sequence[CatalogArticle] | None = None,
     ) -> None:
-        """Brings the vectors to `generation`; called holding the write lock. Replayed changes may
-        already be in a FAISS file saved just before a crash, and are applied so that this is harmless."""
+        """Brings vectors and catalog to `generation`; called holding the write lock. Replayed changes
+        may already be in a file saved just before a crash, and are applied so that this is harmless."""
         if replay:
             self._vectors.replay(removed, added, vectors)
         else:
             self._vectors.remove(removed)
             if len(added):
                 self._vectors.add(added, np.vstack(vectors))
+        self._catalogs.update(removed.tolist(), added.tolist(), generation, articles)
         self._generation = generation
         expected = self._factory_for(self._vectors.size, self._built_with)
         if expected != self._built_with or self._vectors.wasted_share > MAX_TOMBSTONES:
@@ -296,6 +316,7 @@ class IndexStore:
         if changes is None:
             log.info("index %s is more than the change log behind; rebuilding the vectors", self._directory)
             self._rebuild()
+            self._catalogs.rebuild()
             return
         removed, added = changes
         present, vectors = self._db.vectors_of(added)
@@ -308,6 +329,7 @@ class IndexStore:
         with self._lock.writing(), self._db.snapshot():
             generation = self._db.generation()
             _, chunks = self._db.counts()
+            self._catalogs.load()
             expected = self._factory_for(chunks, manifest.faiss_index if manifest else None)
             saved = load_if_readable(path, self._ef_search) if describes(manifest, expected) and path.exists() else None
             if saved is not None and saved.stored == manifest.vectors and saved.dimension == self._dimension:
@@ -358,6 +380,7 @@ class IndexStore:
             if self._saved_generation == self._generation:
                 return
             self._vectors.save(self._directory / VECTORS_FILE)
+            self._catalogs.save_if_due()
             with self._db.snapshot():
                 articles, chunks = self._db.counts()
             manifest = Manifest(

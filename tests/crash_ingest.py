@@ -4,8 +4,9 @@
 
 POINT is `none` (run to the end, or until killed from outside) or `PHASE:N`, the N-th time the
 ingest reaches PHASE: `embed` (a batch is being embedded), `commit` (a batch's rows are written but
-not committed), `faiss` (the new FAISS file is written but not yet moved into place), `manifest`
-(the FAISS file is in place, the manifest not yet). Each phase reached is printed as it happens.
+not committed), `faiss` (the new FAISS file is written but not yet moved into place), `faiss-half`
+(half of the new FAISS file is written), `catalog` (the new catalog file is written but not yet
+moved into place), `manifest` (the FAISS file is in place, the manifest not yet). Each phase reached is printed as it happens.
 """
 
 import os
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 import index.store
 from index.database import Database
@@ -59,7 +61,17 @@ def instrument(kill_at: tuple[str, int] | None) -> None:
 
     def killable_write_index(vectors, path):
         write_index(vectors, path)
+        if kill_at is not None and kill_at[0] == "faiss-half":
+            os.truncate(path, os.path.getsize(path) // 2)  # as if killed while writing
+            reached("faiss-half", kill_at)
         reached("faiss", kill_at)
+
+    savez = np.savez
+
+    def killable_savez(file, **arrays):
+        savez(file, **arrays)
+        file.flush()
+        reached("catalog", kill_at)
 
     def killable_write_manifest(directory, manifest):
         reached("manifest", kill_at)
@@ -67,6 +79,7 @@ def instrument(kill_at: tuple[str, int] | None) -> None:
 
     Database.transaction = killable_transaction
     faiss.write_index = killable_write_index
+    np.savez = killable_savez
     index.store.write_manifest = killable_write_manifest
 
 

@@ -1,4 +1,5 @@
 import json
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -7,7 +8,9 @@ import numpy as np
 import pytest
 
 from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound
-from index.manifest import MANIFEST_FILE, read_manifest
+from index.catalog_keeper import CATALOG_FILE
+from index.database import DATABASE_FILE
+from index.manifest import FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from index.records import ArticleRecord, ChunkFilter, ChunkRecord
 from index.store import VECTORS_FILE, IndexStore
 
@@ -403,3 +406,67 @@ def test_lexical_hits_within_a_filter_are_the_best_of_those_it_allows(tmp_path: 
     hits = store.search(unit(0), k=3, chunk_filter=ChunkFilter(sources=("wire",)), terms=["harbour"], dense=False)
     expected = [f"a{n:02}" for n in sorted(range(0, 40, allowed_every), reverse=True)[:3]]
     assert [v.article_id for v in hits.lexical] == expected
+
+
+def whole(record: ArticleRecord, seed: int = 0) -> tuple[ArticleRecord, list[ChunkRecord]]:
+    """The article as one chunk of all its text."""
+    return record, [ChunkRecord(0, len(record.text), f"{record.id}-{seed}-0", f"e-{record.id}-{seed}", unit(seed))]
+
+
+def lexical_ids(store: IndexStore, words: list[str], chunk_filter: ChunkFilter | None = None) -> list[str]:
+    hits = store.search(unit(0), k=10, chunk_filter=chunk_filter, terms=words, dense=False)
+    return [v.key for v in hits.lexical] + hits.articles
+
+
+def test_bm25_after_reopening_matches_bm25_before(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, whole(article("a", text="Harbour strike ends. Harbour reopens.")),
+        whole(article("b", text="Storm closes the harbour."), seed=1))
+    before = lexical_ids(store, ["harbour", "storm"])
+    store.close()
+    reopened = open_store(tmp_path)
+    assert lexical_ids(reopened, ["harbour", "storm"]) == before and before
+
+
+def test_a_catalog_file_older_than_the_database_is_caught_up(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, whole(article("a", text="Harbour strike ends.")))
+    store.close()
+    saved = (tmp_path / CATALOG_FILE).read_bytes()
+    store = open_store(tmp_path)
+    put(store, whole(article("b", text="Storm over the harbour."), seed=1))
+    with store.writing():
+        store.delete("a")
+    store.close()
+    (tmp_path / CATALOG_FILE).write_bytes(saved)  # as if the newer files had not been saved
+    reopened = open_store(tmp_path)
+    assert lexical_ids(reopened, ["harbour"]) == ["b-1-0", "b"]
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a zip file"])
+def test_a_damaged_catalog_file_is_rebuilt_from_the_database(tmp_path: Path, damage: bytes) -> None:
+    store = open_store(tmp_path)
+    put(store, whole(article("a", text="Harbour strike ends.")))
+    store.close()
+    (tmp_path / CATALOG_FILE).write_bytes(damage)
+    assert lexical_ids(open_store(tmp_path), ["strike"]) == ["a-0-0", "a"]
+
+
+def test_an_index_of_the_previous_format_is_upgraded_in_place(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    put(store, whole(article("a", text="Harbour strike ends.")))
+    store.close()
+    conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    conn.execute("UPDATE meta SET value = '5' WHERE key = 'format_version'")
+    conn.execute("CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body)")
+    conn.commit()
+    conn.close()
+    (tmp_path / CATALOG_FILE).unlink()
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 5}))
+    reopened = open_store(tmp_path)
+    assert lexical_ids(reopened, ["harbour"]) == ["a-0-0", "a"] and reopened.stats().vectors == 1
+    conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "chunk_terms" not in tables
+    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION)

@@ -3,8 +3,9 @@ its manifest, vectors and rows agree, every article is whole (in its old or its 
 absent, and a last run completes the set exactly as an ingest that was never interrupted.
 Runs alternate between two versions of the feed, so kills also land in updates of stored articles.
 
-Kill points: chosen phases (mid-embedding, rows written but not committed, FAISS file written but
-not in place, FAISS in place but not the manifest) and random moments from outside. CI runs a
+Kill points: chosen phases (mid-embedding, rows written but not committed, FAISS file half written,
+FAISS file written but not in place, catalog file written but not in place, FAISS in place but not
+the manifest) and random moments from outside. CI runs a
 bounded number of kills; set CRASH_KILLS for a longer run. The kills made are written to
 test-artifacts/crash-safety.txt.
 """
@@ -23,6 +24,7 @@ import pytest
 
 from index.database import DATABASE_FILE
 from index.manifest import read_manifest
+from index.records import ChunkFilter
 from index.store import IndexStore
 from tests.fakes import FakeEmbedder
 
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = 300
 CHOSEN = ["embed:3", "embed:11", "commit:1", "commit:4", "commit:9", "faiss:1", "manifest:1", "embed:7",
-          "commit:13", "faiss:1", "commit:2", "manifest:1"]
+          "commit:13", "faiss-half:1", "commit:2", "catalog:1", "manifest:1", "catalog:1"]
 KILLS = int(os.environ.get("CRASH_KILLS", "24"))
 
 
@@ -80,17 +82,17 @@ def check_consistent(index_dir: Path, *references: dict[str, tuple]) -> int:
     try:
         stats = store.stats()
         ids = set(store._vectors.ids().tolist())
+        catalog = store._catalogs.catalog
+        catalogued = set(catalog.chunk_ids(catalog.allowed(ChunkFilter())[0]).tolist())
     finally:
         store.close()
     conn = sqlite3.connect(index_dir / DATABASE_FILE)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         chunk_ids = {row[0] for row in conn.execute("SELECT id FROM chunks")}
-        assert conn.execute("SELECT count(*) FROM chunk_terms").fetchone()[0] == len(chunk_ids)
-        conn.execute("INSERT INTO article_terms(article_terms) VALUES ('integrity-check')")
     finally:
         conn.close()
-    assert ids == chunk_ids and stats.vectors == stats.chunks == len(chunk_ids)
+    assert ids == chunk_ids == catalogued and stats.vectors == stats.chunks == len(chunk_ids)
     manifest = read_manifest(index_dir)
     assert manifest is not None and (manifest.articles, manifest.chunks, manifest.vectors) == (
         stats.articles, stats.chunks, stats.vectors)
@@ -127,7 +129,8 @@ def test_no_kill_loses_or_breaks_anything(tmp_path: Path) -> None:
         killed = result.returncode == -signal.SIGKILL
         kills += killed
         assert killed or result.returncode == 0, result.stderr
-        last = next((p for p in reversed(phases) if p in {"embed", "commit", "faiss", "manifest"}), "start-up")
+        last = next((p for p in reversed(phases) if p in {"embed", "commit", "faiss", "faiss-half", "catalog", "manifest"}),
+                    "start-up")
         present = check_consistent(index_dir, *references) if (index_dir / DATABASE_FILE).exists() else 0
         log.append(f"{point:>16}: {'killed' if killed else 'finished'} in {last} of feed {target + 1}; "
                    f"{present} articles whole")

@@ -1,0 +1,240 @@
+"""What every search needs of every stored chunk and article, in memory, kept at the same
+generation as the vectors: which article a chunk belongs to, the article's date and outlet (so a
+filter is a few array operations, not a database query), and BM25 over chunks, titles and whole
+articles. A search then asks the database only for the few chunks it returns.
+
+Chunks and articles live in slots numbered in the order they were added; a removed or replaced one
+leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.postings import Postings
+from index.records import ChunkFilter
+from index.terms import terms, terms_with_starts
+
+# Undated articles sort before every date, so "published before" comparisons leave them out.
+NO_DATE = np.iinfo(np.int64).min
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CatalogArticle:
+    """An article as the catalog needs it, with its chunks as (chunk id, start, end)."""
+
+    id: str
+    title: str | None
+    text: str
+    source: str | None
+    published_ts: int | None
+    chunks: tuple[tuple[int, int, int], ...]
+
+
+class Catalog:
+    def __init__(self, generation: int = 0) -> None:
+        self.generation = generation
+        self._chunk_slot: dict[int, int] = {}
+        self._chunk_ids = _Column(np.int64)
+        self._chunk_article = _Column(np.int32)
+        self._article_slot: dict[str, int] = {}
+        self._article_ids: list[str] = []
+        self._published = _Column(np.int64)
+        self._source = _Column(np.int32)
+        self._sources: dict[str, int] = {}
+        self.chunk_text = Postings()
+        self.article_text = Postings()
+        self.titles = Postings()
+
+    @property
+    def chunks(self) -> int:
+        return self.chunk_text.live
+
+    @property
+    def dead_share(self) -> float:
+        slots = len(self._chunk_ids)
+        return 1.0 - self.chunk_text.live / slots if slots else 0.0
+
+    def has_chunk(self, chunk_id: int) -> bool:
+        slot = self._chunk_slot.get(chunk_id)
+        return slot is not None and bool(self.chunk_text.alive[slot])
+
+    def add(self, articles: Sequence[CatalogArticle]) -> None:
+        """Adds articles with their chunks; chunks already present (a change replayed twice) are skipped."""
+        chunk_docs, article_docs, title_docs = [], [], []
+        for article in articles:
+            chunks = [c for c in article.chunks if not self.has_chunk(c[0])]
+            if not chunks:
+                continue
+            slot = self._new_article(article)
+            words, starts = terms_with_starts(article.text)
+            article_docs.append((slot, words))
+            title_docs.append((slot, terms(article.title or "")))
+            for chunk_id, start, end in chunks:
+                first, last = np.searchsorted(starts, [start, end])
+                chunk_docs.append((self._new_chunk(chunk_id, slot), words[first:last]))
+        self.chunk_text.add(chunk_docs)
+        self.article_text.add(article_docs)
+        self.titles.add(title_docs)
+
+    def remove(self, chunk_ids: Iterable[int]) -> None:
+        """Removes chunks, and with them their articles (an article's chunks always go together)."""
+        chunk_slots = [self._chunk_slot.pop(int(i)) for i in chunk_ids if int(i) in self._chunk_slot]
+        if not chunk_slots:
+            return
+        article_slots = set(self._chunk_article.values[chunk_slots].tolist())
+        for slot in article_slots:
+            if self._article_slot.get(self._article_ids[slot]) == slot:
+                del self._article_slot[self._article_ids[slot]]
+        self.chunk_text.remove(chunk_slots)
+        self.article_text.remove(article_slots)
+        self.titles.remove(article_slots)
+
+    def allowed(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk slots, article slots) the filter lets through, as masks; dead slots never are."""
+        articles = self.article_text.alive[: len(self._article_ids)].copy()
+        published = self._published.values
+        if chunk_filter.sources:
+            codes = [self._sources[s] for s in chunk_filter.sources if s in self._sources]
+            articles &= np.isin(self._source.values, codes)
+        if chunk_filter.article_ids:
+            only = np.zeros(len(articles), dtype=bool)
+            only[[self._article_slot[i] for i in chunk_filter.article_ids if i in self._article_slot]] = True
+            articles &= only
+        if chunk_filter.published_from is not None:
+            articles &= published >= chunk_filter.published_from
+        if chunk_filter.published_to is not None:
+            articles &= (published <= chunk_filter.published_to) & (published != NO_DATE)
+        if chunk_filter.not_after is not None:
+            articles &= published <= chunk_filter.not_after
+        chunks = self.chunk_text.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
+        return chunks, articles
+
+    def everything_allowed(self, chunks: np.ndarray) -> bool:
+        return int(chunks.sum()) == self.chunk_text.live
+
+    def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
+        """The chunk ids of a mask over chunk slots."""
+        return self._chunk_ids.values[chunk_slots]
+
+    def best_chunks(
+        self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float
+    ) -> list[tuple[int, float]]:
+        """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk's
+        title is its article's, counting `title_weight` times its text."""
+        scores = self.chunk_text.scores(words)[: len(allowed)]
+        if title_weight:
+            titles = self.titles.scores(words)
+            if titles.any():
+                scores = scores + np.float32(title_weight) * titles[self._chunk_article.values]
+        return [(int(self._chunk_ids.values[s]), float(scores[s])) for s in _top(scores, allowed, k)]
+
+    def best_articles(self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float) -> list[str]:
+        """Ids of the k whole articles BM25 ranks best for any of the words, among the allowed."""
+        scores = self.article_text.scores(words)[: len(allowed)]
+        if title_weight:
+            scores = scores + np.float32(title_weight) * self.titles.scores(words)[: len(allowed)]
+        return [self._article_ids[s] for s in _top(scores, allowed, k)]
+
+    def state(self) -> dict[str, np.ndarray]:
+        chunk_ids = self._chunk_ids.values
+        live = np.zeros(len(chunk_ids), dtype=bool)
+        live[list(self._chunk_slot.values())] = True
+        state = {
+            "format": np.array([FORMAT]), "generation": np.array([self.generation]),
+            "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
+            "article_ids": np.array(["\x00".join(self._article_ids)]),
+            "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
+            "published": self._published.values, "source": self._source.values,
+            "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
+        }
+        for name, postings in (("chunk_text", self.chunk_text), ("article_text", self.article_text),
+                               ("titles", self.titles)):
+            state.update({f"{name}.{key}": value for key, value in postings.state().items()})
+        return state
+
+    @classmethod
+    def restore(cls, state: dict[str, np.ndarray]) -> "Catalog":
+        if int(state["format"][0]) != FORMAT:
+            raise ValueError(f"catalog format {int(state['format'][0])}, this version reads {FORMAT}")
+        catalog = cls(int(state["generation"][0]))
+        chunk_ids = state["chunk_ids"].astype(np.int64)
+        catalog._chunk_ids.extend(chunk_ids)
+        catalog._chunk_article.extend(state["chunk_article"])
+        catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
+        catalog._article_ids = _split(state["article_ids"])
+        live = state["article_live"]
+        catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
+        catalog._published.extend(state["published"])
+        catalog._source.extend(state["source"])
+        catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
+        for name in ("chunk_text", "article_text", "titles"):
+            prefix = f"{name}."
+            setattr(catalog, name, Postings.restore(
+                {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+            ))
+        if len(catalog._article_ids) != len(catalog._published.values):
+            raise ValueError("the saved catalog does not fit together")
+        return catalog
+
+    def _new_article(self, article: CatalogArticle) -> int:
+        slot = len(self._article_ids)
+        self._article_ids.append(article.id)
+        self._article_slot[article.id] = slot
+        self._published.append(NO_DATE if article.published_ts is None else article.published_ts)
+        source = -1
+        if article.source is not None:
+            source = self._sources.setdefault(article.source, len(self._sources))
+        self._source.append(source)
+        return slot
+
+    def _new_chunk(self, chunk_id: int, article_slot: int) -> int:
+        slot = len(self._chunk_ids)
+        self._chunk_slot[chunk_id] = slot
+        self._chunk_ids.append(chunk_id)
+        self._chunk_article.append(article_slot)
+        return slot
+
+
+def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[int]:
+    """Slots of the k best positive scores among the allowed, best first (ties: earlier slot)."""
+    candidates = np.flatnonzero((scores[: len(allowed)] > 0) & allowed)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return candidates[np.lexsort((candidates, -scores[candidates]))].tolist()
+
+
+def _split(joined: np.ndarray) -> list[str]:
+    text = str(joined[0])
+    return text.split("\x00") if text else []
+
+
+class _Column:
+    """A growable numpy array: appends in amortized constant time."""
+
+    def __init__(self, dtype) -> None:
+        self._data = np.zeros(1024, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[: self._size]
+
+    def append(self, value) -> None:
+        if self._size == len(self._data):
+            self._data = np.concatenate([self._data, np.zeros(len(self._data), dtype=self._data.dtype)])
+        self._data[self._size] = value
+        self._size += 1
+
+    def extend(self, values: np.ndarray) -> None:
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            self._data = np.concatenate([self._data[: self._size], values, np.zeros(needed, dtype=self._data.dtype)])
+        else:
+            self._data[self._size : needed] = values
+        self._size = needed
