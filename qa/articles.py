@@ -54,13 +54,16 @@ class Article:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def article_from_mapping(obj: Any, default_id: str | None) -> Article:
-    """Build an Article from the JSON article shape; `default_id` is used when `id` is absent."""
+def article_from_mapping(obj: Any, default_id: str | None, max_article_chars: int | None = None) -> Article:
+    """Build an Article from the JSON article shape; `default_id` is used when `id` is absent, and a
+    text longer than `max_article_chars` is refused (None: no limit)."""
     if not isinstance(obj, Mapping):
         raise InvalidArticle(f"an article must be a JSON object, got {type(obj).__name__}")
+    text = _article_text(obj)
+    _check_length(text, max_article_chars)
     return Article(
         id=_article_id(obj.get("id"), default_id),
-        text=_article_text(obj),
+        text=text,
         title=_optional_str(obj, "title"),
         url=_optional_str(obj, "url"),
         source=_optional_str(obj, "source"),
@@ -106,6 +109,14 @@ def _check_text(text: Any) -> None:
     if not text.strip():
         raise InvalidArticle("text is empty")
     check_storable("text", text)
+
+
+def _check_length(text: Any, max_chars: int | None) -> None:
+    # Every chunk costs an embedding: one huge text would cost as much as thousands of articles.
+    if max_chars is not None and isinstance(text, str) and len(text) > max_chars:
+        raise InvalidArticle(
+            f"text is {len(text):,} characters, more than the limit of {max_chars:,} (QA_MAX_ARTICLE_CHARS)"
+        )
 
 
 def _article_id(value: Any, default_id: str | None) -> str:

@@ -3,6 +3,9 @@
 Formats: .txt, .md, .html/.htm (main text extracted), .json (an article or a list of them) and
 .jsonl (one article a line). A text, Markdown or HTML file may have a sidecar `NAME.meta.json` with
 the article's metadata (id, title, url, source, authors, published_at).
+
+Limits: a file (or one line of a JSONL file, which may itself be of any size) of at most MAX_FILE_BYTES,
+an HTML page of at most qa.html.MAX_HTML_BYTES, and an article text of at most `max_article_chars`.
 """
 
 import json
@@ -10,7 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from qa.articles import METADATA_FIELDS, Article, InvalidArticle, article_from_mapping
 from qa.errors import InvalidInput
@@ -20,6 +23,7 @@ SIDECAR_SUFFIX = ".meta.json"
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED = sorted(TEXT_SUFFIXES | JSON_SUFFIXES)
+# Read whole into memory, so bounded; a JSONL file is read a line at a time, and each line is bounded.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_HEADLINE_CHARS = 200
 
@@ -36,22 +40,41 @@ class Skipped:
     reason: str
 
 
-def read_paths(paths: Sequence[Path], exclude: Path | None = None) -> Iterator[Read | Skipped]:
+def read_paths(
+    paths: Sequence[Path], exclude: Path | None = None, max_article_chars: int | None = None
+) -> Iterator[Read | Skipped]:
     """Articles from files and folders (recursively, in name order), and what was skipped with why.
 
-    `exclude` is a folder never read from, such as the index directory itself.
+    `exclude` is a folder never read from, such as the index directory itself; an article text longer
+    than `max_article_chars` is skipped (None: no limit).
     """
+    excluded = exclude.resolve() if exclude else None
     for path in paths:
-        if path.is_dir():
-            for file in _files_under(path, exclude.resolve() if exclude else None):
-                yield from read_file(file)
-        elif path.exists():
-            yield from read_file(path)
+        try:
+            is_folder, exists = path.is_dir(), path.exists()
+        except OSError as error:  # e.g. inside a folder that may not be searched
+            yield Skipped(str(path), _reason(error))
+            continue
+        if is_folder:
+            for found in _files_under(path, excluded):
+                if isinstance(found, Skipped):
+                    yield found
+                else:
+                    yield from read_file(found, max_article_chars)
+        elif exists:
+            yield from read_file(path, max_article_chars)
         else:
             yield Skipped(str(path), "no such file or folder")
 
 
-def read_file(path: Path) -> Iterator[Read | Skipped]:
+def read_file(path: Path, max_article_chars: int | None = None) -> Iterator[Read | Skipped]:
+    try:
+        yield from _read_by_type(path, max_article_chars)
+    except (InvalidInput, OSError) as error:
+        yield Skipped(str(path), _reason(error))
+
+
+def _read_by_type(path: Path, max_chars: int | None) -> Iterator[Read | Skipped]:
     suffix = path.suffix.lower()
     if not path.is_file():
         # FIFOs, sockets and devices could block or never end.
@@ -61,18 +84,18 @@ def read_file(path: Path) -> Iterator[Read | Skipped]:
     elif suffix not in TEXT_SUFFIXES | JSON_SUFFIXES:
         yield Skipped(str(path), f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED)}")
     elif suffix == ".jsonl":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, max_chars)
     else:
-        try:
-            yield from _read_whole_file(path, suffix)
-        except (InvalidInput, OSError) as error:
-            yield Skipped(str(path), _reason(error))
+        yield from _read_whole_file(path, suffix, max_chars)
 
 
-def _files_under(folder: Path, exclude: Path | None) -> Iterator[Path]:
-    """Files below `folder`, following linked folders but visiting each real folder once."""
+def _files_under(folder: Path, exclude: Path | None) -> Iterator[Path | Skipped]:
+    """Files below `folder`, following linked folders but visiting each real folder once; a folder that
+    cannot be listed comes as a Skipped, in its place in the name order."""
+    unlisted: list[OSError] = []
     visited = {folder.resolve()}
-    for root, dirs, files in os.walk(folder, followlinks=True):
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=unlisted.append):
+        yield from _unlisted_folders(unlisted)
         kept = []
         for name in sorted(dirs):
             real = (Path(root) / name).resolve()
@@ -83,18 +106,26 @@ def _files_under(folder: Path, exclude: Path | None) -> Iterator[Path]:
         for name in sorted(files):
             if not name.startswith(".") and not name.lower().endswith(SIDECAR_SUFFIX):
                 yield Path(root) / name
+    yield from _unlisted_folders(unlisted)
 
 
-def _read_whole_file(path: Path, suffix: str) -> Iterator[Read | Skipped]:
+def _unlisted_folders(errors: list[OSError]) -> Iterator[Skipped]:
+    """The folders os.walk could not list (it reports them to `onerror` and goes on without them)."""
+    while errors:
+        error = errors.pop(0)
+        yield Skipped(str(error.filename), f"cannot read the folder: {error.strerror or error}")
+
+
+def _read_whole_file(path: Path, suffix: str, max_chars: int | None) -> Iterator[Read | Skipped]:
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise InvalidInput(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise InvalidInput(f"file is larger than {_megabytes(MAX_FILE_BYTES)}")
     text = _decode(path.read_bytes())
     if suffix == ".json":
-        yield from _articles_from_json(path, text)
+        yield from _articles_from_json(path, text, max_chars)
         return
     fields = _text_article_fields(text, suffix)
     fields.update(_sidecar(path))
-    yield Read(article_from_mapping(fields, default_id=path.stem), str(path))
+    yield Read(article_from_mapping(fields, path.stem, max_chars), str(path))
 
 
 def _text_article_fields(text: str, suffix: str) -> dict[str, Any]:
@@ -104,33 +135,53 @@ def _text_article_fields(text: str, suffix: str) -> dict[str, Any]:
     return {"text": text, "title": title}
 
 
-def _articles_from_json(path: Path, text: str) -> Iterator[Read | Skipped]:
+def _articles_from_json(path: Path, text: str, max_chars: int | None) -> Iterator[Read | Skipped]:
     data = _parse_json(text)
-    if isinstance(data, list):
-        for number, item in enumerate(data, start=1):
-            yield _article_or_skip(item, f"{path.stem}-{number}", f"{path}[{number}]")
+    if not isinstance(data, list):
+        yield _article_or_skip(data, path.stem, str(path), max_chars)
+    elif not data:
+        raise InvalidInput("no articles in the file: the list is empty")
     else:
-        yield _article_or_skip(data, path.stem, str(path))
+        for number, item in enumerate(data, start=1):
+            yield _article_or_skip(item, f"{path.stem}-{number}", f"{path}[{number}]", max_chars)
 
 
-def _read_jsonl(path: Path) -> Iterator[Read | Skipped]:
+def _read_jsonl(path: Path, max_chars: int | None) -> Iterator[Read | Skipped]:
+    empty = True
+    with path.open("rb") as file:
+        for number, raw in enumerate(_lines(file), start=1):
+            item = _jsonl_item(raw, f"{path.stem}-{number}", f"{path}:{number}", max_chars)
+            if item is not None:
+                empty = False
+                yield item
+    if empty:
+        yield Skipped(str(path), "no articles in the file: it is empty or holds only blank lines")
+
+
+def _lines(file: BinaryIO) -> Iterator[bytes]:
+    """The lines of a file, each cut after MAX_FILE_BYTES + 1 bytes: the rest of a longer line is skipped a
+    megabyte at a time, so one endless line cannot fill the memory."""
+    while raw := file.readline(MAX_FILE_BYTES + 1):
+        if len(raw) > MAX_FILE_BYTES and not raw.endswith(b"\n"):
+            while (rest := file.readline(1024 * 1024)) and not rest.endswith(b"\n"):
+                pass
+        yield raw
+
+
+def _jsonl_item(raw: bytes, default_id: str, origin: str, max_chars: int | None) -> Read | Skipped | None:
+    """The article of one JSONL line, or why it has none; None for a blank line."""
+    if len(raw) > MAX_FILE_BYTES:
+        return Skipped(origin, f"line is larger than {_megabytes(MAX_FILE_BYTES)}")
     try:
-        with path.open("rb") as lines:
-            for number, raw in enumerate(lines, start=1):
-                origin = f"{path}:{number}"
-                try:
-                    line = _decode(raw)
-                    if line.strip():
-                        yield _article_or_skip(_parse_json(line), f"{path.stem}-{number}", origin)
-                except InvalidInput as error:
-                    yield Skipped(origin, error.message)
-    except OSError as error:
-        yield Skipped(str(path), _reason(error))
+        line = _decode(raw)
+        return _article_or_skip(_parse_json(line), default_id, origin, max_chars) if line.strip() else None
+    except InvalidInput as error:
+        return Skipped(origin, error.message)
 
 
-def _article_or_skip(obj: Any, default_id: str, origin: str) -> Read | Skipped:
+def _article_or_skip(obj: Any, default_id: str, origin: str, max_chars: int | None) -> Read | Skipped:
     try:
-        return Read(article_from_mapping(obj, default_id), origin)
+        return Read(article_from_mapping(obj, default_id, max_chars), origin)
     except InvalidArticle as error:
         return Skipped(origin, error.message)
 
@@ -181,6 +232,10 @@ def _markdown_title(text: str) -> str | None:
         if line.startswith("# "):
             return line[2:].strip().rstrip("#").strip() or None
     return None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
 
 
 def _reason(error: InvalidInput | OSError) -> str:

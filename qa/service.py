@@ -80,7 +80,8 @@ class QAService:
 
     def ingest_paths(self, paths: Sequence[Path], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Reads files and folders; what cannot be read is skipped and reported, the rest ingested."""
-        return self._ingest(read_paths(paths, exclude=self._settings.index_dir), on_article)
+        items = read_paths(paths, exclude=self._settings.index_dir, max_article_chars=self._settings.max_article_chars)
+        return self._ingest(items, on_article)
 
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
         return self._ingest((Read(a, a.id) for a in articles), lambda: None)
@@ -204,7 +205,7 @@ class QAService:
         articles, problems, first_index = [], [], {}
         for index, obj in enumerate(objects):
             try:
-                article = article_from_mapping(obj, default_id=None)
+                article = article_from_mapping(obj, default_id=None, max_article_chars=self._settings.max_article_chars)
             except InvalidArticle as error:
                 problems.append({"index": index, "message": error.message})
                 continue

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     max_articles_per_request: int = Field(
         default=100, ge=1, le=10_000, description="Most articles one POST /v1/articles may carry."
     )
+    # Far above any news article (a long feature runs to about 50,000 characters), yet small enough that one
+    # text cannot cost tens of thousands of embeddings (about 2,000 chunks at most with the default sizes).
+    max_article_chars: int = Field(
+        default=1_000_000, ge=1, description="Longest article text accepted, in characters, from files and the API."
+    )
     min_answer_score: float = Field(
         default=0.35, ge=-1.0, le=1.0,
         description="Cosine below which even the best sentence does not answer well enough to be given.",

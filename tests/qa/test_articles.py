@@ -1,6 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from qa.articles import Article, InvalidArticle, article_from_mapping, normalize_published_at
+from qa.service import open_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
 
 
 def test_json_article_with_all_fields() -> None:
@@ -74,3 +79,24 @@ def test_content_hash_changes_with_text_and_with_metadata() -> None:
     assert base.content_hash == Article("a", "Text.").content_hash
     assert base.content_hash != Article("a", "Text!").content_hash
     assert base.content_hash != Article("a", "Text.", title="New title").content_hash
+
+
+def test_a_text_up_to_the_limit_is_accepted_and_a_longer_one_refused_with_both_lengths() -> None:
+    assert article_from_mapping({"text": "x" * 10}, "a", max_article_chars=10).text == "x" * 10
+    with pytest.raises(InvalidArticle, match=r"^text is 11 characters, more than the limit of 10 \(QA_MAX_ARTICLE_CHARS\)$"):
+        article_from_mapping({"body": "x" * 11}, "a", max_article_chars=10)
+    assert len(article_from_mapping({"text": "x" * 2_000_000}, "a").text) == 2_000_000, "no limit unless given"
+
+
+def test_articles_pushed_to_the_service_obey_the_limit_and_none_is_stored(tmp_path: Path) -> None:
+    service = open_service(Settings(index_dir=tmp_path / "index", max_article_chars=1000), FakeEmbedder())
+    try:
+        with pytest.raises(InvalidArticle) as refused:
+            service.add_articles([{"id": "ok", "text": "Short."}, {"id": "long", "text": "word " * 201}])
+        assert refused.value.status == 422
+        assert refused.value.details == {
+            "errors": [{"index": 1, "message": "text is 1,005 characters, more than the limit of 1,000 (QA_MAX_ARTICLE_CHARS)"}]
+        }
+        assert service.stats().articles == 0
+    finally:
+        service.close()

@@ -1,7 +1,12 @@
+import errno
 import json
 import os
 from pathlib import Path
 
+import pytest
+
+import qa.html
+import qa.readers
 from qa.readers import Read, Skipped, read_paths
 
 
@@ -179,3 +184,118 @@ def test_linked_folders_are_followed_once_even_in_a_loop(tmp_path: Path) -> None
     (tmp_path / "real" / "loop").symlink_to(tmp_path)
     reads, skipped = read_all(tmp_path)
     assert [r.article.id for r in reads] == ["a"] and skipped == []
+
+
+def deny_listing(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Makes listing `folder` fail as a folder without read permission does: chmod cannot deny root."""
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_in_its_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"Story {name}.")
+    deny_listing(monkeypatch, tmp_path / "b")
+    items = list(read_paths([tmp_path]))
+    assert [(type(i).__name__, i.origin) for i in items] == [
+        ("Read", str(tmp_path / "a" / "a.txt")), ("Skipped", str(tmp_path / "b")), ("Read", str(tmp_path / "c" / "c.txt")),
+    ]
+    assert items[1].reason == "cannot read the folder: Permission denied"
+
+
+def test_a_folder_given_by_name_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deny_listing(monkeypatch, tmp_path)
+    assert read_all(tmp_path) == ([], [Skipped(str(tmp_path), "cannot read the folder: Permission denied")])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its permissions; the test above covers it")
+def test_a_folder_without_read_permission_is_reported(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text("Unreachable.")
+    locked.chmod(0)
+    try:
+        reads, skipped = read_all(tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert reads == [] and [(s.origin, s.reason) for s in skipped] == [(str(locked), "cannot read the folder: Permission denied")]
+
+
+def test_a_path_that_cannot_even_be_looked_at_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(path: Path) -> bool:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "is_dir", denied)
+    monkeypatch.setattr(Path, "is_file", denied)
+    assert read_all(tmp_path / "x.txt") == ([], [Skipped(str(tmp_path / "x.txt"), "cannot read: Permission denied")])
+    assert list(qa.readers.read_file(tmp_path / "y.txt")) == [Skipped(str(tmp_path / "y.txt"), "cannot read: Permission denied")]
+
+
+def test_files_without_any_article_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "blank.jsonl").write_text("\n  \n\t\n")
+    (tmp_path / "list.json").write_text(" [ ] ")
+    reads, skipped = read_all(tmp_path)
+    assert reads == []
+    assert {Path(s.origin).name: s.reason for s in skipped} == {
+        "blank.jsonl": "no articles in the file: it is empty or holds only blank lines",
+        "empty.jsonl": "no articles in the file: it is empty or holds only blank lines",
+        "list.json": "no articles in the file: the list is empty",
+    }
+
+
+def test_a_jsonl_file_of_bad_lines_only_reports_the_lines(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text("{\n\n[]\n")
+    reads, skipped = read_all(tmp_path / "bad.jsonl")
+    assert reads == [] and [s.origin for s in skipped] == [f"{tmp_path / 'bad.jsonl'}:1", f"{tmp_path / 'bad.jsonl'}:3"]
+
+
+def test_a_jsonl_line_over_the_limit_is_skipped_and_the_next_lines_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    limit = 1024 * 1024
+    monkeypatch.setattr(qa.readers, "MAX_FILE_BYTES", limit)
+    long_line = json.dumps({"id": "long", "text": "x" * (limit + limit // 2)})
+    one_byte_over = json.dumps({"id": "edge", "text": "y" * (limit - 26)})  # limit bytes, then its newline
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join([json.dumps({"id": "a", "text": "Fine."}), long_line, json.dumps({"id": "b", "text": "Ok."}),
+                               one_byte_over, json.dumps({"id": "c", "text": "Next."}), long_line]))
+    reads, skipped = read_all(path)
+    assert len(one_byte_over) == limit
+    assert [r.article.id for r in reads] == ["a", "b", "c"]
+    assert [(s.origin, s.reason) for s in skipped] == [
+        (f"{path}:{number}", "line is larger than 1 MB") for number in (2, 4, 6)
+    ]
+
+
+def test_a_file_over_the_limit_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa.readers, "MAX_FILE_BYTES", 3 * 1024 * 1024)
+    (tmp_path / "big.txt").write_bytes(b"x" * (3 * 1024 * 1024 + 1))
+    assert read_all(tmp_path / "big.txt") == ([], [Skipped(str(tmp_path / "big.txt"), "file is larger than 3 MB")])
+
+
+def test_an_article_text_over_the_limit_is_skipped_wherever_it_comes_from(tmp_path: Path) -> None:
+    (tmp_path / "long.txt").write_text("x" * 21)
+    (tmp_path / "short.txt").write_text("x" * 20)
+    (tmp_path / "list.json").write_text(json.dumps([{"text": "y" * 21}, {"text": "ok"}]))
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"body": "z" * 30}) + "\n")
+    items = list(read_paths([tmp_path], max_article_chars=20))
+    assert [i.article.id for i in items if isinstance(i, Read)] == ["list-2", "short"]
+    assert {s.origin: s.reason for s in items if isinstance(s, Skipped)} == {
+        f"{tmp_path / 'feed.jsonl'}:1": "text is 30 characters, more than the limit of 20 (QA_MAX_ARTICLE_CHARS)",
+        f"{tmp_path / 'list.json'}[1]": "text is 21 characters, more than the limit of 20 (QA_MAX_ARTICLE_CHARS)",
+        str(tmp_path / "long.txt"): "text is 21 characters, more than the limit of 20 (QA_MAX_ARTICLE_CHARS)",
+    }
+
+
+def test_an_html_page_over_the_extractor_limit_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa.html, "MAX_HTML_BYTES", 2_000_000)
+    page = "<html><body><article>" + "<p>The senate voted on the budget.</p>" * 60_000 + "</article></body></html>"
+    (tmp_path / "big.html").write_text(page)
+    reads, (skipped,) = read_all(tmp_path / "big.html")
+    assert reads == [] and skipped.reason == "the HTML is 2.3 MB; the HTML extractor takes pages of at most 2 MB"

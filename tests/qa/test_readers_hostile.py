@@ -1,5 +1,6 @@
 """Every reader on hostile files: random bytes, random JSON, deep nesting, huge lines, invalid UTF-8,
-zero-width and right-to-left text. Each file is an article or a skip with a reason, never an exception."""
+zero-width and right-to-left text, 50 MB bodies. Each file is an article or a skip with a reason, never an
+exception."""
 
 import json
 from pathlib import Path
@@ -8,9 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.articles import check_storable
-from qa.readers import Read, Skipped, read_file
+from qa.readers import Read, Skipped, read_file, read_paths
+from qa.service import QAService
 
 SUFFIXES = [".txt", ".md", ".html", ".json", ".jsonl"]
+FIFTY_MB = 50 * 1024 * 1024
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
@@ -91,3 +94,43 @@ def test_pathological_html_ends_with_an_article_or_a_reason(tmp_path: Path) -> N
     for html in ("<html><body>" + "<div>" * 20_000 + text + "</div>" * 20_000 + "</body></html>",
                  "<p>" * 20_000, "<html><body><p>" + text + "\x00\ufeff</p><script>" + "x" * 100_000):
         read(tmp_path, "page.html", html.encode())
+
+
+SENTENCE = b"The council met again on Monday to debate the harbour budget. "
+FIFTY_MB_OF_WORDS = SENTENCE * (FIFTY_MB // len(SENTENCE))
+
+
+def fifty_mb_article_files(folder: Path) -> None:
+    """One article of 50 MB in each format."""
+    folder.mkdir()
+    words = FIFTY_MB_OF_WORDS
+    (folder / "big.txt").write_bytes(words)
+    (folder / "big.json").write_bytes(b'{"id": "big-json", "text": "' + words + b'"}')
+    (folder / "big.jsonl").write_bytes(b'{"id": "big-jsonl", "text": "' + words + b'"}\n{"id": "after", "text": "Next line."}\n')
+    paragraph = b"<p>" + SENTENCE + b"</p>\n"
+    (folder / "big.html").write_bytes(b"<html><body><article>" + paragraph * (FIFTY_MB // len(paragraph)) + b"</article></body></html>")
+
+
+def test_50_mb_articles_are_skipped_with_the_limit_they_exceed_and_the_batch_goes_on(tmp_path: Path, service: QAService) -> None:
+    fifty_mb_article_files(tmp_path / "in")
+    (tmp_path / "in" / "small.txt").write_text("The harbour budget passed.")
+    report = service.ingest_paths([tmp_path / "in"])
+    assert sorted(report.added) == ["after", "small"]
+    reasons = {Path(s.origin).name: s.reason for s in report.skipped}
+    too_long = f"text is {len(FIFTY_MB_OF_WORDS):,} characters, more than the limit of 1,000,000 (QA_MAX_ARTICLE_CHARS)"
+    assert reasons == {
+        "big.html": "the HTML is 52.4 MB; the HTML extractor takes pages of at most 10 MB",
+        "big.json": too_long, "big.jsonl:1": too_long, "big.txt": too_long,
+    }
+
+
+def test_50_mb_files_of_many_articles_are_read_whole(tmp_path: Path) -> None:
+    article = {"text": SENTENCE.decode() * 100}
+    count = FIFTY_MB // len(json.dumps(article))
+    line = json.dumps(article).encode()
+    (tmp_path / "many.jsonl").write_bytes(b"\n".join([line] * count))
+    (tmp_path / "many.json").write_bytes(b"[" + b",".join([line] * count) + b"]")
+    assert (tmp_path / "many.jsonl").stat().st_size >= FIFTY_MB - len(line)
+    items = list(read_paths([tmp_path], max_article_chars=1_000_000))
+    assert all(isinstance(i, Read) for i in items) and len(items) == 2 * count
+    assert items[0].article.id == "many-1" and items[-1].article.id == f"many-{count}"
