@@ -74,23 +74,29 @@ async function streamAnswer(body, turn) {
     return;
   }
   showStatus(turn, "Searching the articles…");
-  const state = { answer: null };
+  const state = { answer: null, ended: false };
   for await (const [name, data] of serverEvents(response.body)) {
     EVENT_HANDLERS[name]?.(turn, data, state);
   }
+  // A stream that stops before `done` or `error` (a dropped connection, a restarted server) must not look
+  // like an answer still on its way.
+  if (!state.ended) showStatus(turn, "The answer was cut off before it was complete: ask again.", "error");
 }
 
 const EVENT_HANDLERS = {
   passages(turn, data) {
     renderPassages(turn, data.passages);
     showStatus(turn, data.passages.length ? "Reading the best passages…" : "No passages match.");
+    showLatest(turn);
   },
   answer(turn, data, state) {
     state.answer = data;
-    if (!data.answerable) {
-      showStatus(turn, "Not found in the articles.", "not-found");
-      turn.querySelector(".passages-title").textContent = "Nearest passages";
-    }
+    if (data.answerable) return;
+    const outside = data.reason === "outside_date_range";
+    showStatus(turn, outside ? "Not found in the articles within those dates." : "Not found in the articles.",
+               "not-found");
+    turn.querySelector(".passages-title").textContent = outside ? "Nearest passages, outside those dates"
+                                                                : "Nearest passages";
   },
   citations(turn, data, state) {
     if (state.answer?.answerable) {
@@ -99,10 +105,13 @@ const EVENT_HANDLERS = {
       showStatus(turn, "");
     }
   },
-  error(turn, data) {
-    showStatus(turn, data.error?.message || "The answer could not be completed.", "error");
+  error(turn, data, state) {
+    state.ended = true;
+    showStatus(turn, `Error: ${data.error?.message || "the answer could not be completed"}.`, "error");
+    turn.classList.add("failed");
   },
-  done(turn) {
+  done(turn, data, state) {
+    state.ended = true;
     turn.classList.add("done");
   },
 };
@@ -147,8 +156,14 @@ function addTurn(text) {
   const turn = turnTemplate.content.firstElementChild.cloneNode(true);
   turn.querySelector(".you").textContent = text;
   conversation.append(turn);
-  turn.scrollIntoView({ block: "end" });
+  showLatest(turn);
   return turn;
+}
+
+// The question at the top of the screen, so its answer reads downwards as it arrives; called again as the
+// turn grows, since a short page cannot yet scroll that far.
+function showLatest(turn) {
+  if (turn === conversation.lastElementChild) turn.scrollIntoView({ block: "start" });
 }
 
 function showStatus(turn, message, kind = "") {
@@ -237,18 +252,30 @@ function describeSource(origin, withTitle = true) {
   const parts = [];
   if (withTitle) parts.push(origin.title || origin.article_id);
   if (origin.source) parts.push(origin.source);
-  if (origin.published_at) parts.push(origin.published_at);
-  line.append(parts.join(" · "));
+  if (origin.published_at) parts.push(publishedDate(origin.published_at));
   const href = safeUrl(origin.url);
-  if (href) {
-    const link = document.createElement("a");
-    link.href = href;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer";
-    link.textContent = "link";
-    line.append(parts.length ? " · " : "", link);
-  }
+  if (href) parts.push(sourceLink(href));
+  parts.forEach((part, index) => line.append(index ? " · " : "", part));
   return line;
+}
+
+// A bare date stays a date; a moment is shown to the minute in UTC, the zone the API gives it in.
+function publishedDate(iso) {
+  const time = document.createElement("time");
+  time.dateTime = iso;
+  const moment = iso.match(/^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/);
+  time.textContent = moment ? `${moment[1]} ${moment[2]} UTC` : iso;
+  return time;
+}
+
+function sourceLink(href) {
+  const link = document.createElement("a");
+  link.href = href;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.title = href;
+  link.textContent = "original article";
+  return link;
 }
 
 async function openSource(origin, expected) {
