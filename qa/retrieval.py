@@ -5,6 +5,7 @@ for recency and reranked; then articles ranked on their best passages, one artic
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 import numpy as np
 
@@ -22,12 +23,19 @@ from qa.settings import Settings
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What a question found: more passages than `top_k` when the answer needs more to read from."""
+    """What a query found: `passages` in the order they are listed (the best of every article, then
+    the second best…), and `best`, the few best by fused score whatever their article, for the
+    answer to read: an article's second passage may answer better than another article's first."""
 
-    question: str
+    query: Query
     vector: np.ndarray
     passages: tuple[Passage, ...]
     top_k: int
+    best: tuple[Passage, ...]
+
+    @property
+    def question(self) -> str:
+        return self.query.question
 
 
 class Retriever:
@@ -59,7 +67,10 @@ class Retriever:
         articles = rank_articles(ranked, bonuses, collapse_stories=self._settings.collapse_duplicates)
         chosen = interleave(articles, self._settings.max_passages_per_article)[:wanted]
         passages = tuple(_passage(r.view, hits.cosines[r.view.row_id], also) for r, also in chosen)
-        return Retrieval(query.question, vector, passages, top_k)
+        kept = {r.view.row_id for article in articles for r in article.passages}  # reprints left out
+        readable = (r for r in ranked if r.view.row_id in kept)
+        best = tuple(_passage(r.view, hits.cosines[r.view.row_id], []) for r in islice(readable, pool))
+        return Retrieval(query, vector, passages, top_k, best)
 
     def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkView], float]:
         """How much more a passage counts for being fresh: none unless the question is about recent events."""

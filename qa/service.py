@@ -101,23 +101,18 @@ class QAService:
                 raise ArticleNotFound(article_id)
 
     def ask(self, query: Query) -> Answer:
-        answer = self.answer(self.retrieve(query))
-        if answer.abstention is Abstention.NO_RELEVANT_PASSAGES and _limits_dates(query):
-            # Say so when the articles do answer, only not within the dates the question allowed.
-            unlimited = Query(query.question, query.top_k, replace(query.filters, published_after=None,
-                                                                    published_before=None), as_of=None)
-            if self.answer(self.retrieve(unlimited)).answerable:
-                return replace(answer, abstention=Abstention.OUTSIDE_DATE_RANGE)
-        return answer
+        return self.answer(self.retrieve(query))
 
     def retrieve(self, query: Query) -> Retrieval:
         """The passages for a query, plus what the answer needs; validates the query first."""
-        query = self._checked(query)
-        # The answer reads the same passages however few the caller wants listed.
-        return self._retriever.retrieve(query, query.top_k, PASSAGES_TO_READ, self._clock())
+        return self._retrieved(self._checked(query))
 
     def answer(self, retrieval: Retrieval) -> Answer:
+        """The answer to what a query found: `ask` is `answer(retrieve(query))`, and the stream sends
+        the passages of `retrieve` before it calls this, so both give the same answer."""
         extractive = self._composer.compose(retrieval)
+        if not extractive.answerable:
+            return self._outside_dates(extractive, retrieval)
         written = self._written(extractive)
         if written is not None:
             answer = replace(extractive, text=written.text, citations=written.citations, generated=True)
@@ -155,6 +150,26 @@ class QAService:
         for listener in self._ingest_listeners:
             listener(report)
         return report
+
+    def _retrieved(self, query: Query) -> Retrieval:
+        # The answer reads the same passages however few the caller wants listed.
+        return self._retriever.retrieve(query, query.top_k, PASSAGES_TO_READ, self._clock())
+
+    def _outside_dates(self, abstention: Answer, retrieval: Retrieval) -> Answer:
+        """When the articles answer, only not within the dates the question allowed, the abstention
+        says so. It then lists the nearest passages whatever the published dates asked, whose own
+        dates show the asker what the articles hold and when, rather than the weak passages (or none)
+        within them; but never any published after `as_of`: a question asked as of a day sees the
+        news as it stood that day."""
+        query = retrieval.query
+        if not _limits_dates(query):
+            return abstention
+        published = query.filters.published_after or query.filters.published_before
+        nearest = self._retrieved(_without_dates(query, keep_as_of=True)) if published else retrieval
+        unlimited = self._retrieved(_without_dates(query, keep_as_of=False)) if query.as_of else nearest
+        if not self._composer.compose(unlimited).answerable:
+            return abstention
+        return replace(abstention, abstention=Abstention.OUTSIDE_DATE_RANGE, passages=nearest.passages[: nearest.top_k])
 
     def _written(self, extractive: Answer) -> WrittenAnswer | None:
         if self._writer is None or not extractive.answerable:
@@ -222,6 +237,11 @@ class QAService:
 def _limits_dates(query: Query) -> bool:
     """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""
     return query.as_of is not None or query.filters.published_after is not None or query.filters.published_before is not None
+
+
+def _without_dates(query: Query, keep_as_of: bool) -> Query:
+    filters = replace(query.filters, published_after=None, published_before=None)
+    return Query(query.question, query.top_k, filters, query.as_of if keep_as_of else None)
 
 
 def _check_id_lookup(article_id: str) -> None:

@@ -40,7 +40,10 @@ def ask(body: AskIn, service: ServiceDep) -> dict:
 @router.post(
     "/ask/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {"example": STREAM_EXAMPLE}},
-                               "description": "Server-Sent Events: passages, answer, citations, then done."}},
+                               "description": "Server-Sent Events: passages, answer, citations, then done. When "
+                                              "the answer lists other passages (`outside_date_range`: the "
+                                              "nearest ones without the dates asked), a second passages "
+                                              "event replaces the first before the answer."}},
     response_class=StreamingResponse,
     summary="Answer a question as Server-Sent Events",
 )
@@ -97,9 +100,11 @@ def _moment(value: str | None, name: str, end_of_day: bool):
 
 
 def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterator[str]:
-    yield _event("passages", {"passages": [passage_json(p) for p in retrieval.passages[: retrieval.top_k]]})
+    listed = retrieval.passages[: retrieval.top_k]
+    yield _event("passages", {"passages": [passage_json(p) for p in listed]})
     try:
-        answer = answer_json(service.answer(retrieval))
+        answered = service.answer(retrieval)
+        answer = answer_json(answered)
     except QAError as error:
         # The status line is already sent: the failure travels as an event in the one error shape.
         yield _event("error", {"error": {"code": error.code, "message": error.message}})
@@ -108,6 +113,8 @@ def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterato
         log.exception("answering %r failed after its passages were sent", retrieval.question)
         yield _event("error", {"error": {"code": "internal_error", "message": "the answer could not be composed"}})
         return
+    if answered.passages != listed:
+        yield _event("passages", {"passages": answer["passages"]})
     yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer", "generated")})
     yield _event("citations", {"citations": answer["citations"]})
     yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})

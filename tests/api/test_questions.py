@@ -3,6 +3,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from qa.articles import Article
+
 from tests.api.conftest import ARTICLES
 
 TEXTS = {a["id"]: a["text"] for a in ARTICLES}
@@ -88,3 +90,38 @@ def test_stream_sends_passages_answer_citations_then_done(loaded: TestClient) ->
 def test_a_bad_stream_request_is_a_json_error_not_a_stream(loaded: TestClient) -> None:
     response = loaded.post("/v1/ask/stream", json={"question": "  "})
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_input"
+
+
+BEFORE_THE_STORM_ONLY = {"question": "How many votes did the senate budget pass by?",
+                         "filters": {"published_after": "2024-04-01"}}
+
+
+def test_an_answer_outside_the_dates_asked_is_the_same_on_both_endpoints(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json=BEFORE_THE_STORM_ONLY).json()
+    assert (body["answerable"], body["reason"], body["answer"], body["citations"]) == (
+        False, "outside_date_range", None, [])
+    assert "budget" in {p["article_id"] for p in body["passages"]}, "where the answer lies, with its date"
+    events = parse_events(loaded.post("/v1/ask/stream", json=BEFORE_THE_STORM_ONLY).text)
+    assert [name for name, _ in events] == ["passages", "passages", "answer", "citations", "done"]
+    assert {p["article_id"] for p in events[0][1]["passages"]} <= {"storm"}, "first, what the dates allow"
+    assert events[1][1]["passages"] == body["passages"]
+    assert (events[2][1]["answerable"], events[2][1]["reason"], events[3][1]["citations"]) == (
+        False, "outside_date_range", [])
+
+
+def test_a_citation_dropped_at_the_check_is_counted_in_the_metrics(loaded: TestClient, monkeypatch) -> None:
+    service = loaded.app.state.service
+    compose = service._composer.compose
+    changed = TEXTS["budget"].replace("51 votes to 49", "52 votes to 48")
+
+    def compose_then_the_article_changes(retrieval):
+        answer = compose(retrieval)
+        # A correction lands between composing the answer and checking its quotes.
+        service.ingest_articles([Article("budget", changed, title="Budget vote", published_at="2024-03-01")])
+        return answer
+
+    monkeypatch.setattr(service._composer, "compose", compose_then_the_article_changes)
+    body = loaded.post("/v1/ask", json={"question": "How many votes did the senate budget pass by?"}).json()
+    assert all(changed[c["start"] : c["end"]] == c["quote"] for c in body["citations"])
+    assert "51 votes" not in (body["answer"] or "")
+    assert "qa_answer_dropped_citations_total 1.0" in loaded.get("/metrics").text

@@ -16,6 +16,7 @@ CALL = Article("call", (
     "Israeli Prime Minister Benjamin Netanyahu spoke with Russian President Vladimir Putin on Sunday.\n\n"
     "Putin said that Iran wanted peace and trade with Israel and the region.\n\n"
     "The Israeli Prime Minister warned that Iran and its drones were a danger to Israel and the region.\n\n"
+    "Netanyahu also said that the hostages held in Gaza must come home soon.\n\n"
     "Topics of the call about Iran and Gaza included:\n"
     "- Drone deliveries from Iran to Russia.\n"
     "- Hostages held in Gaza.\n"
@@ -38,6 +39,33 @@ def test_what_someone_said_cites_that_speaker_not_others(service: QAService) -> 
     answer = service.ask(Query("What did Netanyahu say about Iran?"))
     assert quotes(answer)[0].startswith("The Israeli Prime Minister warned that Iran")
     assert all("Putin said" not in q for q in quotes(answer))
+
+
+def test_what_someone_said_about_a_topic_quotes_them_on_that_topic_only(service: QAService) -> None:
+    answer = service.ask(Query("What did Netanyahu say about Iran?"))
+    assert all("Iran" in q for q in quotes(answer)), "his words on the hostages are not about Iran"
+    assert quotes(service.ask(Query("What did Netanyahu say about the hostage?"))) == [
+        "Netanyahu also said that the hostages held in Gaza must come home soon.",
+    ]
+
+
+def test_a_speaker_who_says_nothing_on_the_topic_gets_an_honest_no(service: QAService) -> None:
+    answer = service.ask(Query("What did Netanyahu say about Syria?"))
+    assert answer.abstention is Abstention.LOW_CONFIDENCE and answer.citations == () and answer.passages
+
+
+@pytest.mark.parametrize("question", [
+    "According to Netanyahu, what danger do Iran and its drones pose?",
+    "What danger do Iran and its drones pose, according to the Israeli prime minister?",
+    "What has Netanyahu said about Iran?",
+    "What did Netanyahu tell Putin about Iran?",
+    "How did Netanyahu describe Iran and its drones?",
+    "What was Netanyahu’s reaction to the drones from Iran?",
+])
+def test_other_ways_of_asking_what_someone_said(service: QAService, question: str) -> None:
+    assert quotes(service.ask(Query(question))) == [
+        "The Israeli Prime Minister warned that Iran and its drones were a danger to Israel and the region.",
+    ]
 
 
 def test_a_speaker_the_articles_do_not_quote_gets_an_honest_no(service: QAService) -> None:
@@ -73,7 +101,57 @@ def test_a_citation_that_no_longer_matches_its_article_is_dropped_and_reported(s
     assert dropped and all("Putin said" not in q for q in quotes(answer))
 
 
-def test_no_answer_inside_the_dates_asked_says_so(service: QAService) -> None:
-    answer = service.ask(Query("What did Netanyahu say about Iran?", filters=Filters(
-        published_before=datetime(2023, 1, 1, tzinfo=timezone.utc))))
-    assert answer.abstention is Abstention.OUTSIDE_DATE_RANGE and answer.citations == ()
+BEFORE_THE_CALL = Filters(published_before=datetime(2023, 1, 1, tzinfo=timezone.utc))
+
+
+def test_no_answer_inside_the_dates_asked_says_so_and_lists_what_there_is_and_when(service: QAService) -> None:
+    answer = service.ask(Query("What did Netanyahu say about Iran?", filters=BEFORE_THE_CALL))
+    assert answer.abstention is Abstention.OUTSIDE_DATE_RANGE and answer.citations == () and answer.text is None
+    assert answer.passages, "the nearest passages without the dates are listed"
+    assert {p.origin.published_at for p in answer.passages} == {"2024-03-01"}
+
+
+def test_weak_passages_inside_the_dates_still_say_the_answer_is_outside_them(service: QAService) -> None:
+    service.ingest_articles([Article("earlier", "Iran tested drones in the desert.", published_at="2022-06-01")])
+    limited = Query("What did Netanyahu say about Iran?", filters=BEFORE_THE_CALL)
+    assert [p.origin.article_id for p in service.search(limited)] == ["earlier"]
+    answer = service.ask(limited)
+    assert answer.abstention is Abstention.OUTSIDE_DATE_RANGE
+    assert {p.origin.article_id for p in answer.passages} == {"call", "earlier"}
+
+
+def test_asked_as_of_a_day_nothing_published_later_is_listed(service: QAService) -> None:
+    service.ingest_articles([Article("earlier", "Iran tested drones in the desert.", published_at="2022-06-01")])
+    answer = service.ask(Query("What did Netanyahu say about Iran?", as_of=datetime(2023, 1, 1, tzinfo=timezone.utc)))
+    assert answer.abstention is Abstention.OUTSIDE_DATE_RANGE
+    assert [p.origin.article_id for p in answer.passages] == ["earlier"]
+
+
+def test_an_abstention_the_dates_do_not_explain_keeps_its_reason(service: QAService) -> None:
+    answer = service.ask(Query("What did Macron say about Iran?", filters=BEFORE_THE_CALL))
+    assert answer.abstention is Abstention.NO_RELEVANT_PASSAGES and answer.passages == ()
+
+
+CALL_ABOUT_CITIZENS = Article("thanks", (
+    "Netanyahu and Putin\nNetanyahu on Putin, Putin on Netanyahu\nThe two leaders spoke by phone for an hour.\n\n"
+    "Netanyahu said he wanted to thank Putin for the release of Israeli citizens with dual Russian citizenship "
+    "held in Gaza, a gesture both offices welcomed after months of quiet talks."
+), title="The call")
+UNRELATED = [Article(f"brief-{n}", text) for n, text in enumerate([
+    "Rain is expected over the coast on Tuesday.", "The museum reopens its east wing in June.",
+    "Local bakers won a regional prize for rye bread.", "The ferry timetable changes next month.",
+])]
+
+
+def test_the_answer_reads_the_best_passages_not_the_first_listed(settings: Settings, embedder: FakeEmbedder) -> None:
+    service = open_service(settings, embedder)
+    service.ingest_articles([CALL_ABOUT_CITIZENS, *UNRELATED])
+    retrieval = service.retrieve(Query("Why did Netanyahu thank Putin?"))
+    listed = retrieval.passages[: retrieval.top_k]
+    # One article at a time: the unrelated briefs come before the call's second passage in the list.
+    assert [p.origin.article_id for p in listed][0] == "thanks"
+    assert {p.origin.article_id for p in listed[1:]} == {a.id for a in UNRELATED}
+    assert all("release of Israeli citizens" not in p.text for p in listed)
+    answer = service.answer(retrieval)
+    assert answer.answerable and any("release of Israeli citizens" in q for q in quotes(answer))
+    service.close()
