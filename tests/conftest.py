@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import SentenceTransformerEmbedder, load_embedder
+from qa.embedding import SentenceTransformerEmbedder, embedder_for, load_embedder
 from qa.service import QAService, open_service
 from qa.settings import PACKAGED_MODEL, Settings
 from tests.fakes import FakeEmbedder
@@ -60,8 +60,21 @@ def service(settings: Settings, embedder: FakeEmbedder) -> Iterator[QAService]:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2, loaded once for all the tests that need it (marked integration)."""
+    """The packaged all-MiniLM-L6-v2 on torch, loaded once for all the tests that need it (marked
+    integration); the reference the ONNX backends are compared to."""
     return load_embedder(PACKAGED_MODEL, batch_size=32)
+
+
+@pytest.fixture(scope="session")
+def shipped_embedder() -> SentenceTransformerEmbedder:
+    """The model as the default settings load it, on the backend the service ships with. Its ONNX
+    export goes to the default model cache, outside the test run's temporary folders, so a machine
+    (or a CI cache of that folder) makes it once rather than on every run."""
+    with pytest.MonkeyPatch.context() as environment:
+        for name in [n for n in os.environ if n.startswith("QA_")]:
+            environment.delenv(name)
+        defaults = Settings()
+    return embedder_for(defaults)
 
 
 @contextmanager
