@@ -71,8 +71,20 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     code = CODES_BY_STATUS.get(error.status_code, "error")
-    message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+    if error.status_code == 400:
+        message = _unreadable_body(error.__cause__)
+    else:
+        message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     return error_response(error.status_code, code, message, headers=getattr(error, "headers", None))
+
+
+def _unreadable_body(cause: BaseException | None) -> str:
+    """FastAPI answers 400 for any body its JSON parser gives up on; the cause says why."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "the request body is not valid UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the request body is nested too deeply to be read as JSON"
+    return "the request body is not valid JSON"
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
