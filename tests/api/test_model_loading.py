@@ -1,0 +1,58 @@
+"""The embedding model is loaded once per process, when the app starts, and serves every request after."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from qa import cli
+from qa.settings import Settings
+from tests.api.conftest import ARTICLES
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[FakeEmbedder]:
+    """Every model load, counted where the model is read from disk, below the settings' own factory."""
+    loaded: list[FakeEmbedder] = []
+
+    def load(*args, **kwargs) -> FakeEmbedder:
+        loaded.append(FakeEmbedder())
+        return loaded[-1]
+
+    monkeypatch.setattr("qa.embedding.load_embedder", load)
+    return loaded
+
+
+def exercise(client: TestClient) -> None:
+    """One of each request that embeds something: an ingest, an update, questions, a stream, a search."""
+    assert client.post("/v1/articles", json=ARTICLES).status_code == 200
+    assert client.post("/v1/articles", json={**ARTICLES[0], "text": ARTICLES[0]["text"] + " Late news."}).status_code == 200
+    for question in ("How did the senate vote on the budget?", "What did the storm flood?", "Who kept the lighthouse?"):
+        assert client.post("/v1/ask", json={"question": question}).status_code == 200
+    assert client.post("/v1/ask/stream", json={"question": "budget vote"}).status_code == 200
+    assert client.get("/v1/search", params={"q": "harbour"}).status_code == 200
+    assert client.get("/readyz").json()["model"] == FakeEmbedder.name
+
+
+def test_the_app_loads_the_model_once_at_start(settings: Settings, loads: list[FakeEmbedder]) -> None:
+    app = create_app(settings)
+    assert loads == []  # nothing heavy happens when the app is made
+    with TestClient(app) as client:
+        assert len(loads) == 1
+        exercise(client)
+        exercise(client)
+    assert len(loads) == 1 and loads[0].texts_embedded > 0
+
+
+def test_qa_serve_loads_the_model_once(settings: Settings, loads: list[FakeEmbedder], monkeypatch) -> None:
+    served = []
+
+    def serve_in_process(app, **options) -> None:  # stands in for uvicorn: the same app, the same lifespan
+        with TestClient(app) as client:
+            exercise(client)
+        served.append(options)
+
+    monkeypatch.setattr("uvicorn.run", serve_in_process)
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8123"]) == 0
+    assert served and served[0]["port"] == 8123
+    assert len(loads) == 1 and loads[0].texts_embedded > 0
