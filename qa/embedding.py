@@ -11,6 +11,7 @@ import numpy as np
 
 from qa.errors import ModelUnavailable
 from qa.model_cache import onnx_model_folder
+from qa.onnx_embedding import OnnxEmbedder, UnsupportedModel
 from qa.settings import PACKAGED_MODEL, Settings
 
 PACKAGED_ALIASES = {PACKAGED_MODEL, "all-MiniLM-L6-v2"}
@@ -71,26 +72,24 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(
-    model: str, batch_size: int, backend: str = "torch", cache_dir: Path | None = None
-) -> SentenceTransformerEmbedder:
+def load_embedder(model: str, batch_size: int, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
     """The model on `backend` (torch, onnx or onnx-int8); an ONNX backend that cannot be made here
     falls back to torch, saying so in the log."""
     path, name = resolve_model(model)
     # Offline by design: the hub must never be asked, even for a missing file.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    loaded = None
     if backend != "torch":
-        loaded = _onnx(path, name, backend, cache_dir or Path(tempfile.gettempdir()) / "news-qa-models")
-    if loaded is None:
-        loaded = _torch(path)
-        backend = "torch"
-    log.info("loaded embedding model %s from %s on %s", name, path, backend)
-    return SentenceTransformerEmbedder(loaded, name, batch_size, backend)
+        embedder = _onnx(path, name, backend, batch_size, cache_dir or Path(tempfile.gettempdir()) / "news-qa-models")
+        if embedder is not None:
+            log.info("loaded embedding model %s from %s on %s", name, path, backend)
+            return embedder
+    embedder = SentenceTransformerEmbedder(_torch(path), name, batch_size, "torch")
+    log.info("loaded embedding model %s from %s on torch", name, path)
+    return embedder
 
 
-def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
+def embedder_for(settings: Settings) -> Embedder:
     return load_embedder(settings.model, settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir)
 
 
@@ -103,22 +102,29 @@ def _torch(path: Path):
         raise ModelUnavailable(f"could not load the embedding model from {path}: {error}") from None
 
 
-def _onnx(path: Path, name: str, backend: str, cache_dir: Path):
+def _onnx(path: Path, name: str, backend: str, batch_size: int, cache_dir: Path) -> Embedder | None:
     try:
-        import onnxruntime
-        from sentence_transformers import SentenceTransformer
-
         folder, file_name = onnx_model_folder(path, name, cache_dir, quantized=backend == "onnx-int8")
-        options = onnxruntime.SessionOptions()
-        # Threads that spin while idle burn CPU time that ingest and other requests could use.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return SentenceTransformer(
-            str(folder), backend="onnx", device="cpu", local_files_only=True,
-            model_kwargs={"file_name": file_name, "session_options": options},
-        )
-    except (ImportError, OSError, RuntimeError, ValueError) as error:
+        try:
+            return OnnxEmbedder(folder, file_name, name, batch_size, backend)
+        except UnsupportedModel as error:
+            log.info("%s runs on ONNX through sentence-transformers: %s", name, error)
+            return SentenceTransformerEmbedder(_sentence_transformers_onnx(folder, file_name), name, batch_size, backend)
+    except Exception as error:  # noqa: BLE001 - whatever stops ONNX here (export, runtime, file), torch still works
         log.warning("the %s embedding backend is not available (%s); using torch", backend, error)
         return None
+
+
+def _sentence_transformers_onnx(folder: Path, file_name: str):
+    import onnxruntime
+    from sentence_transformers import SentenceTransformer
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return SentenceTransformer(
+        str(folder), backend="onnx", device="cpu", local_files_only=True,
+        model_kwargs={"file_name": file_name, "session_options": options},
+    )
 
 
 def resolve_model(model: str) -> tuple[Path, str]:

@@ -1,5 +1,7 @@
 """The ONNX backends: exported once from the packaged model into the cache, close to torch's vectors."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +53,28 @@ def test_a_backend_that_cannot_be_made_falls_back_to_torch(cache_dir: Path, monk
     embedder = load_embedder(PACKAGED_MODEL, 32, "onnx-int8", cache_dir)
     assert embedder.backend == "torch" and embedder.embed(TEXTS[:1]).shape == (1, 384)
     assert "the onnx-int8 embedding backend is not available (onnxruntime is not installed); using torch" in caplog.text
+
+
+def test_the_direct_onnx_embedder_gives_sentence_transformers_vectors(cache_dir: Path) -> None:
+    from qa.embedding import _sentence_transformers_onnx, SentenceTransformerEmbedder
+    from qa.model_cache import ONNX_FILE
+
+    direct = load_embedder(PACKAGED_MODEL, 2, "onnx", cache_dir)
+    folder = next(p for p in cache_dir.iterdir() if not p.name.startswith("."))
+    reference = SentenceTransformerEmbedder(_sentence_transformers_onnx(folder, ONNX_FILE), PACKAGED_MODEL, 2, "onnx")
+    long_text = " ".join(TEXTS * 20)  # beyond the window: both truncate it alike
+    texts = [*TEXTS, long_text, "Short."]
+    np.testing.assert_allclose(direct.embed(texts), reference.embed(texts), atol=1e-5)
+    assert (direct.max_tokens, direct.dimension) == (reference.max_tokens, reference.dimension)
+    assert direct.count_tokens(long_text) == reference.count_tokens(long_text) > direct.max_tokens
+
+
+def test_the_onnx_backend_loads_without_torch(cache_dir: Path) -> None:
+    load_embedder(PACKAGED_MODEL, 8, "onnx-int8", cache_dir)  # the export, which does need torch, made first
+    script = (
+        "import sys; from pathlib import Path; from qa.embedding import load_embedder; "
+        f"e = load_embedder({PACKAGED_MODEL!r}, 8, 'onnx-int8', Path({str(cache_dir)!r})); "
+        "e.embed(['a test']); print(e.backend, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["onnx-int8", "False", "False"]
