@@ -9,7 +9,7 @@ from threading import Event, Thread
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, StoryCandidate, StoryRecord
+from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
 from qa.attribution import SPEECH_VERSION, attributions
@@ -40,11 +40,13 @@ class _PlannedChunk:
 
 @dataclass
 class _Prepared:
-    """A batch made ready to write, and what it adds to the report."""
+    """A batch made ready to write (chunked and embedded), and what it adds to the report."""
 
     planned: list[tuple[Article, list[_PlannedChunk]]]
     report: IngestReport
     articles: int
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    speech: dict[str, tuple[SpeechRecord, ...]] = field(default_factory=dict)
 
 
 class Ingestor:
@@ -67,14 +69,15 @@ class Ingestor:
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons.
 
-        Reading and chunking the next batch runs in a thread while this one is embedded and written
-        (the model releases the interpreter while it computes), so the CPU is never waiting on a file.
+        Reading, chunking and embedding the next batch run in a thread while this one is written
+        (the model releases the interpreter while it computes), so the cores embed while the
+        database writes, and never wait on a file.
         """
         report = IngestReport()
         with self._store.writing():
             for prepared in _ahead(self._prepared_batches(items)):
                 if prepared.planned:
-                    self._store.put(self._records(prepared.planned, prepared.report))
+                    self._store.put(self._records(prepared))
                 _merge(report, prepared.report)
                 for _ in range(prepared.articles):
                     on_article()
@@ -119,7 +122,9 @@ class Ingestor:
                 report.skipped.append(Skipped(read.origin, f"could not be chunked: {error}"))
                 continue
             (report.updated if article.id in stored else report.added).append(article.id)
-        return _Prepared(planned, report, len(batch))
+        vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
+        speech = {article.id: tuple(attributions(article.text)) for article, _ in planned}
+        return _Prepared(planned, report, len(batch), vectors, speech)
 
     def _version(self, article: Article) -> str:
         return _digest(f"{article.content_hash}\x00{self._recipe}")
@@ -142,13 +147,12 @@ class Ingestor:
             words.pop()
         return f"{' '.join(words)}\n{chunk}" if words else chunk
 
-    def _records(
-        self, planned: list[tuple[Article, list[_PlannedChunk]]], report: IngestReport
-    ) -> list[tuple[ArticleRecord, list[ChunkRecord]]]:
-        vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
+    def _records(self, prepared: _Prepared) -> list[tuple[ArticleRecord, list[ChunkRecord]]]:
+        # Stories are found here, not ahead: a reprint's original may be in the batch written just before.
+        planned, vectors = prepared.planned, prepared.vectors
         stories = self._stories([article for article, _ in planned])
         return [
-            (_article_record(article, self._version(article), story),
+            (_article_record(article, self._version(article), story, prepared.speech[article.id]),
              [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
             for (article, chunks), story in zip(planned, stories)
         ]
@@ -181,11 +185,11 @@ class Ingestor:
         return vectors
 
 
-def _article_record(article: Article, version: str, story: StoryRecord) -> ArticleRecord:
+def _article_record(article: Article, version: str, story: StoryRecord, speech: tuple[SpeechRecord, ...]) -> ArticleRecord:
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version, story=story, speech=tuple(attributions(article.text)),
+        content_hash=version, story=story, speech=speech,
     )
 
 
