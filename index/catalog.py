@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.postings import Postings
-from index.records import ChunkFilter
+from index.records import ChunkFilter, ChunkRef
 from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class CatalogArticle:
     text: str
     source: str | None
     published_ts: int | None
+    cluster_id: str | None
     chunks: tuple[tuple[int, int, int], ...]
 
 
@@ -41,6 +42,7 @@ class Catalog:
         self._chunk_article = _Column(np.int32)
         self._article_slot: dict[str, int] = {}
         self._article_ids: list[str] = []
+        self._clusters: list[str | None] = []
         self._published = _Column(np.int64)
         self._source = _Column(np.int32)
         self._sources: dict[str, int] = {}
@@ -115,6 +117,19 @@ class Catalog:
     def everything_allowed(self, chunks: np.ndarray) -> bool:
         return int(chunks.sum()) == self.chunk_text.live
 
+    def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
+        """What ranking needs of these chunks; chunks not in the catalog are left out."""
+        refs = []
+        for chunk_id in chunk_ids:
+            slot = self._chunk_slot.get(int(chunk_id))
+            if slot is None:
+                continue
+            article = int(self._chunk_article.values[slot])
+            published = int(self._published.values[article])
+            refs.append(ChunkRef(int(chunk_id), self._article_ids[article], None if published == NO_DATE else published,
+                                 self._clusters[article]))
+        return refs
+
     def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
         """The chunk ids of a mask over chunk slots."""
         return self._chunk_ids.values[chunk_slots]
@@ -146,6 +161,7 @@ class Catalog:
             "format": np.array([FORMAT]), "generation": np.array([self.generation]),
             "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
             "article_ids": np.array(["\x00".join(self._article_ids)]),
+            "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
             "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
             "published": self._published.values, "source": self._source.values,
             "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
@@ -165,6 +181,7 @@ class Catalog:
         catalog._chunk_article.extend(state["chunk_article"])
         catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
         catalog._article_ids = _split(state["article_ids"])
+        catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
         live = state["article_live"]
         catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
         catalog._published.extend(state["published"])
@@ -175,13 +192,14 @@ class Catalog:
             setattr(catalog, name, Postings.restore(
                 {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
             ))
-        if len(catalog._article_ids) != len(catalog._published.values):
+        if not len(catalog._article_ids) == len(catalog._clusters) == len(catalog._published.values):
             raise ValueError("the saved catalog does not fit together")
         return catalog
 
     def _new_article(self, article: CatalogArticle) -> int:
         slot = len(self._article_ids)
         self._article_ids.append(article.id)
+        self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot
         self._published.append(NO_DATE if article.published_ts is None else article.published_ts)
         source = -1

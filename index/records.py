@@ -102,6 +102,16 @@ class ChunkRecord:
 
 
 @dataclass(frozen=True)
+class ChunkRef:
+    """What ranking needs of a chunk found by a search; its text is read only for the chunks kept."""
+
+    row_id: int
+    article_id: str
+    published_ts: int | None
+    cluster_id: str | None
+
+
+@dataclass(frozen=True)
 class ChunkView:
     """A stored chunk with its text and its article's metadata, as search results need it."""
 
@@ -124,8 +134,8 @@ class SearchHits:
     """What one search found, from one snapshot: nearest by vector and best by BM25, each best first,
     and the cosine of every chunk found to the query vector."""
 
-    dense: list[ChunkView]
-    lexical: list[ChunkView]
+    dense: list[ChunkRef]
+    lexical: list[ChunkRef]
     cosines: dict[int, float]
     articles: list[str]  # ids of whole articles by BM25, best first
 

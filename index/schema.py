@@ -71,7 +71,7 @@ ARTICLE_COLUMNS = (
 )
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
-CATALOG_ARTICLE_COLUMNS = "id, title, text, source, published_ts"
+CATALOG_ARTICLE_COLUMNS = "id, title, text, source, published_ts, cluster_id"
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 # Newest published first; undated articles last. Used by the listing and its cursor.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
@@ -83,7 +83,7 @@ def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[Ca
     for chunk_id, article_id, start, end in spans:
         chunks.setdefault(article_id, []).append((chunk_id, start, end))
     return [
-        CatalogArticle(article_id, title, text, source, published_ts,
+        CatalogArticle(article_id, title, text, source, published_ts, cluster_id,
                        tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
-        for article_id, title, text, source, published_ts in fields if article_id in chunks
+        for article_id, title, text, source, published_ts, cluster_id in fields if article_id in chunks
     ]

@@ -23,7 +23,7 @@ from index.errors import StoreLocked, StoreUnavailable
 from index.milvus import MilvusVectors, VectorRow
 from index.postgres import PostgresDatabase, open_postgres
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
@@ -121,10 +121,13 @@ class SharedStore:
                 lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
                 if terms and self._vectors.full_text:
                     lexical = self._vectors.lexical(terms, k, chunk_filter)
-                return search_hits(self._db, vector, nearest, lexical, best_articles)
+                return search_hits(self._db, catalog, vector, nearest, lexical, best_articles)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
+
+    def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
+        return self._db.chunk_views(row_ids)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)

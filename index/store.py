@@ -28,7 +28,7 @@ from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.checks import check_or_initialize, describes, load_if_readable
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
@@ -80,7 +80,9 @@ def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]
     entries, ids = [], iter(added)
     for article, chunks in items:
         spans = tuple((next(ids), c.start, c.end) for c in chunks)
-        entries.append(CatalogArticle(article.id, article.title, article.text, article.source, article.published_ts, spans))
+        cluster_id = article.story.cluster_id if article.story else None
+        entries.append(CatalogArticle(article.id, article.title, article.text, article.source, article.published_ts,
+                                      cluster_id, spans))
     return entries
 
 
@@ -94,17 +96,16 @@ def lexical_hits(
     return catalog.best_chunks(words, k, chunks, title_weight), catalog.best_articles(words, k, articles, title_weight)
 
 
-def search_hits(database, vector: np.ndarray, nearest: list[tuple[int, float]], lexical: list[tuple[int, float]],
-                articles: list[str]) -> SearchHits:
-    """The chunks found, read in the current snapshot, with every one's cosine to the query vector."""
+def search_hits(database, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
+                lexical: list[tuple[int, float]], articles: list[str]) -> SearchHits:
+    """The chunks found, as the catalog knows them, with every one's cosine to the query vector."""
     cosines = dict(nearest)
     missing = [i for i, _ in lexical if i not in cosines]
     ids, vectors = database.vectors_of(missing)
     cosines.update(zip(ids.tolist(), (float(v @ vector) for v in vectors)))
-    views = {v.row_id: v for v in database.chunk_views(sorted(cosines))}
     return SearchHits(
-        dense=[views[i] for i, _ in nearest if i in views],
-        lexical=[views[i] for i, _ in lexical if i in views],
+        dense=catalog.refs([i for i, _ in nearest]),
+        lexical=catalog.refs([i for i, _ in lexical if i in cosines]),
         cosines=cosines,
         articles=articles,
     )
@@ -246,6 +247,11 @@ class IndexStore:
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
 
+    def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
+        """The chunks with these ids with their text and their article's fields, in the given order;
+        chunks no longer stored (their article was replaced or deleted since) are left out."""
+        return self._db.chunk_views(row_ids)
+
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
 
@@ -283,7 +289,7 @@ class IndexStore:
             only = None if catalog.everything_allowed(chunks) else catalog.chunk_ids(chunks)
             nearest = self._vectors.search(vector, k, only=only)
         lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
-        return search_hits(self._db, vector, nearest, lexical, best_articles)
+        return search_hits(self._db, catalog, vector, nearest, lexical, best_articles)
 
     def _require_writing(self) -> None:
         if not self._writing:

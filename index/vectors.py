@@ -5,6 +5,7 @@ so a removed vector becomes a tombstone that every search skips; the store rebui
 tombstones are a large share of it.
 """
 
+import threading
 from pathlib import Path
 
 import faiss
@@ -16,6 +17,17 @@ from index.errors import IncompatibleStore
 # Below this many allowed ids, a filtered search on a graph index scores them all exactly: a graph
 # walk that must skip nearly every node finds too few of them.
 EXACT_SUBSET = 20_000
+
+# Searches run one thread each: requests already keep the cores busy, and FAISS's OpenMP threads
+# spin while they wait, costing two to three times the CPU of one query on one core.
+_single_threaded = threading.local()
+
+
+def _search_on_one_thread() -> None:
+    # OpenMP's thread count belongs to the calling thread, so this leaves bulk adds and rebuilds parallel.
+    if not getattr(_single_threaded, "set", False):
+        faiss.omp_set_num_threads(1)
+        _single_threaded.set = True
 
 
 class VectorIndex:
@@ -101,11 +113,12 @@ class VectorIndex:
             without = np.union1d(without if without is not None else [], list(self._tombstones)).astype(np.int64)
         if self.size == 0 or (only is not None and len(only) == 0):
             return []
+        _search_on_one_thread()
         if self._graph and only is not None and len(only) <= EXACT_SUBSET:
             return self._exact_among(vector, k, only)
         # The selector filters inside the search, so a filter never leaves a short top k.
-        selector = _selector(only, without)
-        params = self._search_parameters(selector)
+        selector = _Selector(only, without)
+        params = self._search_parameters(selector.selector)
         scores, ids = self._index.search(_as_matrix(vector.reshape(1, -1)), min(k, self._index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
@@ -113,7 +126,7 @@ class VectorIndex:
         replace_atomically(path, lambda tmp: faiss.write_index(self._index, str(tmp)))
 
     def _exact_among(self, vector: np.ndarray, k: int, ids: np.ndarray) -> list[tuple[int, float]]:
-        matrix = np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        matrix = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
         scores = matrix @ vector.astype(np.float32)
         best = np.argsort(-scores)[:k]
         return [(int(ids[i]), float(scores[i])) for i in best]
@@ -125,12 +138,21 @@ class VectorIndex:
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
 
-def _selector(only: np.ndarray | None, without: np.ndarray | None) -> faiss.IDSelector | None:
-    if only is not None:
-        return faiss.IDSelectorBatch(np.asarray(only, dtype=np.int64))
-    if without is not None and len(without):
-        return faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(without, dtype=np.int64)))
-    return None
+class _Selector:
+    """A FAISS id selector with the bitmap it reads, which must live as long as the search."""
+
+    def __init__(self, only: np.ndarray | None, without: np.ndarray | None) -> None:
+        self.bits = None
+        self.selector = None
+        if only is not None:
+            # A bitmap over ids is read in constant time and built in one numpy pass; a batch selector
+            # builds a hash set per search, several times slower for a filter that allows most chunks.
+            allowed = np.zeros(int(np.max(only)) + 1, dtype=bool)
+            allowed[np.asarray(only, dtype=np.int64)] = True
+            self.bits = np.packbits(allowed, bitorder="little")
+            self.selector = faiss.IDSelectorBitmap(len(self.bits), faiss.swig_ptr(self.bits))
+        elif without is not None and len(without):
+            self.selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(without, dtype=np.int64)))
 
 
 def _as_matrix(vectors: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from index.records import ChunkView
+from index.records import ChunkRef
 
 # An article's score is the sum of its best passages' scores: two passages that match are stronger
 # evidence than one, and more than two add little but length.
@@ -12,7 +12,7 @@ EVIDENCE_PASSAGES = 2
 
 @dataclass(frozen=True)
 class Ranked:
-    view: ChunkView
+    view: ChunkRef
     score: float
 
 
@@ -23,17 +23,17 @@ class RankedArticle:
 
     passages: list[Ranked]
     bonus: float = 0.0
-    reprints: list[ChunkView] = field(default_factory=list)
+    reprints: list[ChunkRef] = field(default_factory=list)
 
     @property
     def score(self) -> float:
         return self.bonus + sum(p.score for p in self.passages[:EVIDENCE_PASSAGES])
 
 
-def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkView]]], k: int) -> list[Ranked]:
+def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkRef]]], k: int) -> list[Ranked]:
     """Each (weight, ranking) adds weight / (k + rank) to a chunk's score; best first."""
     scores: dict[int, float] = {}
-    views: dict[int, ChunkView] = {}
+    views: dict[int, ChunkRef] = {}
     for weight, ranking in rankings:
         for rank, view in enumerate(ranking, start=1):
             scores[view.row_id] = scores.get(view.row_id, 0.0) + weight / (k + rank)
@@ -41,7 +41,7 @@ def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkView]]]
     return _best_first(Ranked(views[i], s) for i, s in scores.items())
 
 
-def boost(ranked: Sequence[Ranked], factor: Callable[[ChunkView], float]) -> list[Ranked]:
+def boost(ranked: Sequence[Ranked], factor: Callable[[ChunkRef], float]) -> list[Ranked]:
     """Scores multiplied by (1 + factor(view)), re-sorted."""
     return _best_first(Ranked(r.view, r.score * (1.0 + factor(r.view))) for r in ranked)
 
@@ -72,7 +72,7 @@ def rank_articles(
     return kept
 
 
-def interleave(articles: Sequence[RankedArticle], per_article: int) -> list[tuple[Ranked, list[ChunkView]]]:
+def interleave(articles: Sequence[RankedArticle], per_article: int) -> list[tuple[Ranked, list[ChunkRef]]]:
     """Passages in rounds, the best of every article first, then the second best, up to `per_article`
     of each: the first results cover as many articles as possible. The first passage of an article
     carries its reprints."""

@@ -9,7 +9,7 @@ from itertools import islice
 
 import numpy as np
 
-from index.records import ChunkFilter, ChunkView
+from index.records import ChunkFilter, ChunkRef, ChunkView
 from index.store import IndexStore
 from qa.embedding import Embedder
 from qa.fusion import Ranked, boost, interleave, rank_articles, reciprocal_rank_fusion
@@ -66,13 +66,24 @@ class Retriever:
         bonuses = self._article_evidence(hits.articles, ranked, recency)
         articles = rank_articles(ranked, bonuses, collapse_stories=self._settings.collapse_duplicates)
         chosen = interleave(articles, self._settings.max_passages_per_article)[:wanted]
-        passages = tuple(_passage(r.view, hits.cosines[r.view.row_id], also) for r, also in chosen)
         kept = {r.view.row_id for article in articles for r in article.passages}  # reprints left out
-        readable = (r for r in ranked if r.view.row_id in kept)
-        best = tuple(_passage(r.view, hits.cosines[r.view.row_id], []) for r in islice(readable, pool))
+        best_ranked = list(islice((r for r in ranked if r.view.row_id in kept), pool))
+        # Text is read only now, for the few chunks kept, and their reprints' sources.
+        views = self._views([r.view for r, _ in chosen], [ref for _, also in chosen for ref in also],
+                            [r.view for r in best_ranked])
+        passages = tuple(
+            _passage(views[r.view.row_id], hits.cosines[r.view.row_id], [views[a.row_id] for a in also if a.row_id in views])
+            for r, also in chosen if r.view.row_id in views
+        )
+        best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
+                     for r in best_ranked if r.view.row_id in views)
         return Retrieval(query, vector, passages, top_k, best)
 
-    def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkView], float]:
+    def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
+        wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
+        return {view.row_id: view for view in self._store.chunk_views(wanted)}
+
+    def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkRef], float]:
         """How much more a passage counts for being fresh: none unless the question is about recent events."""
         half_life = recency_half_life(question, self._settings.recency_half_life_days)
         if not self._settings.recency_weight or half_life is None:
@@ -81,7 +92,7 @@ class Retriever:
         return lambda view: weight * freshness(view.published_ts, as_of_ts, half_life)
 
     def _article_evidence(
-        self, by_bm25: list[str], ranked: list[Ranked], recency: Callable[[ChunkView], float]
+        self, by_bm25: list[str], ranked: list[Ranked], recency: Callable[[ChunkRef], float]
     ) -> dict[str, float]:
         """Rank-fusion credit for articles that BM25 ranks well as a whole, among those with passages."""
         candidates = {r.view.article_id: r.view for r in reversed(ranked)}
@@ -93,7 +104,9 @@ class Retriever:
 
     def _reranked(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         head, tail = ranked[: self._settings.rerank_top], ranked[self._settings.rerank_top :]
-        scores = self._reranker.scores(question, [r.view.text for r in head])
+        views = self._views([r.view for r in head])
+        head = [r for r in head if r.view.row_id in views]
+        scores = self._reranker.scores(question, [views[r.view.row_id].text for r in head])
         reordered = [Ranked(r.view, s) for s, r in sorted(zip(scores, head), key=lambda pair: -pair[0])]
         return reordered + tail
 

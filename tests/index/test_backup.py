@@ -16,7 +16,7 @@ def test_the_copy_holds_every_article_and_searches_the_same(tmp_path: Path) -> N
     report = back_up(tmp_path / "index", tmp_path / "copy", faiss_index="Flat")
     assert (report.articles, report.chunks) == (2, 5)
     copy = open_store(tmp_path / "copy", create=False)
-    assert [v.key for v in copy.search(unit(101), k=2).dense] == [v.key for v in store.search(unit(101), k=2).dense]
+    assert [v.row_id for v in copy.search(unit(101), k=2).dense] == [v.row_id for v in store.search(unit(101), k=2).dense]
     assert {"manifest.json", "metadata.sqlite", "vectors.faiss"} <= {p.name for p in (tmp_path / "copy").iterdir()}
 
 

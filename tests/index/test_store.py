@@ -39,7 +39,7 @@ def chunks(article_id: str, count: int, seed: int = 0) -> list[ChunkRecord]:
 
 
 def nearest(store: IndexStore, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None) -> list:
-    return store.search(vector, k, chunk_filter).dense
+    return store.chunk_views([ref.row_id for ref in store.search(vector, k, chunk_filter).dense])
 
 
 def put(store: IndexStore, *items: tuple[ArticleRecord, list[ChunkRecord]]) -> None:
@@ -51,7 +51,7 @@ def test_put_search_and_read_back(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 2, seed=1)))
     hits = store.search(unit(101), k=2)
-    view = hits.dense[0]
+    view = store.chunk_views([hits.dense[0].row_id])[0]
     assert (view.article_id, view.key, view.start, view.end) == ("b", "b-1-1", 1, 6)
     assert view.text == "Alpha beta gamma delta."[1:6] and hits.cosines[view.row_id] == pytest.approx(1.0, abs=1e-5)
     assert store.stats().articles == 2 and store.stats().chunks == store.stats().vectors == 5
@@ -415,7 +415,7 @@ def whole(record: ArticleRecord, seed: int = 0) -> tuple[ArticleRecord, list[Chu
 
 def lexical_ids(store: IndexStore, words: list[str], chunk_filter: ChunkFilter | None = None) -> list[str]:
     hits = store.search(unit(0), k=10, chunk_filter=chunk_filter, terms=words, dense=False)
-    return [v.key for v in hits.lexical] + hits.articles
+    return [v.key for v in store.chunk_views([ref.row_id for ref in hits.lexical])] + hits.articles
 
 
 def test_bm25_after_reopening_matches_bm25_before(tmp_path: Path) -> None:
