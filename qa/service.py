@@ -1,5 +1,6 @@
 """QAService: the one object the CLI and the HTTP API call."""
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.backup import BackupRefused, BackupReport, back_up
 from index.database import DATABASE_FILE
-from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable
+from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable, engine_errors
 from index.records import ArticlePage, StoredArticle, StoreStats
 from index.store import IndexStore
 from qa.answering import PASSAGES_TO_READ, AnswerComposer
@@ -37,6 +38,20 @@ if TYPE_CHECKING:
 MAX_PAGE = 100
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
 SENTENCE_VECTORS_CACHED = 20_000
+
+
+def _storage_failures_as_errors(method):
+    """A storage engine failing mid-run (disk full, database server gone) becomes the domain's
+    StorageUnavailable: a clear 503 or CLI message, never a traceback."""
+
+    @functools.wraps(method)
+    def guarded(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except engine_errors() as error:
+            raise StorageUnavailable(f"the index storage failed: {error}") from None
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -78,14 +93,17 @@ class QAService:
     def close(self) -> None:
         self._store.close()
 
+    @_storage_failures_as_errors
     def ingest_paths(self, paths: Sequence[Path], on_article: Callable[[], None] = lambda: None) -> IngestReport:
         """Reads files and folders; what cannot be read is skipped and reported, the rest ingested."""
         items = read_paths(paths, exclude=self._settings.index_dir, max_article_chars=self._settings.max_article_chars)
         return self._ingest(items, on_article)
 
+    @_storage_failures_as_errors
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
         return self._ingest((Read(a, a.id) for a in articles), lambda: None)
 
+    @_storage_failures_as_errors
     def add_articles(self, objects: Sequence[Mapping[str, Any]]) -> list[ArticleResult]:
         """All or nothing: every object must be a valid article with its own id, or none is stored."""
         articles = self._checked_batch(objects)
@@ -94,19 +112,23 @@ class QAService:
                   **dict.fromkeys(report.unchanged, "unchanged")}
         return [ArticleResult(a.id, status[a.id]) for a in articles]
 
+    @_storage_failures_as_errors
     def delete(self, article_id: str) -> None:
         _check_id_lookup(article_id)
         with _busy_as_error(), self._store.writing():
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
 
+    @_storage_failures_as_errors
     def ask(self, query: Query) -> Answer:
         return self.answer(self.retrieve(query))
 
+    @_storage_failures_as_errors
     def retrieve(self, query: Query) -> Retrieval:
         """The passages for a query, plus what the answer needs; validates the query first."""
         return self._retrieved(self._checked(query))
 
+    @_storage_failures_as_errors
     def answer(self, retrieval: Retrieval) -> Answer:
         """The answer to what a query found: `ask` is `answer(retrieve(query))`, and the stream sends
         the passages of `retrieve` before it calls this, so both give the same answer."""
@@ -122,10 +144,12 @@ class QAService:
             # A written answer whose markers lost a source cannot be repaired: the extractive one stands.
         return self._verified(extractive)
 
+    @_storage_failures_as_errors
     def search(self, query: Query) -> list[Passage]:
         retrieval = self.retrieve(query)
         return list(retrieval.passages[: retrieval.top_k])
 
+    @_storage_failures_as_errors
     def article(self, article_id: str) -> StoredArticle:
         _check_id_lookup(article_id)
         article = self._store.article(article_id)
@@ -133,6 +157,7 @@ class QAService:
             raise ArticleNotFound(article_id)
         return article
 
+    @_storage_failures_as_errors
     def list_articles(self, limit: int = 20, cursor: str | None = None) -> ArticlePage:
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
@@ -141,6 +166,7 @@ class QAService:
         except InvalidCursor as error:
             raise InvalidInput(str(error)) from None
 
+    @_storage_failures_as_errors
     def stats(self) -> StoreStats:
         return self._store.stats()
 
@@ -204,9 +230,10 @@ class QAService:
         if not question:
             raise InvalidInput("question is empty")
         check_storable("question", question, InvalidInput)
-        if len(question) > self._settings.max_question_chars:
+        # The question as sent is measured, spaces included, as the API's schema measures it.
+        if len(query.question) > self._settings.max_question_chars:
             raise InvalidInput(
-                f"question must be at most {self._settings.max_question_chars} characters, got {len(question)}"
+                f"question must be at most {self._settings.max_question_chars} characters, got {len(query.question)}"
             )
         top_k = self._settings.top_k if query.top_k is None else query.top_k
         if not 1 <= top_k <= self._settings.max_top_k:

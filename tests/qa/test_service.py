@@ -1,9 +1,10 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from qa.articles import Article
-from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput
+from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput, StorageUnavailable
 from qa.models import Abstention
 from qa.query import Query
 from qa.service import QAService, open_service
@@ -149,3 +150,23 @@ def test_hostile_text_is_stored_and_cited_exactly(service: QAService, text: str)
         assert text[passage.start : passage.end] == passage.text
     for citation in answer.citations:
         assert text[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize("failure", [sqlite3.OperationalError("database or disk is full"),
+                                     sqlite3.DatabaseError("database disk image is malformed")])
+def test_storage_failing_mid_run_is_a_clear_error(loaded: QAService, monkeypatch, failure: Exception) -> None:
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(loaded._store, "search", fail)
+    monkeypatch.setattr(loaded._store, "article", fail)
+    for call in (lambda: loaded.ask(Query("budget")), lambda: loaded.search(Query("budget")),
+                 lambda: loaded.article("a")):
+        with pytest.raises(StorageUnavailable, match=f"the index storage failed: {failure}"):
+            call()
+
+
+def test_a_question_is_measured_as_sent(loaded: QAService, settings: Settings) -> None:
+    padded = " " + "a" * settings.max_question_chars
+    with pytest.raises(InvalidInput, match="question must be at most"):
+        loaded.ask(Query(padded))
