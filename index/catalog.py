@@ -64,12 +64,15 @@ class Catalog:
         return slot is not None and bool(self.chunk_text.alive[slot])
 
     def add(self, articles: Sequence[CatalogArticle]) -> None:
-        """Adds articles with their chunks; chunks already present (a change replayed twice) are skipped."""
+        """Adds articles, each with all its chunks, replacing a version of it still held; an article
+        already held with these very chunks (a change replayed twice) is left as it is."""
         chunk_docs, article_docs, title_docs = [], [], []
         for article in articles:
-            chunks = [c for c in article.chunks if not self.has_chunk(c[0])]
-            if not chunks:
+            chunks = article.chunks
+            if all(self.has_chunk(c[0]) for c in chunks):
                 continue
+            if article.id in self._article_slot:
+                self.remove(self._chunk_ids_of(self._article_slot[article.id]))
             slot = self._new_article(article)
             words, starts = terms_with_starts(article.text)
             article_docs.append((slot, words))
@@ -195,6 +198,10 @@ class Catalog:
         if not len(catalog._article_ids) == len(catalog._clusters) == len(catalog._published.values):
             raise ValueError("the saved catalog does not fit together")
         return catalog
+
+    def _chunk_ids_of(self, article_slot: int) -> list[int]:
+        slots = np.flatnonzero(self._chunk_article.values == article_slot)
+        return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
 
     def _new_article(self, article: CatalogArticle) -> int:
         slot = len(self._article_ids)

@@ -19,8 +19,8 @@ RESAVE_SHARE = 0.05
 RESAVE_CHUNKS = 2_000
 # The catalog is rebuilt once this share of its slots are removed chunks.
 MAX_DEAD_SLOTS = 0.25
-# Chunks read per query when the catalog is built from the database.
-REBUILD_BATCH = 5_000
+# Articles read per query when the catalog is built from the database.
+REBUILD_BATCH = 500
 # ... and at least every this many generations, so that opening never needs more change log than is kept.
 RESAVE_GENERATIONS = 500
 
@@ -61,7 +61,9 @@ class CatalogKeeper:
         if self.catalog.generation >= generation:
             return  # a file saved after the caller's vectors already holds this change
         self.catalog.remove(removed)
-        self.catalog.add(self._db.catalog_articles(added) if articles is None else articles)
+        if articles is None:
+            articles = self._db.catalog_articles(self._db.articles_of_chunks(added))
+        self.catalog.add(articles)
         self.catalog.generation = generation
         self._unsaved += len(removed) + len(added)
         if self.catalog.dead_share > MAX_DEAD_SLOTS:
@@ -81,17 +83,21 @@ class CatalogKeeper:
     def rebuild(self) -> None:
         with self._db.snapshot():
             catalog = Catalog(self._db.generation())
-            ids = self._db.all_chunk_ids()
+            ids = self._db.all_article_ids()
             for start in range(0, len(ids), REBUILD_BATCH):
                 catalog.add(self._db.catalog_articles(ids[start : start + REBUILD_BATCH]))
         self.catalog = catalog
-        self._unsaved = max(1, len(ids))
+        self._unsaved = max(1, catalog.chunks)
+
+    @property
+    def save_due(self) -> bool:
+        enough = min(max(RESAVE_CHUNKS, RESAVE_SHARE * self.catalog.chunks), max(1, self.catalog.chunks))
+        return self._unsaved >= enough or (
+            self._unsaved > 0 and self.catalog.generation - self._saved_generation >= RESAVE_GENERATIONS
+        )
 
     def save_if_due(self) -> None:
-        enough = min(max(RESAVE_CHUNKS, RESAVE_SHARE * self.catalog.chunks), max(1, self.catalog.chunks))
-        if self._unsaved >= enough or (
-            self._unsaved and self.catalog.generation - self._saved_generation >= RESAVE_GENERATIONS
-        ):
+        if self.save_due:
             _write(self._path, self.catalog)
             self._unsaved, self._saved_generation = 0, self.catalog.generation
 

@@ -236,12 +236,18 @@ class Database:
         by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
         return [by_id[i] for i in row_ids if i in by_id]
 
-    def catalog_articles(self, chunk_ids: Sequence[int]) -> list[CatalogArticle]:
-        """The articles of these chunks as the in-memory catalog needs them, with those of their chunks asked for."""
-        spans = self._select_in(f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE id IN ({{}})", [int(i) for i in chunk_ids])
-        fields = self._select_in(
-            f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{}})", sorted({row[1] for row in spans})
-        )
+    def articles_of_chunks(self, chunk_ids: Sequence[int]) -> list[str]:
+        """Ids of the articles these chunks (those still stored) belong to."""
+        rows = self._select_in("SELECT DISTINCT article_id FROM chunks WHERE id IN ({})", [int(i) for i in chunk_ids])
+        return sorted({row[0] for row in rows})
+
+    def all_article_ids(self) -> list[str]:
+        return [row[0] for row in self._conn.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+
+    def catalog_articles(self, article_ids: Sequence[str]) -> list[CatalogArticle]:
+        """These articles, with all their chunks, as the in-memory catalog needs them."""
+        spans = self._select_in(f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE article_id IN ({{}})", article_ids)
+        fields = self._select_in(f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{}})", article_ids)
         return catalog_articles(spans, fields)
 
     def iter_vectors(self, batch_size: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:

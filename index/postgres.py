@@ -304,12 +304,21 @@ class PostgresDatabase:
         by_id = {row[0]: ChunkView(*row) for row in rows}
         return [by_id[i] for i in row_ids if i in by_id]
 
-    def catalog_articles(self, chunk_ids: Sequence[int]) -> list[CatalogArticle]:
+    def articles_of_chunks(self, chunk_ids: Sequence[int]) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT article_id FROM chunks WHERE id = ANY(%s)", ([int(i) for i in chunk_ids],)
+        ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def all_article_ids(self) -> list[str]:
+        return [row[0] for row in self._conn.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+
+    def catalog_articles(self, article_ids: Sequence[str]) -> list[CatalogArticle]:
         spans = self._conn.execute(
-            f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE id = ANY(%s)", ([int(i) for i in chunk_ids],)
+            f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE article_id = ANY(%s)", (list(article_ids),)
         ).fetchall()
         fields = self._conn.execute(
-            f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (sorted({row[1] for row in spans}),)
+            f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (list(article_ids),)
         ).fetchall()
         return catalog_articles(spans, fields)
 

@@ -128,13 +128,12 @@ class Postings:
 
     def _term_ids(self, words: Sequence[str]) -> np.ndarray:
         vocabulary = self.vocabulary
-        ids = np.empty(len(words), dtype=np.int64)
-        for i, word in enumerate(words):
-            term = vocabulary.get(word)
-            if term is None:
-                term = vocabulary[word] = len(vocabulary)
-            ids[i] = term
-        return ids
+        ids = [vocabulary.get(word, -1) for word in words]
+        if -1 in ids:  # new words: numbered in order of first appearance
+            for i, word in enumerate(words):
+                if ids[i] == -1:
+                    ids[i] = vocabulary.setdefault(word, len(vocabulary))
+        return np.array(ids, dtype=np.int64)
 
     def _append_runs(self, terms: np.ndarray, slots: np.ndarray, counts: np.ndarray) -> None:
         if not len(terms):

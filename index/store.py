@@ -372,7 +372,7 @@ class IndexStore:
 
     def _persist_after_repair(self) -> None:
         """Save vectors that were rebuilt or caught up, unless another process is writing (it will save)."""
-        if self._saved_generation == self._generation:
+        if self._saved_generation == self._generation and not self._catalogs.save_due:
             return
         try:
             with self.writing():
@@ -381,12 +381,13 @@ class IndexStore:
             log.info("index %s is being written by another process; not saving the rebuilt vectors", self._directory)
 
     def _save(self) -> None:
-        """Writes the vectors and then the manifest; called by the writer, while searches go on."""
+        """Writes the vectors, the catalog when enough changed, and then the manifest; called by the
+        writer, while searches go on."""
         with self._lock.reading():
+            self._catalogs.save_if_due()
             if self._saved_generation == self._generation:
                 return
             self._vectors.save(self._directory / VECTORS_FILE)
-            self._catalogs.save_if_due()
             with self._db.snapshot():
                 articles, chunks = self._db.counts()
             manifest = Manifest(

@@ -16,14 +16,30 @@ _COMBINING = re.compile(r"[\u0300-\u036f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 _stemmers = threading.local()
+# Stems of words seen, shared by all threads (a dict is safe to share): news repeats its words, and a
+# lookup costs a quarter of stemming. Emptied when full, so it cannot grow without bound.
+_stems: dict[str, str] = {}
+MAX_CACHED_STEMS = 1_000_000
 
 
 def _stemmer() -> Stemmer.Stemmer:
     # A PyStemmer object is not safe to share between threads; one each is cheap.
     stemmer = getattr(_stemmers, "porter", None)
     if stemmer is None:
-        stemmer = _stemmers.porter = Stemmer.Stemmer("porter")
+        stemmer = _stemmers.porter = Stemmer.Stemmer("porter", 0)
     return stemmer
+
+
+def _stemmed(words: list[str]) -> list[str]:
+    stems = [_stems.get(word) for word in words]
+    missing = [word for word, stem in zip(words, stems) if stem is None]
+    if not missing:
+        return stems
+    if len(_stems) > MAX_CACHED_STEMS:
+        _stems.clear()
+    fresh = dict(zip(missing, _stemmer().stemWords(missing)))
+    _stems.update(fresh)
+    return [stem if stem is not None else fresh[word] for word, stem in zip(words, stems)]
 
 
 def fold(text: str) -> str:
@@ -37,13 +53,13 @@ def fold(text: str) -> str:
 
 def terms(text: str) -> list[str]:
     """The stemmed words of a text, in order, repeats kept."""
-    return [t for t in _stemmer().stemWords(_WORD.findall(fold(text))) if t]
+    return [t for t in _stemmed(_WORD.findall(fold(text))) if t]
 
 
 def terms_with_starts(text: str) -> tuple[list[str], np.ndarray]:
     """The stemmed words of a text and the character offset where each begins."""
     matches = list(_WORD.finditer(fold(text)))
-    stems = _stemmer().stemWords([m.group() for m in matches])
+    stems = _stemmed([m.group() for m in matches])
     kept = [i for i, stem in enumerate(stems) if stem]
     return [stems[i] for i in kept], np.array([matches[i].start() for i in kept], dtype=np.int64)
 
