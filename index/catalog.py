@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.postings import Postings
+from index.postings import Field, Postings, bm25
 from index.records import ChunkFilter, ChunkRef
 from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Catalog:
         self._chunk_slot: dict[int, int] = {}
         self._chunk_ids = _Column(np.int64)
         self._chunk_article = _Column(np.int32)
+        # An article's chunks take consecutive slots: its first one and how many.
+        self._first_chunk = _Column(np.int64)
+        self._chunk_count = _Column(np.int64)
         self._article_slot: dict[str, int] = {}
         self._article_ids: list[str] = []
         self._clusters: list[str | None] = []
@@ -73,7 +76,7 @@ class Catalog:
                 continue
             if article.id in self._article_slot:
                 self.remove(self._chunk_ids_of(self._article_slot[article.id]))
-            slot = self._new_article(article)
+            slot = self._new_article(article, len(chunks))
             words, starts = terms_with_starts(article.text)
             article_docs.append((slot, words))
             title_docs.append((slot, terms(article.title or "")))
@@ -140,21 +143,28 @@ class Catalog:
     def best_chunks(
         self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float
     ) -> list[tuple[int, float]]:
-        """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk's
-        title is its article's, counting `title_weight` times its text."""
-        scores = self.chunk_text.scores(words)[: len(allowed)]
-        if title_weight:
-            titles = self.titles.scores(words)
-            if titles.any():
-                scores = scores + np.float32(title_weight) * titles[self._chunk_article.values]
+        """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk is
+        its text and its article's title, a title word counting `title_weight` times one of the text."""
+        n = len(allowed)
+        lengths = self.chunk_text.lengths[:n] + self.titles.lengths[self._chunk_article.values]
+        fields = [Field(self.chunk_text), Field(self.titles, title_weight, self._onto_chunks)]
+        scores = bm25(words, fields, lengths, self.chunk_text.alive[:n])
         return [(int(self._chunk_ids.values[s]), float(scores[s])) for s in _top(scores, allowed, k)]
 
     def best_articles(self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float) -> list[str]:
         """Ids of the k whole articles BM25 ranks best for any of the words, among the allowed."""
-        scores = self.article_text.scores(words)[: len(allowed)]
-        if title_weight:
-            scores = scores + np.float32(title_weight) * self.titles.scores(words)[: len(allowed)]
+        n = len(allowed)
+        lengths = self.article_text.lengths[:n] + self.titles.lengths[:n]
+        fields = [Field(self.article_text), Field(self.titles, title_weight)]
+        scores = bm25(words, fields, lengths, self.article_text.alive[:n])
         return [self._article_ids[s] for s in _top(scores, allowed, k)]
+
+    def _onto_chunks(self, article_slots: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """An article field's pairs as pairs of each of the article's chunks."""
+        per_article = self._chunk_count.values[article_slots]
+        firsts = np.repeat(self._first_chunk.values[article_slots], per_article)
+        offsets = np.arange(int(per_article.sum())) - np.repeat(np.cumsum(per_article) - per_article, per_article)
+        return (firsts + offsets).astype(np.int64), np.repeat(counts, per_article)
 
     def state(self) -> dict[str, np.ndarray]:
         chunk_ids = self._chunk_ids.values
@@ -163,6 +173,7 @@ class Catalog:
         state = {
             "format": np.array([FORMAT]), "generation": np.array([self.generation]),
             "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
+            "first_chunk": self._first_chunk.values, "chunk_count": self._chunk_count.values,
             "article_ids": np.array(["\x00".join(self._article_ids)]),
             "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
             "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
@@ -182,6 +193,8 @@ class Catalog:
         chunk_ids = state["chunk_ids"].astype(np.int64)
         catalog._chunk_ids.extend(chunk_ids)
         catalog._chunk_article.extend(state["chunk_article"])
+        catalog._first_chunk.extend(state["first_chunk"])
+        catalog._chunk_count.extend(state["chunk_count"])
         catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
         catalog._article_ids = _split(state["article_ids"])
         catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
@@ -203,8 +216,10 @@ class Catalog:
         slots = np.flatnonzero(self._chunk_article.values == article_slot)
         return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
 
-    def _new_article(self, article: CatalogArticle) -> int:
+    def _new_article(self, article: CatalogArticle, chunks: int) -> int:
         slot = len(self._article_ids)
+        self._first_chunk.append(len(self._chunk_ids))
+        self._chunk_count.append(chunks)
         self._article_ids.append(article.id)
         self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot

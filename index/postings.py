@@ -1,4 +1,5 @@
-"""BM25 over one field (a chunk's text, an article's title...), in memory.
+"""BM25 in memory: an inverted index over one field (a chunk's text, an article's title...), and the
+scoring of documents made of several fields.
 
 Documents live in numbered slots that are never reused; a removed document's slot is marked dead
 and skipped. For each term, the (slot, count) pairs of the documents holding it: one merged run
@@ -8,7 +9,8 @@ time, so removing or replacing documents gives exactly the scores a fresh index 
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +29,6 @@ class Postings:
         self._recent_pairs = 0
         self.lengths = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
-        self._live_length = 0.0
         self._live = 0
 
     @property
@@ -55,7 +56,6 @@ class Postings:
             counts.append(per_term.astype(np.float32))
             self.lengths[slot] = len(words)
             self.alive[slot] = True
-            self._live_length += len(words)
             self._live += 1
         self._append_runs(np.concatenate(term_ids), np.concatenate(slots), np.concatenate(counts))
 
@@ -63,29 +63,16 @@ class Postings:
         for slot in slots:
             if slot < len(self.alive) and self.alive[slot]:
                 self.alive[slot] = False
-                self._live_length -= float(self.lengths[slot])
                 self._live -= 1
 
-    def scores(self, words: Sequence[str]) -> np.ndarray:
-        """BM25 of every slot for any of the words (dead slots score 0)."""
-        out = np.zeros(self.slots, dtype=np.float32)
-        if not self._live:
-            return out
-        average = max(self._live_length / self._live, 1.0)
-        for word in dict.fromkeys(words):
-            term = self.vocabulary.get(word)
-            if term is None:
-                continue
-            slots, counts = self._pairs_of(term)
-            keep = self.alive[slots]
-            slots, counts = slots[keep], counts[keep]
-            if not len(slots):
-                continue
-            # Lucene's idf, which stays positive for terms in most documents.
-            idf = math.log(1.0 + (self._live - len(slots) + 0.5) / (len(slots) + 0.5))
-            norm = counts + K1 * (1.0 - B + B * self.lengths[slots] / average)
-            out[slots] += np.float32(idf) * counts * (K1 + 1.0) / norm
-        return out
+    def pairs(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, counts) of the live documents holding the word."""
+        term = self.vocabulary.get(word)
+        if term is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        slots, counts = self._pairs_of(term)
+        keep = self.alive[slots]
+        return slots[keep], counts[keep]
 
     def compact(self) -> None:
         """Folds the runs added since the last compaction into the base, leaving out dead slots."""
@@ -121,7 +108,6 @@ class Postings:
         postings.lengths = state["lengths"].astype(np.float32)
         postings.alive = state["alive"].astype(bool)
         postings._live = int(postings.alive.sum())
-        postings._live_length = float(postings.lengths[postings.alive].sum())
         if len(postings._base_starts) != len(words) + 1 or len(postings.lengths) != len(postings.alive):
             raise ValueError("the saved postings do not fit together")
         return postings
@@ -176,3 +162,47 @@ class Postings:
         capacity = max(size, 2 * len(self.alive), 1024)
         self.lengths = np.concatenate([self.lengths, np.zeros(capacity - len(self.lengths), dtype=np.float32)])
         self.alive = np.concatenate([self.alive, np.zeros(capacity - len(self.alive), dtype=bool)])
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of the documents scored: its postings, its weight, and, when its slots are not the
+    documents' (an article's title, for its chunks), how its pairs spread onto document slots."""
+
+    postings: Postings
+    weight: float = 1.0
+    spread: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+
+
+def bm25(words: Sequence[str], fields: Sequence[Field], lengths: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """BM25 of every document slot for any of the words, as SQLite's FTS5 scores a row of several
+    columns: a term's count in a document is the weighted sum of its counts in each field, the
+    document's length is all its fields' words, and a term's rarity is over the documents holding it
+    in any field. Dead slots score 0."""
+    scores = np.zeros(len(alive), dtype=np.float32)
+    documents = int(alive.sum())
+    if not documents:
+        return scores
+    average = max(float(lengths[alive].sum()) / documents, 1.0)
+    counts = np.zeros(len(alive), dtype=np.float32)
+    for word in dict.fromkeys(words):
+        touched = []
+        for field in fields:
+            slots, found = field.postings.pairs(word)
+            if field.spread is not None:
+                slots, found = field.spread(slots, found)
+            inside = slots < len(alive)
+            slots = slots[inside]
+            np.add.at(counts, slots, np.float32(field.weight) * found[inside])
+            touched.append(slots)
+        every = np.concatenate(touched)
+        holding = np.unique(every)
+        holding = holding[alive[holding]]
+        if not len(holding):
+            counts[every] = 0.0
+            continue
+        idf = max(1e-6, math.log((documents - len(holding) + 0.5) / (len(holding) + 0.5)))
+        tf = counts[holding]
+        scores[holding] += np.float32(idf) * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * lengths[holding] / average))
+        counts[every] = 0.0
+    return scores
