@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.postings import Field, Postings, bm25
+from index.postings import Documents, Field, Postings, bm25
 from index.records import ChunkFilter, ChunkRef
 from index.terms import terms, terms_with_starts
 
@@ -49,6 +49,8 @@ class Catalog:
         self._published = _Column(np.int64)
         self._source = _Column(np.int32)
         self._sources: dict[str, int] = {}
+        self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
+        self._cached_documents: tuple | None = None
         self.chunk_text = Postings()
         self.article_text = Postings()
         self.titles = Postings()
@@ -86,6 +88,7 @@ class Catalog:
         self.chunk_text.add(chunk_docs)
         self.article_text.add(article_docs)
         self.titles.add(title_docs)
+        self._changes += 1
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
         """Removes chunks, and with them their articles (an article's chunks always go together)."""
@@ -99,6 +102,7 @@ class Catalog:
         self.chunk_text.remove(chunk_slots)
         self.article_text.remove(article_slots)
         self.titles.remove(article_slots)
+        self._changes += 1
 
     def allowed(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray, np.ndarray]:
         """(chunk slots, article slots) the filter lets through, as masks; dead slots never are."""
@@ -125,16 +129,14 @@ class Catalog:
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         """What ranking needs of these chunks; chunks not in the catalog are left out."""
-        refs = []
-        for chunk_id in chunk_ids:
-            slot = self._chunk_slot.get(int(chunk_id))
-            if slot is None:
-                continue
-            article = int(self._chunk_article.values[slot])
-            published = int(self._published.values[article])
-            refs.append(ChunkRef(int(chunk_id), self._article_ids[article], None if published == NO_DATE else published,
-                                 self._clusters[article]))
-        return refs
+        found = [(int(i), self._chunk_slot.get(int(i))) for i in chunk_ids]
+        found = [(i, slot) for i, slot in found if slot is not None]
+        articles = self._chunk_article.values[[slot for _, slot in found]].tolist()
+        published = self._published.values[articles].tolist()
+        return [
+            ChunkRef(chunk_id, self._article_ids[a], None if p == NO_DATE else p, self._clusters[a])
+            for (chunk_id, _), a, p in zip(found, articles, published)
+        ]
 
     def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
         """The chunk ids of a mask over chunk slots."""
@@ -145,19 +147,29 @@ class Catalog:
     ) -> list[tuple[int, float]]:
         """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk is
         its text and its article's title, a title word counting `title_weight` times one of the text."""
-        n = len(allowed)
-        lengths = self.chunk_text.lengths[:n] + self.titles.lengths[self._chunk_article.values]
         fields = [Field(self.chunk_text), Field(self.titles, title_weight, self._onto_chunks)]
-        scores = bm25(words, fields, lengths, self.chunk_text.alive[:n])
-        return [(int(self._chunk_ids.values[s]), float(scores[s])) for s in _top(scores, allowed, k)]
+        scores = bm25(words, fields, self._documents()[0])
+        best = _top(scores, allowed, k)
+        return list(zip(self._chunk_ids.values[best].tolist(), scores[best].tolist()))
 
     def best_articles(self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float) -> list[str]:
         """Ids of the k whole articles BM25 ranks best for any of the words, among the allowed."""
-        n = len(allowed)
-        lengths = self.article_text.lengths[:n] + self.titles.lengths[:n]
         fields = [Field(self.article_text), Field(self.titles, title_weight)]
-        scores = bm25(words, fields, lengths, self.article_text.alive[:n])
-        return [self._article_ids[s] for s in _top(scores, allowed, k)]
+        scores = bm25(words, fields, self._documents()[1])
+        return [self._article_ids[s] for s in _top(scores, allowed, k).tolist()]
+
+    def _documents(self) -> tuple[Documents, Documents]:
+        """Chunks (their text and their article's title) and whole articles, as BM25 scores them."""
+        cached = self._cached_documents
+        if cached is None or cached[0] != self._changes:
+            chunks, articles = len(self._chunk_ids), len(self._article_ids)
+            chunk_lengths = self.chunk_text.lengths[:chunks] + self.titles.lengths[self._chunk_article.values]
+            cached = (self._changes,
+                      Documents.of(chunk_lengths, self.chunk_text.alive[:chunks]),
+                      Documents.of(self.article_text.lengths[:articles] + self.titles.lengths[:articles],
+                                   self.article_text.alive[:articles]))
+            self._cached_documents = cached  # searches may race to fill it: they fill it alike
+        return cached[1], cached[2]
 
     def _onto_chunks(self, article_slots: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """An article field's pairs as pairs of each of the article's chunks."""
@@ -238,12 +250,12 @@ class Catalog:
         return slot
 
 
-def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[int]:
+def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """Slots of the k best positive scores among the allowed, best first (ties: earlier slot)."""
     candidates = np.flatnonzero((scores[: len(allowed)] > 0) & allowed)
     if len(candidates) > k:
         candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-    return candidates[np.lexsort((candidates, -scores[candidates]))].tolist()
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
 
 
 def _split(joined: np.ndarray) -> list[str]:

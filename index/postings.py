@@ -174,17 +174,34 @@ class Field:
     spread: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
 
-def bm25(words: Sequence[str], fields: Sequence[Field], lengths: np.ndarray, alive: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Documents:
+    """The documents scored: each slot's length (all its fields' words), whether it is live, and
+    their count and mean length, worked out once per change rather than per query."""
+
+    lengths: np.ndarray
+    alive: np.ndarray
+    count: int
+    average_length: float
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, alive: np.ndarray) -> "Documents":
+        count = int(alive.sum())
+        return cls(lengths, alive, count, max(float(lengths[alive].sum()) / count, 1.0) if count else 1.0)
+
+
+def bm25(words: Sequence[str], fields: Sequence[Field], documents: Documents) -> np.ndarray:
     """BM25 of every document slot for any of the words, as SQLite's FTS5 scores a row of several
     columns: a term's count in a document is the weighted sum of its counts in each field, the
     document's length is all its fields' words, and a term's rarity is over the documents holding it
     in any field. Dead slots score 0."""
+    alive, lengths = documents.alive, documents.lengths
     scores = np.zeros(len(alive), dtype=np.float32)
-    documents = int(alive.sum())
-    if not documents:
+    if not documents.count:
         return scores
-    average = max(float(lengths[alive].sum()) / documents, 1.0)
+    average = documents.average_length
     counts = np.zeros(len(alive), dtype=np.float32)
+    first = np.zeros(len(alive), dtype=np.int64)
     for word in dict.fromkeys(words):
         touched = []
         for field in fields:
@@ -193,16 +210,17 @@ def bm25(words: Sequence[str], fields: Sequence[Field], lengths: np.ndarray, ali
                 slots, found = field.spread(slots, found)
             inside = slots < len(alive)
             slots = slots[inside]
-            np.add.at(counts, slots, np.float32(field.weight) * found[inside])
+            counts[slots] += np.float32(field.weight) * found[inside]  # a field holds a slot once
             touched.append(slots)
-        every = np.concatenate(touched)
-        holding = np.unique(every)
+        every = np.concatenate(touched) if len(touched) > 1 else touched[0]
+        # Each slot once, without sorting: the slots whose first mention is at their own position.
+        order = np.arange(len(every))
+        first[every[::-1]] = order[::-1]
+        holding = every[first[every] == order]
         holding = holding[alive[holding]]
-        if not len(holding):
-            counts[every] = 0.0
-            continue
-        idf = max(1e-6, math.log((documents - len(holding) + 0.5) / (len(holding) + 0.5)))
-        tf = counts[holding]
-        scores[holding] += np.float32(idf) * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * lengths[holding] / average))
+        if len(holding):
+            idf = max(1e-6, math.log((documents.count - len(holding) + 0.5) / (len(holding) + 0.5)))
+            tf = counts[holding]
+            scores[holding] += np.float32(idf) * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * lengths[holding] / average))
         counts[every] = 0.0
     return scores

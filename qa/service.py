@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 MAX_PAGE = 100
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
 SENTENCE_VECTORS_CACHED = 20_000
+# Questions come back (a chat page's suggestions, retries, a tool polling, the date re-check of an
+# abstention): their vectors are kept too, a few MB.
+QUESTION_VECTORS_CACHED = 2_000
 
 
 def _storage_failures_as_errors(method):
@@ -74,7 +77,7 @@ class QAService:
         self._ingestor = Ingestor(
             store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold
         )
-        self._retriever = Retriever(store, embedder, settings, reranker)
+        self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED), settings, reranker)
         self._composer = AnswerComposer(
             CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED), self._article_texts, store.speech,
             settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,

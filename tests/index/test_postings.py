@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from index.postings import B, K1, Field, Postings, bm25
+from index.postings import B, K1, Documents, Field, Postings, bm25
 
 DOCS = {
     0: "the mayor said the budget is balanced".split(),
@@ -33,7 +33,7 @@ def brute_force(docs: dict[int, list[str]], words: list[str], titles: dict[int, 
 
 
 def scores(postings: Postings, words: list[str]) -> np.ndarray:
-    return bm25(words, [Field(postings)], postings.lengths, postings.alive)
+    return bm25(words, [Field(postings)], Documents.of(postings.lengths, postings.alive))
 
 
 def assert_scores(postings: Postings, docs: dict[int, list[str]], words: list[str]) -> None:
@@ -103,7 +103,7 @@ def test_a_weighted_field_spread_onto_documents_counts_as_fts5_counts_a_second_c
 
     lengths = body.lengths[:5] + titles.lengths[story_of]
     words = ["mayor", "budget", "storm", "report"]
-    got = bm25(words, [Field(body), Field(titles, 2.0, onto_documents)], lengths, body.alive[:5])
+    got = bm25(words, [Field(body), Field(titles, 2.0, onto_documents)], Documents.of(lengths, body.alive[:5]))
     expected = brute_force({s: DOCS[s] for s in range(5)}, words,
                            {s: story_titles[int(story_of[s])] for s in range(5)}, title_weight=2.0)
     np.testing.assert_allclose(got, [expected[s] for s in range(5)], rtol=1e-5)
