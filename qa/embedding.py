@@ -12,6 +12,7 @@ import numpy as np
 from qa.errors import ModelUnavailable
 from qa.model_cache import onnx_model_folder
 from qa.onnx_embedding import OnnxEmbedder, UnsupportedModel
+from qa.token_count import TokenCounter
 from qa.settings import PACKAGED_MODEL, Settings
 
 PACKAGED_ALIASES = {PACKAGED_MODEL, "all-MiniLM-L6-v2"}
@@ -158,11 +159,5 @@ def _packaged_model_path() -> Path | None:
 
 def _token_counter(tokenizer) -> Callable[[str], int]:
     if getattr(tokenizer, "is_fast", False):
-        from tokenizers import Tokenizer
-
-        # A private copy without truncation, so long text is counted in full.
-        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
-        backend.no_truncation()
-        backend.no_padding()
-        return lambda text: len(backend.encode(text, add_special_tokens=False).ids)
+        return TokenCounter(tokenizer.backend_tokenizer)
     return lambda text: len(tokenizer.tokenize(text))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.token_count import TokenCounter
+
 MEAN_POOLING = ("sentence_transformers.models.Pooling", "sentence_transformers.sentence_transformer.modules.pooling.Pooling")
 NORMALIZE = ("sentence_transformers.models.Normalize", "sentence_transformers.sentence_transformer.modules.normalize.Normalize")
 
@@ -56,10 +58,8 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(window)
         self._tokenizer.no_padding()
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        self._max_tokens = window - self._counter.post_processor.num_special_tokens_to_add(False)
+        self._count = TokenCounter(self._tokenizer)
+        self._max_tokens = window - self._tokenizer.post_processor.num_special_tokens_to_add(False)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -86,7 +86,7 @@ class OnnxEmbedder:
         return self._max_tokens
 
     def count_tokens(self, text: str) -> int:
-        return len(self._counter.encode(text, add_special_tokens=False).ids)
+        return self._count(text)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)

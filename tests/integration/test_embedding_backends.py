@@ -1,5 +1,6 @@
 """The ONNX backends: exported once from the packaged model into the cache, close to torch's vectors."""
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 from qa.embedding import load_embedder
 from qa.settings import PACKAGED_MODEL
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +80,19 @@ def test_the_onnx_backend_loads_without_torch(cache_dir: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["onnx-int8", "False", "False"]
+
+
+def test_word_by_word_counting_gives_the_tokenizers_count(cache_dir: Path) -> None:
+    from tokenizers import Tokenizer
+
+    embedder = load_embedder(PACKAGED_MODEL, 8, "onnx-int8", cache_dir)
+    folder = next(p for p in cache_dir.iterdir() if not p.name.startswith("."))
+    whole = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    whole.no_truncation()
+    whole.no_padding()
+    text = (SEEDS / "002_b0a686f71e466dcc.txt").read_text(encoding="utf-8") + \
+        " Pérez’s “quoted” naïve café, U.S.-led 5.9-magnitude 東京 e-mail\u200bzero\u00a0width\ttab\r\n"
+    rng = random.Random(7)
+    pieces = [text[a : a + rng.randrange(1, 600)] for a in (rng.randrange(len(text)) for _ in range(300))]
+    for piece in [*pieces, text, "", "   "]:
+        assert embedder.count_tokens(piece) == len(whole.encode(piece, add_special_tokens=False).ids), piece[:80]
