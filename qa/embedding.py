@@ -91,7 +91,7 @@ def load_embedder(model: str, batch_size: int, backend: str = "torch", cache_dir
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    return load_embedder(settings.model, settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir)
+    return load_embedder(settings.model, settings.effective_embed_batch_size, settings.embedding_backend, settings.model_cache_dir)
 
 
 def _torch(path: Path):

@@ -29,7 +29,7 @@ class RayEmbedder:
             raise InvalidInput("--ray needs Ray: pip install -e '.[scale]'") from None
         self._ray = ray
         self._local = local
-        self._model = (settings.model, settings.embed_batch_size, settings.embedding_backend,
+        self._model = (settings.model, settings.effective_embed_batch_size, settings.embedding_backend,
                        str(settings.model_cache_dir))
         if not ray.is_initialized():
             try:

@@ -49,9 +49,20 @@ class Settings(BaseSettings):
     embed_title: bool = Field(
         default=True, description="Put the article title in front of each chunk when embedding it."
     )
-    # Small batches are fastest on CPU (measured in docs/benchmarks.md): the activations of 8 passages
-    # stay in cache, and chunks sorted by length waste little on padding.
-    embed_batch_size: int = Field(default=8, ge=1, le=1024, description="Texts per embedding batch.")
+    # Measured in docs/benchmarks.md: on ONNX Runtime one passage at a time (a core each) is as fast as
+    # any batch and wastes nothing on padding; and the int8 model quantizes a batch's activations over
+    # the whole batch, so only then does a passage's vector not depend on what it was batched with.
+    # torch is fastest with small batches (8).
+    embed_batch_size: int | None = Field(
+        default=None, ge=1, le=1024,
+        description="Texts per embedding batch; default 1 on the ONNX backends, 8 on torch.",
+    )
+
+    @property
+    def effective_embed_batch_size(self) -> int:
+        if self.embed_batch_size is not None:
+            return self.embed_batch_size
+        return 8 if self.embedding_backend == "torch" else 1
     ingest_batch_articles: int = Field(
         default=64, ge=1, le=10_000, description="Articles written per database transaction at ingest."
     )

@@ -96,3 +96,13 @@ def test_word_by_word_counting_gives_the_tokenizers_count(cache_dir: Path) -> No
     pieces = [text[a : a + rng.randrange(1, 600)] for a in (rng.randrange(len(text)) for _ in range(300))]
     for piece in [*pieces, text, "", "   "]:
         assert embedder.count_tokens(piece) == len(whole.encode(piece, add_special_tokens=False).ids), piece[:80]
+
+
+def test_a_passage_vector_does_not_depend_on_its_neighbours(cache_dir: Path) -> None:
+    from qa.settings import Settings
+
+    batch = Settings(embedding_backend="onnx-int8").effective_embed_batch_size
+    embedder = load_embedder(PACKAGED_MODEL, batch, "onnx-int8", cache_dir)
+    alone = embedder.embed([TEXTS[1]])[0]
+    among_others = embedder.embed([TEXTS[0], TEXTS[1] * 3, TEXTS[1], TEXTS[2]])[2]
+    np.testing.assert_array_equal(alone, among_others)
