@@ -34,7 +34,8 @@ def main() -> None:
            **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
     chunks = _build(args, env)
     rows = []
-    with Server(env) as (base, startup):
+    server = Server(env)
+    with server as (base, startup):
         # Each question once, first: the answer's sentence vectors are not cached yet.
         rows.append(("this service, /v1/ask, 1 client, each question the first time",
                      *asyncio.run(_load(base, questions, 1, len(questions), warm=False))))
@@ -43,9 +44,10 @@ def main() -> None:
                          *asyncio.run(_load(base, questions, clients, args.requests))))
         rows.append(("this service, /v1/search, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests,
                                                                                path="/v1/search"))))
+        peak_rss = _peak_rss_mb(server.process.pid)
     if args.others:
         rows += _others(args.others, questions)
-    print(_table(rows, args, chunks, startup))
+    print(_table(rows, args, chunks, startup, peak_rss))
 
 
 def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -137,11 +139,16 @@ print(json.dumps(latencies))
     return rows
 
 
-def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float) -> str:
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
+def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float, peak_rss: float) -> str:
     lines = [
         f"Commit `{commit()}`, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
         f"{args.backend}{' --faiss-index ' + args.faiss_index if args.faiss_index else ''}`: {chunks} chunks, "
-        f"{args.requests} requests a row, server ready {startup:.1f} s after start.",
+        f"{args.requests} requests a row, server ready {startup:.1f} s after start, server peak RSS {peak_rss:.0f} MB.",
         "",
         "| what | p50 (ms) | p95 (ms) | p99 (ms) | requests / s | errors |",
         "| --- | --- | --- | --- | --- | --- |",

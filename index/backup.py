@@ -1,9 +1,10 @@
 """A consistent copy of an index directory, made while servers read it and a writer writes to it.
 
 The files are copied in the reverse of the order a write session saves them: the manifest first,
-then the FAISS file, then a snapshot of the database (SQLite's online backup, one read transaction).
-So the copy's database is never older than its vectors, which the store already knows how to bring
-up to date (replaying the change log, or rebuilding from the database). The copy is then opened
+then the FAISS file and the catalog file, then a snapshot of the database (SQLite's online backup,
+one read transaction). So the copy's database is never older than its vectors and catalog, which
+the store already knows how to bring up to date (replaying the change log, or rebuilding from the
+database). The copy is then opened
 once, which does exactly that and checks it, in a temporary folder renamed into place at the end:
 a backup is complete or absent.
 """
@@ -15,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.catalog_keeper import CATALOG_FILE
 from index.database import DATABASE_FILE
 from index.errors import StoreError, StoreNotFound
 from index.manifest import MANIFEST_FILE
@@ -44,7 +46,7 @@ def back_up(directory: Path, destination: Path, faiss_index: str = "auto") -> Ba
         raise BackupRefused(f"{parent} does not exist")
     work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=parent))
     try:
-        for name in (MANIFEST_FILE, VECTORS_FILE):
+        for name in (MANIFEST_FILE, VECTORS_FILE, CATALOG_FILE):
             _copy_if_present(directory / name, work / name)
         _snapshot_database(source, work / DATABASE_FILE)
         meta = _meta(work / DATABASE_FILE)

@@ -139,7 +139,7 @@ def _make_folder(directory: Path) -> None:
 class IndexStore:
     def __init__(
         self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str,
-        graph_threshold: int = 200_000, ef_search: int = 64,
+        graph_threshold: int = 50_000, ef_search: int = 64,
     ) -> None:
         self._directory = directory
         self._db = database
@@ -162,7 +162,7 @@ class IndexStore:
     @classmethod
     def open(
         cls, directory: Path, *, model: str, dimension: int, faiss_index: str, create: bool,
-        graph_threshold: int = 200_000, ef_search: int = 64, database_url: str | None = None,
+        graph_threshold: int = 50_000, ef_search: int = 64, database_url: str | None = None,
     ) -> "IndexStore":
         """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`
         vectors, an HNSW graph (searched with `ef_search`) above. With `database_url` the articles
