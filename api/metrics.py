@@ -1,10 +1,12 @@
 """Prometheus metrics: requests per route, ingest counters and the size of the index."""
 
 import logging
+import os
 import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match
@@ -16,14 +18,24 @@ from qa.ingestion import IngestReport
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
+# prometheus_client's own variable: it must be set before the first metric is made in each process.
+MULTIPROCESS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
+
 log = logging.getLogger(__name__)
 
 
 class Metrics:
-    """One registry per app, so that several apps in one process (tests) keep separate counts."""
+    """One registry per app, so that several apps in one process (tests) keep separate counts. When
+    `qa serve` runs several processes (PROMETHEUS_MULTIPROC_DIR set, see api.server), the counts are
+    kept in that folder's files and every scrape, whichever process answers it, adds them all up."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._exposed = self.registry
+        folder = os.environ.get(MULTIPROCESS_FOLDER)
+        if folder:
+            self._exposed = CollectorRegistry()
+            MultiProcessCollector(self._exposed, path=folder)
         self.requests = Counter(
             "qa_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
         )
@@ -42,7 +54,7 @@ class Metrics:
 
     def watch_index(self, stats: Callable[[], StoreStats | None]) -> None:
         """`stats` gives None while there is no open index (the service is starting or stopping)."""
-        self.registry.register(_IndexCollector(stats))
+        self._exposed.register(_IndexCollector(stats))
 
     def record_ingest(self, report: IngestReport) -> None:
         for result, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
@@ -53,7 +65,7 @@ class Metrics:
         self.dropped_citations.inc()
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed)
 
 
 class MetricsMiddleware:

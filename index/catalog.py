@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.postings import Documents, Field, Postings, bm25
+from index.postings import Documents, Postings, bm25
 from index.records import ChunkFilter, ChunkRef
 from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
-FORMAT = 3
+FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,6 @@ class Catalog:
         self._chunk_slot: dict[int, int] = {}
         self._chunk_ids = _Column(np.int64)
         self._chunk_article = _Column(np.int32)
-        # An article's chunks take consecutive slots: its first one and how many.
-        self._first_chunk = _Column(np.int64)
-        self._chunk_count = _Column(np.int64)
         self._article_slot: dict[str, int] = {}
         self._article_ids: list[str] = []
         self._clusters: list[str | None] = []
@@ -51,43 +48,42 @@ class Catalog:
         self._sources: dict[str, int] = {}
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
-        self.chunk_text = Postings()
-        self.article_text = Postings()
-        self.titles = Postings()
+        # A chunk is its text and its article's title; an article, its whole text and its title.
+        self.chunk_words = Postings()
+        self.article_words = Postings()
 
     @property
     def chunks(self) -> int:
-        return self.chunk_text.live
+        return self.chunk_words.live
 
     @property
     def dead_share(self) -> float:
         slots = len(self._chunk_ids)
-        return 1.0 - self.chunk_text.live / slots if slots else 0.0
+        return 1.0 - self.chunk_words.live / slots if slots else 0.0
 
     def has_chunk(self, chunk_id: int) -> bool:
         slot = self._chunk_slot.get(chunk_id)
-        return slot is not None and bool(self.chunk_text.alive[slot])
+        return slot is not None and bool(self.chunk_words.alive[slot])
 
     def add(self, articles: Sequence[CatalogArticle]) -> None:
         """Adds articles, each with all its chunks, replacing a version of it still held; an article
         already held with these very chunks (a change replayed twice) is left as it is."""
-        chunk_docs, article_docs, title_docs = [], [], []
+        chunk_docs, article_docs = [], []
         for article in articles:
             chunks = article.chunks
             if all(self.has_chunk(c[0]) for c in chunks):
                 continue
             if article.id in self._article_slot:
                 self.remove(self._chunk_ids_of(self._article_slot[article.id]))
-            slot = self._new_article(article, len(chunks))
+            slot = self._new_article(article)
             words, starts = terms_with_starts(article.text)
-            article_docs.append((slot, words))
-            title_docs.append((slot, terms(article.title or "")))
+            title = terms(article.title or "")
+            article_docs.append((slot, words, title))
             for chunk_id, start, end in chunks:
                 first, last = np.searchsorted(starts, [start, end])
-                chunk_docs.append((self._new_chunk(chunk_id, slot), words[first:last]))
-        self.chunk_text.add(chunk_docs)
-        self.article_text.add(article_docs)
-        self.titles.add(title_docs)
+                chunk_docs.append((self._new_chunk(chunk_id, slot), words[first:last], title))
+        self.chunk_words.add(chunk_docs)
+        self.article_words.add(article_docs)
         self._changes += 1
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
@@ -99,14 +95,13 @@ class Catalog:
         for slot in article_slots:
             if self._article_slot.get(self._article_ids[slot]) == slot:
                 del self._article_slot[self._article_ids[slot]]
-        self.chunk_text.remove(chunk_slots)
-        self.article_text.remove(article_slots)
-        self.titles.remove(article_slots)
+        self.chunk_words.remove(chunk_slots)
+        self.article_words.remove(article_slots)
         self._changes += 1
 
     def allowed(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray, np.ndarray]:
         """(chunk slots, article slots) the filter lets through, as masks; dead slots never are."""
-        articles = self.article_text.alive[: len(self._article_ids)].copy()
+        articles = self.article_words.alive[: len(self._article_ids)].copy()
         published = self._published.values
         if chunk_filter.sources:
             codes = [self._sources[s] for s in chunk_filter.sources if s in self._sources]
@@ -121,11 +116,11 @@ class Catalog:
             articles &= (published <= chunk_filter.published_to) & (published != NO_DATE)
         if chunk_filter.not_after is not None:
             articles &= published <= chunk_filter.not_after
-        chunks = self.chunk_text.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
+        chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
         return chunks, articles
 
     def everything_allowed(self, chunks: np.ndarray) -> bool:
-        return int(chunks.sum()) == self.chunk_text.live
+        return int(chunks.sum()) == self.chunk_words.live
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         """What ranking needs of these chunks; chunks not in the catalog are left out."""
@@ -147,36 +142,28 @@ class Catalog:
     ) -> list[tuple[int, float]]:
         """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk is
         its text and its article's title, a title word counting `title_weight` times one of the text."""
-        fields = [Field(self.chunk_text), Field(self.titles, title_weight, self._onto_chunks)]
-        scores = bm25(words, fields, self._documents()[0])
+        scores = bm25(words, self.chunk_words, self._documents()[0], title_weight)
         best = _top(scores, allowed, k)
         return list(zip(self._chunk_ids.values[best].tolist(), scores[best].tolist()))
 
     def best_articles(self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float) -> list[str]:
         """Ids of the k whole articles BM25 ranks best for any of the words, among the allowed."""
-        fields = [Field(self.article_text), Field(self.titles, title_weight)]
-        scores = bm25(words, fields, self._documents()[1])
+        scores = bm25(words, self.article_words, self._documents()[1], title_weight)
         return [self._article_ids[s] for s in _top(scores, allowed, k).tolist()]
 
     def _documents(self) -> tuple[Documents, Documents]:
         """Chunks (their text and their article's title) and whole articles, as BM25 scores them."""
         cached = self._cached_documents
         if cached is None or cached[0] != self._changes:
-            chunks, articles = len(self._chunk_ids), len(self._article_ids)
-            chunk_lengths = self.chunk_text.lengths[:chunks] + self.titles.lengths[self._chunk_article.values]
-            cached = (self._changes,
-                      Documents.of(chunk_lengths, self.chunk_text.alive[:chunks]),
-                      Documents.of(self.article_text.lengths[:articles] + self.titles.lengths[:articles],
-                                   self.article_text.alive[:articles]))
+            cached = (self._changes, Documents.of(self.chunk_words, len(self._chunk_ids)),
+                      Documents.of(self.article_words, len(self._article_ids)))
             self._cached_documents = cached  # searches may race to fill it: they fill it alike
         return cached[1], cached[2]
 
-    def _onto_chunks(self, article_slots: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """An article field's pairs as pairs of each of the article's chunks."""
-        per_article = self._chunk_count.values[article_slots]
-        firsts = np.repeat(self._first_chunk.values[article_slots], per_article)
-        offsets = np.arange(int(per_article.sum())) - np.repeat(np.cumsum(per_article) - per_article, per_article)
-        return (firsts + offsets).astype(np.int64), np.repeat(counts, per_article)
+    def compact(self) -> None:
+        """Folds recent additions into the postings' base runs, for the fastest queries."""
+        for postings in (self.chunk_words, self.article_words):
+            postings.compact()
 
     def state(self) -> dict[str, np.ndarray]:
         chunk_ids = self._chunk_ids.values
@@ -185,15 +172,13 @@ class Catalog:
         state = {
             "format": np.array([FORMAT]), "generation": np.array([self.generation]),
             "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
-            "first_chunk": self._first_chunk.values, "chunk_count": self._chunk_count.values,
             "article_ids": np.array(["\x00".join(self._article_ids)]),
             "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
             "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
             "published": self._published.values, "source": self._source.values,
             "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
         }
-        for name, postings in (("chunk_text", self.chunk_text), ("article_text", self.article_text),
-                               ("titles", self.titles)):
+        for name, postings in (("chunk_words", self.chunk_words), ("article_words", self.article_words)):
             state.update({f"{name}.{key}": value for key, value in postings.state().items()})
         return state
 
@@ -205,8 +190,6 @@ class Catalog:
         chunk_ids = state["chunk_ids"].astype(np.int64)
         catalog._chunk_ids.extend(chunk_ids)
         catalog._chunk_article.extend(state["chunk_article"])
-        catalog._first_chunk.extend(state["first_chunk"])
-        catalog._chunk_count.extend(state["chunk_count"])
         catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
         catalog._article_ids = _split(state["article_ids"])
         catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
@@ -215,7 +198,7 @@ class Catalog:
         catalog._published.extend(state["published"])
         catalog._source.extend(state["source"])
         catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
-        for name in ("chunk_text", "article_text", "titles"):
+        for name in ("chunk_words", "article_words"):
             prefix = f"{name}."
             setattr(catalog, name, Postings.restore(
                 {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
@@ -228,10 +211,8 @@ class Catalog:
         slots = np.flatnonzero(self._chunk_article.values == article_slot)
         return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
 
-    def _new_article(self, article: CatalogArticle, chunks: int) -> int:
+    def _new_article(self, article: CatalogArticle) -> int:
         slot = len(self._article_ids)
-        self._first_chunk.append(len(self._chunk_ids))
-        self._chunk_count.append(chunks)
         self._article_ids.append(article.id)
         self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot

@@ -86,6 +86,7 @@ class CatalogKeeper:
             ids = self._db.all_article_ids()
             for start in range(0, len(ids), REBUILD_BATCH):
                 catalog.add(self._db.catalog_articles(ids[start : start + REBUILD_BATCH]))
+        catalog.compact()
         self.catalog = catalog
         self._unsaved = max(1, catalog.chunks)
 
@@ -97,9 +98,15 @@ class CatalogKeeper:
         )
 
     def save_if_due(self) -> None:
-        if self.save_due:
+        if not self.save_due:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             _write(self._path, self.catalog)
-            self._unsaved, self._saved_generation = 0, self.catalog.generation
+        except OSError as error:  # only a head start for the next opening: the database is the truth
+            log.warning("could not save the catalog to %s: %s", self._path, error)
+            return
+        self._unsaved, self._saved_generation = 0, self.catalog.generation
 
 
 def _write(path: Path, catalog: Catalog) -> None:

@@ -22,8 +22,8 @@ from index.records import (
     ArticleRecord, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
 )
 from index.schema import (
-    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, MAX_SQL_VARIABLES, NEWEST_FIRST_KEY,
-    SCHEMA, catalog_articles,
+    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, MAX_SQL_VARIABLES,
+    NEWEST_FIRST_KEY, SCHEMA, catalog_articles, chunk_views,
 )
 
 DATABASE_FILE = "metadata.sqlite"
@@ -99,9 +99,9 @@ class Database:
         finally:
             self._conn.execute("COMMIT")
 
-    def writer_lock(self):
+    def writer_lock(self, wait: float = 0.0):
         """One writer at a time across processes: a lock on a file in the index folder."""
-        return writer_lock(self._path.parent)
+        return writer_lock(self._path.parent, wait)
 
     def generation(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -226,15 +226,13 @@ class Database:
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids, in the given order; ids no longer stored are left out."""
-        # substr counts characters, as Python slicing does, so the text is article.text[start:end].
-        query = (
-            "SELECT c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
-            "substr(a.text, c.start_char + 1, c.end_char - c.start_char), "
-            "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id "
-            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})"
-        )
-        by_id = {row[0]: ChunkView(*row) for row in self._select_in(query, row_ids)}
-        return [by_id[i] for i in row_ids if i in by_id]
+        with self.snapshot():  # the chunks and their articles' texts of one version
+            rows = self._select_in(f"SELECT {CHUNK_VIEW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id "
+                                   "WHERE c.id IN ({})", row_ids)
+            return chunk_views(rows, self.article_texts(sorted({row[2] for row in rows})), row_ids)
+
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return dict(self._select_in("SELECT id, text FROM articles WHERE id IN ({})", list(article_ids)))
 
     def articles_of_chunks(self, chunk_ids: Sequence[int]) -> list[str]:
         """Ids of the articles these chunks (those still stored) belong to."""

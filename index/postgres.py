@@ -19,7 +19,7 @@ from index.records import (
 from index.connections import ThreadConnections
 from index.database import stored_article, vector_bytes
 from index.catalog import CatalogArticle
-from index.schema import CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, catalog_articles
+from index.schema import CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_VIEW_COLUMNS, catalog_articles, chunk_views
 
 # Each entry upgrades the schema by one version; entries are only ever appended.
 MIGRATIONS = [
@@ -158,12 +158,14 @@ class PostgresDatabase:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """One writer at a time across every replica: a session advisory lock, released if we die."""
+    def writer_lock(self, wait: float = 0.0) -> Iterator[None]:
+        """One writer at a time across every replica: a session advisory lock, released if we die;
+        waits up to `wait` seconds for another to finish."""
         from index.errors import StoreLocked
+        from index.lock import wait_for
 
         conn = self._conn
-        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
+        if not wait_for(lambda: conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0], wait):
             raise StoreLocked("another replica is writing to the archive; wait for it to finish")
         try:
             yield
@@ -295,14 +297,15 @@ class PostgresDatabase:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
-        rows = self._conn.execute(
-            "SELECT c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
-            "substr(a.text, c.start_char + 1, c.end_char - c.start_char), "
-            "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id "
-            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)", ([int(i) for i in row_ids],),
-        ).fetchall()
-        by_id = {row[0]: ChunkView(*row) for row in rows}
-        return [by_id[i] for i in row_ids if i in by_id]
+        with self.snapshot():  # the chunks and their articles' texts of one version
+            rows = self._conn.execute(
+                f"SELECT {CHUNK_VIEW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)",
+                ([int(i) for i in row_ids],),
+            ).fetchall()
+            return chunk_views(rows, self.article_texts(sorted({row[2] for row in rows})), row_ids)
+
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT id, text FROM articles WHERE id = ANY(%s)", (list(article_ids),)).fetchall())
 
     def articles_of_chunks(self, chunk_ids: Sequence[int]) -> list[str]:
         rows = self._conn.execute(

@@ -1,15 +1,15 @@
-"""BM25 in memory: an inverted index over one field (a chunk's text, an article's title...), and the
-scoring of documents made of several fields.
+"""BM25 in memory over documents of two fields, a text and a title (a chunk and its article's title;
+an article and its title), scored as SQLite's FTS5 scores a row of two columns.
 
 Documents live in numbered slots that are never reused; a removed document's slot is marked dead
-and skipped. For each term, the (slot, count) pairs of the documents holding it: one merged run
-("base") plus the runs added since, which `compact` folds into the base. Every statistic BM25 needs
-(documents, their mean length, how many hold a term) is taken over live documents only, at query
-time, so removing or replacing documents gives exactly the scores a fresh index would.
+and skipped. For each term, the documents holding it in either field with its count in each: one
+merged run ("base") plus the runs added since, which `compact` folds into the base. Every statistic
+BM25 needs (documents, their mean length, how many hold a term) is taken over live documents only,
+at query time, so removing or replacing documents gives exactly the scores a fresh index would.
 """
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,82 +18,81 @@ import numpy as np
 K1 = 1.2
 B = 0.75
 
+_Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, counts in the text, counts in the title
+
 
 class Postings:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self._base_starts = np.zeros(1, dtype=np.int64)  # term t's pairs are base[starts[t]:starts[t + 1]]
-        self._base_slots = np.zeros(0, dtype=np.int32)
-        self._base_counts = np.zeros(0, dtype=np.float32)
-        self._recent: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._base: _Run = _empty_run()
+        self._recent: dict[int, list[_Run]] = {}
         self._recent_pairs = 0
-        self.lengths = np.zeros(0, dtype=np.float32)
+        self.lengths = np.zeros(0, dtype=np.float32)  # words in both fields
         self.alive = np.zeros(0, dtype=bool)
         self._live = 0
-
-    @property
-    def slots(self) -> int:
-        return len(self.alive)
+        self._dead_pairs = 0  # removed documents whose pairs are still in the runs (until compacted)
 
     @property
     def live(self) -> int:
         return self._live
 
-    @property
-    def pairs(self) -> int:
-        return len(self._base_slots) + self._recent_pairs
-
-    def add(self, documents: Sequence[tuple[int, Sequence[str]]]) -> None:
-        """Adds documents, each (slot, its terms in order); a slot must be new."""
+    def add(self, documents: Sequence[tuple[int, Sequence[str], Sequence[str]]]) -> None:
+        """Adds documents, each (slot, its text's terms, its title's terms); a slot must be new."""
         if not documents:
             return
-        self._grow(max(slot for slot, _ in documents) + 1)
-        term_ids, slots, counts = [], [], []
-        for slot, words in documents:
-            ids, per_term = np.unique(self._term_ids(words), return_counts=True)
+        self._grow(max(slot for slot, _, _ in documents) + 1)
+        term_ids, slots, text_counts, title_counts = [], [], [], []
+        for slot, text, title in documents:
+            in_text, in_title = self._term_ids(text), self._term_ids(title)
+            ids, where = np.unique(np.concatenate([in_text, in_title]), return_inverse=True)
             term_ids.append(ids)
             slots.append(np.full(len(ids), slot, dtype=np.int32))
-            counts.append(per_term.astype(np.float32))
-            self.lengths[slot] = len(words)
+            text_counts.append(np.bincount(where[: len(in_text)], minlength=len(ids)).astype(np.float32))
+            title_counts.append(np.bincount(where[len(in_text) :], minlength=len(ids)).astype(np.float32))
+            self.lengths[slot] = len(text) + len(title)
             self.alive[slot] = True
             self._live += 1
-        self._append_runs(np.concatenate(term_ids), np.concatenate(slots), np.concatenate(counts))
+        self._append_runs(np.concatenate(term_ids), (np.concatenate(slots), np.concatenate(text_counts),
+                                                     np.concatenate(title_counts)))
 
     def remove(self, slots: Iterable[int]) -> None:
         for slot in slots:
             if slot < len(self.alive) and self.alive[slot]:
                 self.alive[slot] = False
                 self._live -= 1
+                self._dead_pairs += 1
 
-    def pairs(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, counts) of the live documents holding the word."""
+    def pairs(self, word: str) -> _Run:
+        """(slots, counts in the text, counts in the title) of the live documents holding the word."""
         term = self.vocabulary.get(word)
         if term is None:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        slots, counts = self._pairs_of(term)
-        keep = self.alive[slots]
-        return slots[keep], counts[keep]
+            return _empty_run()
+        run = self._run_of(term)
+        if not self._dead_pairs:
+            return run
+        keep = self.alive[run[0]]
+        return run[0][keep], run[1][keep], run[2][keep]
 
     def compact(self) -> None:
         """Folds the runs added since the last compaction into the base, leaving out dead slots."""
-        if not self._recent and bool(self.alive[self._base_slots].all()):
+        if not self._recent and not self._dead_pairs:
             return
         terms = [np.repeat(np.arange(len(self._base_starts) - 1, dtype=np.int64), np.diff(self._base_starts))]
-        slots, counts = [self._base_slots], [self._base_counts]
-        for term, runs in self._recent.items():
-            for run_slots, run_counts in runs:
-                terms.append(np.full(len(run_slots), term, dtype=np.int64))
-                slots.append(run_slots)
-                counts.append(run_counts)
-        self._set_base(np.concatenate(terms), np.concatenate(slots), np.concatenate(counts))
+        runs = [self._base]
+        for term, added in self._recent.items():
+            for run in added:
+                terms.append(np.full(len(run[0]), term, dtype=np.int64))
+                runs.append(run)
+        self._set_base(np.concatenate(terms), tuple(np.concatenate([r[i] for r in runs]) for i in range(3)))
 
     def state(self) -> dict[str, np.ndarray]:
         """Everything needed to restore this index, compacted, as arrays."""
         self.compact()
-        words = np.array(sorted(self.vocabulary, key=self.vocabulary.__getitem__), dtype=object)
+        words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         return {
-            "vocabulary": np.array(["\x00".join(words)]), "starts": self._base_starts, "slots": self._base_slots,
-            "counts": self._base_counts, "lengths": self.lengths, "alive": self.alive,
+            "vocabulary": np.array(["\x00".join(words)]), "starts": self._base_starts, "slots": self._base[0],
+            "text_counts": self._base[1], "title_counts": self._base[2], "lengths": self.lengths, "alive": self.alive,
         }
 
     @classmethod
@@ -103,12 +102,13 @@ class Postings:
         words = joined.split("\x00") if joined else []
         postings.vocabulary = {word: i for i, word in enumerate(words)}
         postings._base_starts = state["starts"].astype(np.int64)
-        postings._base_slots = state["slots"].astype(np.int32)
-        postings._base_counts = state["counts"].astype(np.float32)
+        postings._base = (state["slots"].astype(np.int32), state["text_counts"].astype(np.float32),
+                          state["title_counts"].astype(np.float32))
         postings.lengths = state["lengths"].astype(np.float32)
         postings.alive = state["alive"].astype(bool)
         postings._live = int(postings.alive.sum())
-        if len(postings._base_starts) != len(words) + 1 or len(postings.lengths) != len(postings.alive):
+        if len(postings._base_starts) != len(words) + 1 or len(postings.lengths) != len(postings.alive) or \
+                not len(postings._base[0]) == len(postings._base[1]) == len(postings._base[2]):
             raise ValueError("the saved postings do not fit together")
         return postings
 
@@ -121,40 +121,41 @@ class Postings:
                     ids[i] = vocabulary.setdefault(word, len(vocabulary))
         return np.array(ids, dtype=np.int64)
 
-    def _append_runs(self, terms: np.ndarray, slots: np.ndarray, counts: np.ndarray) -> None:
+    def _append_runs(self, terms: np.ndarray, run: _Run) -> None:
         if not len(terms):
             return
         order = np.argsort(terms, kind="stable")
-        terms, slots, counts = terms[order], slots[order], counts[order]
+        terms = terms[order]
+        run = tuple(column[order] for column in run)
         bounds = np.flatnonzero(np.diff(terms)) + 1
         starts = np.concatenate([[0], bounds])
         ends = np.concatenate([bounds, [len(terms)]])
         for start, end in zip(starts.tolist(), ends.tolist()):
-            self._recent.setdefault(int(terms[start]), []).append((slots[start:end], counts[start:end]))
+            self._recent.setdefault(int(terms[start]), []).append(tuple(column[start:end] for column in run))
         self._recent_pairs += len(terms)
         # Many small runs make every query slower: fold them in once they are a fair share of the base.
-        if self._recent_pairs > max(200_000, len(self._base_slots) // 4):
+        if self._recent_pairs > max(200_000, len(self._base[0]) // 4):
             self.compact()
 
-    def _pairs_of(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+    def _run_of(self, term: int) -> _Run:
         base = (slice(self._base_starts[term], self._base_starts[term + 1])
                 if term + 1 < len(self._base_starts) else slice(0, 0))
-        runs = self._recent.get(term)
-        if not runs:
-            return self._base_slots[base], self._base_counts[base]
-        return (np.concatenate([self._base_slots[base], *(r[0] for r in runs)]),
-                np.concatenate([self._base_counts[base], *(r[1] for r in runs)]))
+        added = self._recent.get(term)
+        if not added:
+            return self._base[0][base], self._base[1][base], self._base[2][base]
+        return tuple(np.concatenate([self._base[i][base], *(run[i] for run in added)]) for i in range(3))
 
-    def _set_base(self, terms: np.ndarray, slots: np.ndarray, counts: np.ndarray) -> None:
-        keep = self.alive[slots] if len(slots) else np.zeros(0, dtype=bool)
-        terms, slots, counts = terms[keep], slots[keep], counts[keep]
+    def _set_base(self, terms: np.ndarray, run: _Run) -> None:
+        keep = self.alive[run[0]] if len(run[0]) else np.zeros(0, dtype=bool)
+        terms = terms[keep]
         order = np.argsort(terms, kind="stable")
         per_term = np.bincount(terms, minlength=len(self.vocabulary))
         self._base_starts = np.concatenate([[0], np.cumsum(per_term)]).astype(np.int64)
-        self._base_slots = slots[order].astype(np.int32)
-        self._base_counts = counts[order].astype(np.float32)
+        self._base = (run[0][keep][order].astype(np.int32), run[1][keep][order].astype(np.float32),
+                      run[2][keep][order].astype(np.float32))
         self._recent = {}
         self._recent_pairs = 0
+        self._dead_pairs = 0
 
     def _grow(self, size: int) -> None:
         if size <= len(self.alive):
@@ -165,62 +166,39 @@ class Postings:
 
 
 @dataclass(frozen=True)
-class Field:
-    """A field of the documents scored: its postings, its weight, and, when its slots are not the
-    documents' (an article's title, for its chunks), how its pairs spread onto document slots."""
-
-    postings: Postings
-    weight: float = 1.0
-    spread: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
-
-
-@dataclass(frozen=True)
 class Documents:
-    """The documents scored: each slot's length (all its fields' words), whether it is live, and
-    their count and mean length, worked out once per change rather than per query."""
+    """The documents scored, worked out once per change rather than per query: whether each is live,
+    their count, and each one's part of BM25's denominator, K1 * (1 - B + B * length / mean length)."""
 
-    lengths: np.ndarray
     alive: np.ndarray
     count: int
-    average_length: float
+    saturation: np.ndarray
 
     @classmethod
-    def of(cls, lengths: np.ndarray, alive: np.ndarray) -> "Documents":
+    def of(cls, postings: Postings, slots: int) -> "Documents":
+        alive, lengths = postings.alive[:slots], postings.lengths[:slots]
         count = int(alive.sum())
-        return cls(lengths, alive, count, max(float(lengths[alive].sum()) / count, 1.0) if count else 1.0)
+        average = max(float(lengths[alive].sum()) / count, 1.0) if count else 1.0
+        return cls(alive, count, (K1 * (1.0 - B + B * lengths / average)).astype(np.float32))
 
 
-def bm25(words: Sequence[str], fields: Sequence[Field], documents: Documents) -> np.ndarray:
-    """BM25 of every document slot for any of the words, as SQLite's FTS5 scores a row of several
-    columns: a term's count in a document is the weighted sum of its counts in each field, the
-    document's length is all its fields' words, and a term's rarity is over the documents holding it
-    in any field. Dead slots score 0."""
-    alive, lengths = documents.alive, documents.lengths
-    scores = np.zeros(len(alive), dtype=np.float32)
-    if not documents.count:
-        return scores
-    average = documents.average_length
-    counts = np.zeros(len(alive), dtype=np.float32)
-    first = np.zeros(len(alive), dtype=np.int64)
+def bm25(words: Sequence[str], postings: Postings, documents: Documents, title_weight: float) -> np.ndarray:
+    """BM25 of every document slot for any of the words, as SQLite's FTS5 scores a row of two
+    columns: a term's count in a document is its count in the text plus `title_weight` times its
+    count in the title, the document's length is both fields' words, and a term's rarity is over the
+    documents holding it in either. Dead slots score 0."""
+    scores = np.zeros(len(documents.alive), dtype=np.float32)
+    weight = np.float32(title_weight)
     for word in dict.fromkeys(words):
-        touched = []
-        for field in fields:
-            slots, found = field.postings.pairs(word)
-            if field.spread is not None:
-                slots, found = field.spread(slots, found)
-            inside = slots < len(alive)
-            slots = slots[inside]
-            counts[slots] += np.float32(field.weight) * found[inside]  # a field holds a slot once
-            touched.append(slots)
-        every = np.concatenate(touched) if len(touched) > 1 else touched[0]
-        # Each slot once, without sorting: the slots whose first mention is at their own position.
-        order = np.arange(len(every))
-        first[every[::-1]] = order[::-1]
-        holding = every[first[every] == order]
-        holding = holding[alive[holding]]
-        if len(holding):
-            idf = max(1e-6, math.log((documents.count - len(holding) + 0.5) / (len(holding) + 0.5)))
-            tf = counts[holding]
-            scores[holding] += np.float32(idf) * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * lengths[holding] / average))
-        counts[every] = 0.0
+        slots, in_text, in_title = postings.pairs(word)
+        if not len(slots):
+            continue
+        tf = in_text + weight * in_title
+        # FTS5's idf, kept just above zero for words in half the documents or more.
+        idf = max(1e-6, math.log((documents.count - len(slots) + 0.5) / (len(slots) + 0.5)))
+        scores[slots] += np.float32(idf * (K1 + 1.0)) * tf / (tf + documents.saturation[slots])
     return scores
+
+
+def _empty_run() -> _Run:
+    return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)

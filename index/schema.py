@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from index.catalog import CatalogArticle
+from index.records import ChunkView
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -72,6 +73,11 @@ ARTICLE_COLUMNS = (
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
 CATALOG_ARTICLE_COLUMNS = "id, title, text, source, published_ts, cluster_id"
+# A chunk as search results show it; its text is cut from the article's in Python (see chunk_views).
+CHUNK_VIEW_COLUMNS = (
+    "c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
+    "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id"
+)
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 # Newest published first; undated articles last. Used by the listing and its cursor.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
@@ -87,3 +93,13 @@ def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[Ca
                        tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
         for article_id, title, text, source, published_ts, cluster_id in fields if article_id in chunks
     ]
+
+
+def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[int]) -> list[ChunkView]:
+    """Views from rows of CHUNK_VIEW_COLUMNS and their articles' texts, in the order of the ids given:
+    the text is article.text[start:end], sliced in Python (which counts code points, as offsets do)."""
+    by_id = {}
+    for chunk_id, key, article_id, start, end, *fields in rows:
+        if article_id in texts:
+            by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end], *fields)
+    return [by_id[i] for i in order if i in by_id]

@@ -40,6 +40,7 @@ class SharedStore:
         self._ef_search = ef_search
         self._writer = threading.Lock()
         self._writing = False
+        self.write_wait = 0.0
         # Searches share the catalog; catching it up takes it alone.
         self._lock = ReadWriteLock()
         self._catalogs = CatalogKeeper(directory, database)
@@ -49,7 +50,7 @@ class SharedStore:
     @classmethod
     def open(cls, directory: Path, *, database_url: str, milvus_uri: str, milvus_token: str | None,
              collection: str, index_type: str, model: str, dimension: int, ef_search: int = 64,
-             metric: str = "IP") -> "SharedStore":
+             metric: str = "IP", write_wait: float = 0.0) -> "SharedStore":
         from pymilvus.exceptions import MilvusException
 
         database = open_postgres(database_url)
@@ -74,6 +75,7 @@ class SharedStore:
                 pass
         except StoreLocked:
             pass  # another replica is writing; it catches Milvus up itself
+        store.write_wait = write_wait
         return store
 
     def close(self) -> None:
@@ -85,7 +87,7 @@ class SharedStore:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        with self._writer, self._db.writer_lock():
+        with self._writer, self._db.writer_lock(self.write_wait):
             self._catch_up_vectors()
             self._writing = True
             try:
@@ -121,7 +123,7 @@ class SharedStore:
                 lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
                 if terms and self._vectors.full_text:
                     lexical = self._vectors.lexical(terms, k, chunk_filter)
-                return search_hits(self._db, catalog, vector, nearest, lexical, best_articles)
+                return search_hits(self._db.vectors_of, catalog, vector, nearest, lexical, best_articles)
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
@@ -131,6 +133,9 @@ class SharedStore:
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
+
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return self._db.article_texts(article_ids)
 
     def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
         return self._db.content_hashes(article_ids)

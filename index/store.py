@@ -96,13 +96,15 @@ def lexical_hits(
     return catalog.best_chunks(words, k, chunks, title_weight), catalog.best_articles(words, k, articles, title_weight)
 
 
-def search_hits(database, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
+def search_hits(vectors_of, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
                 lexical: list[tuple[int, float]], articles: list[str]) -> SearchHits:
-    """The chunks found, as the catalog knows them, with every one's cosine to the query vector."""
+    """The chunks found, as the catalog knows them, with every one's cosine to the query vector;
+    `vectors_of(ids)` gives (ids, vectors) of the chunks found by words only."""
     cosines = dict(nearest)
     missing = [i for i, _ in lexical if i not in cosines]
-    ids, vectors = database.vectors_of(missing)
-    cosines.update(zip(ids.tolist(), (float(v @ vector) for v in vectors)))
+    if missing:
+        ids, vectors = vectors_of(missing)
+        cosines.update(zip(ids.tolist(), (np.asarray(vectors, dtype=np.float32) @ vector).tolist()))
     return SearchHits(
         dense=catalog.refs([i for i, _ in nearest]),
         lexical=catalog.refs([i for i, _ in lexical if i in cosines]),
@@ -152,6 +154,8 @@ class IndexStore:
         self._lock = ReadWriteLock()
         self._writer = threading.Lock()
         self._writing = False
+        # How long a write session waits for another process's to end (the API's processes take turns).
+        self.write_wait = 0.0
         self._built_with = self._factory_for(0, None)
         self._vectors = VectorIndex.empty(dimension, self._built_with, ef_search)
         self._generation = 0
@@ -162,7 +166,7 @@ class IndexStore:
     @classmethod
     def open(
         cls, directory: Path, *, model: str, dimension: int, faiss_index: str, create: bool,
-        graph_threshold: int = 50_000, ef_search: int = 64, database_url: str | None = None,
+        graph_threshold: int = 50_000, ef_search: int = 64, database_url: str | None = None, write_wait: float = 0.0,
     ) -> "IndexStore":
         """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`
         vectors, an HNSW graph (searched with `ef_search`) above. With `database_url` the articles
@@ -177,7 +181,8 @@ class IndexStore:
         except BaseException:
             database.close()
             raise
-        store._persist_after_repair()
+        store._persist_after_repair()  # without waiting: a writer at work saves them itself
+        store.write_wait = write_wait
         return store
 
     @property
@@ -194,7 +199,7 @@ class IndexStore:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """A write session: one writer per directory across processes; saves vectors and manifest at the end."""
-        with self._writer, self._db.writer_lock():
+        with self._writer, self._db.writer_lock(self.write_wait):
             with self._lock.writing(), self._db.snapshot():
                 self._move_to(self._db.generation())
             self._writing = True
@@ -255,6 +260,10 @@ class IndexStore:
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
 
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The text of each of these articles that is stored."""
+        return self._db.article_texts(article_ids)
+
     def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
         return self._db.content_hashes(article_ids)
 
@@ -289,7 +298,7 @@ class IndexStore:
             only = None if catalog.everything_allowed(chunks) else catalog.chunk_ids(chunks)
             nearest = self._vectors.search(vector, k, only=only)
         lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
-        return search_hits(self._db, catalog, vector, nearest, lexical, best_articles)
+        return search_hits(self._vectors.vectors_of, catalog, vector, nearest, lexical, best_articles)
 
     def _require_writing(self) -> None:
         if not self._writing:

@@ -6,6 +6,7 @@ tombstones are a large share of it.
 """
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
@@ -121,6 +122,22 @@ class VectorIndex:
         params = self._search_parameters(selector.selector)
         scores, ids = self._index.search(_as_matrix(vector.reshape(1, -1)), min(k, self._index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of those of these ids held and not removed."""
+        held = np.asarray([i for i in ids if int(i) not in self._tombstones], dtype=np.int64)
+        try:
+            return held, self._index.reconstruct_batch(held).reshape(len(held), self.dimension)
+        except RuntimeError:  # an id not held: look them up one by one
+            found = [(int(i), v) for i, v in ((i, self._reconstruct(i)) for i in held) if v is not None]
+            return (np.array([i for i, _ in found], dtype=np.int64),
+                    np.array([v for _, v in found], dtype=np.float32).reshape(len(found), self.dimension))
+
+    def _reconstruct(self, vector_id: int) -> np.ndarray | None:
+        try:
+            return self._index.reconstruct(int(vector_id))
+        except RuntimeError:
+            return None
 
     def save(self, path: Path) -> None:
         replace_atomically(path, lambda tmp: faiss.write_index(self._index, str(tmp)))

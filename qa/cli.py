@@ -97,11 +97,18 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from api.server import run  # the HTTP edge, imported only by the command that needs it
+    from api.server import run, run_workers  # the HTTP edge, imported only by the command that needs it
 
-    overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
+    overrides = {name: value for name, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
+                 if value is not None}
     settings = settings.model_copy(update=overrides)
+    # Opened here first, so that a missing model or an incompatible index is one clear error, not
+    # workers failing one after the other; the workers then open their own.
     service = open_service(settings, create=True)
+    if settings.serve_workers > 1:
+        service.close()
+        run_workers(settings, settings.serve_workers)
+        return 0
     try:
         run(settings, service)
     finally:
@@ -163,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", parents=[common], help="serve the HTTP API and the web page")
     p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
     p.add_argument("--port", type=int, help="port to listen on (default: $QA_PORT, else 8000)")
+    p.add_argument("--workers", type=int, help="processes to serve from (default: $QA_WORKERS, else one per CPU core)")
     p.set_defaults(command=serve)
 
     p = commands.add_parser("backup", parents=[common], help="copy the index consistently, also while it is in use")

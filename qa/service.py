@@ -206,8 +206,7 @@ class QAService:
         return self._writer.write(extractive.question, extractive.evidence)
 
     def _article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
-        found = {article_id: self._store.article(article_id) for article_id in article_ids}
-        return {article_id: article.text for article_id, article in found.items() if article is not None}
+        return self._store.article_texts(list(dict.fromkeys(article_ids)))
 
     def _verified(self, answer: Answer) -> Answer:
         """Every quote checked against its article as stored now; one that no longer matches is dropped."""
@@ -292,6 +291,7 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
             settings.index_dir, model=embedder.name, dimension=embedder.dimension, faiss_index=settings.faiss_index,
             create=create, graph_threshold=settings.hnsw_threshold, ef_search=settings.hnsw_ef_search,
             database_url=settings.database_url.get_secret_value() if settings.database_url else None,
+            write_wait=settings.write_wait_seconds,
         )
     except StoreNotFound as error:
         raise IndexNotFound(str(error)) from None
@@ -315,6 +315,7 @@ def _shared_store(settings: Settings, embedder: Embedder) -> "SharedStore":
         milvus_token=settings.milvus_token.get_secret_value() if settings.milvus_token else None,
         collection=settings.milvus_collection, index_type=settings.milvus_index_type, metric=settings.milvus_metric,
         model=embedder.name, dimension=embedder.dimension, ef_search=settings.hnsw_ef_search,
+        write_wait=settings.write_wait_seconds,
     )
 
 

@@ -185,6 +185,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest HTTP request body accepted, in bytes."
     )
+    workers: int = Field(
+        default=0, ge=0, le=64,
+        description="Processes `qa serve` runs, each with the model and the index in memory; 0: one per CPU core.",
+    )
+    write_wait_seconds: float = Field(
+        default=10.0, ge=0, le=3600,
+        description="How long a write waits for another process's write to end before giving up (409 index_busy).",
+    )
     max_concurrent_requests: int = Field(
         default=64, ge=1, description="Requests handled at once by /v1; more are refused with 429."
     )
@@ -195,6 +203,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def serve_workers(self) -> int:
+        return self.workers or max(1, len(os.sched_getaffinity(0)))
 
     @property
     def keys_configured(self) -> bool:

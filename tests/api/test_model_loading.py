@@ -1,5 +1,7 @@
 """The embedding model is loaded once per process, when the app starts, and serves every request after."""
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -53,6 +55,27 @@ def test_qa_serve_loads_the_model_once(settings: Settings, loads: list[FakeEmbed
         served.append(options)
 
     monkeypatch.setattr("uvicorn.run", serve_in_process)
-    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8123"]) == 0
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8123", "--workers", "1"]) == 0
     assert served and served[0]["port"] == 8123
     assert len(loads) == 1 and loads[0].texts_embedded > 0
+
+
+def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
+    settings: Settings, loads: list[FakeEmbedder], monkeypatch
+) -> None:
+    started = []
+
+    def start_workers(app, **options) -> None:  # stands in for uvicorn's process manager
+        started.append((app, options, dict(os.environ)))
+
+    monkeypatch.setattr("uvicorn.run", start_workers)
+    for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "PROMETHEUS_MULTIPROC_DIR"):
+        monkeypatch.setenv(name, "")  # so that it is put back as it was after the test, whatever serve sets
+        monkeypatch.delenv(name)
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8124", "--workers", "3"]) == 0
+    (app, options, environment), = started
+    assert app == "api.app:create_app" and options["factory"] and options["workers"] == 3
+    # Each worker builds its app from the environment, which carries what the command line said.
+    assert environment["QA_INDEX_DIR"] == str(settings.index_dir) and environment["QA_PORT"] == "8124"
+    assert environment["PROMETHEUS_MULTIPROC_DIR"]
+    assert len(loads) == 1, "the model and the index were opened once, to fail early, and closed"

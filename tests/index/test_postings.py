@@ -3,107 +3,83 @@ import math
 import numpy as np
 import pytest
 
-from index.postings import B, K1, Documents, Field, Postings, bm25
+from index.postings import B, K1, Documents, Postings, bm25
 
-DOCS = {
+TEXTS = {
     0: "the mayor said the budget is balanced".split(),
     1: "the budget vote was delayed".split(),
     2: "storm hits the coast".split(),
     3: "mayor mayor mayor".split(),
     4: "a long report on roads rail ports and the budget of every county".split(),
 }
+TITLES = {0: "mayor wins budget vote".split(), 1: [], 2: "storm coast report".split(), 3: [], 4: ["report"]}
 
 
-def brute_force(docs: dict[int, list[str]], words: list[str], titles: dict[int, list[str]] | None = None,
-                title_weight: float = 1.0) -> dict[int, float]:
-    """BM25 as SQLite's FTS5 computes it, written out plainly."""
-    titles = titles or {slot: [] for slot in docs}
-    lengths = {slot: len(docs[slot]) + len(titles[slot]) for slot in docs}
-    average = sum(lengths.values()) / len(docs)
-    scores = dict.fromkeys(docs, 0.0)
+def brute_force(slots: list[int], words: list[str], title_weight: float) -> dict[int, float]:
+    """BM25 as SQLite's FTS5 computes it over rows of two columns, written out plainly."""
+    lengths = {s: len(TEXTS[s]) + len(TITLES[s]) for s in slots}
+    average = sum(lengths.values()) / len(slots)
+    scores = dict.fromkeys(slots, 0.0)
     for word in dict.fromkeys(words):
-        holding = [slot for slot in docs if word in docs[slot] or word in titles[slot]]
+        holding = [s for s in slots if word in TEXTS[s] or word in TITLES[s]]
         if not holding:
             continue
-        idf = max(1e-6, math.log((len(docs) - len(holding) + 0.5) / (len(holding) + 0.5)))
-        for slot in holding:
-            tf = docs[slot].count(word) + title_weight * titles[slot].count(word)
-            scores[slot] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[slot] / average))
+        idf = max(1e-6, math.log((len(slots) - len(holding) + 0.5) / (len(holding) + 0.5)))
+        for s in holding:
+            tf = TEXTS[s].count(word) + title_weight * TITLES[s].count(word)
+            scores[s] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[s] / average))
     return scores
 
 
-def scores(postings: Postings, words: list[str]) -> np.ndarray:
-    return bm25(words, [Field(postings)], Documents.of(postings.lengths, postings.alive))
+def postings_of(slots: list[int]) -> Postings:
+    postings = Postings()
+    postings.add([(s, TEXTS[s], TITLES[s]) for s in slots])
+    return postings
 
 
-def assert_scores(postings: Postings, docs: dict[int, list[str]], words: list[str]) -> None:
-    got = scores(postings, words)
-    expected = np.zeros(len(got))
-    for slot, score in brute_force(docs, words).items():
+def assert_scores(postings: Postings, live: list[int], words: list[str], title_weight: float = 1.0) -> None:
+    got = bm25(words, postings, Documents.of(postings, 5), title_weight)
+    expected = np.zeros(5)
+    for slot, score in brute_force(live, words, title_weight).items():
         expected[slot] = score
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
-def test_scores_are_bm25_over_the_live_documents() -> None:
-    postings = Postings()
-    postings.add(list(DOCS.items()))
-    assert_scores(postings, DOCS, ["mayor", "budget", "coast"])
+@pytest.mark.parametrize("title_weight", [0.0, 1.0, 2.5])
+def test_scores_are_fts5_bm25_over_text_and_weighted_title(title_weight: float) -> None:
+    assert_scores(postings_of(list(TEXTS)), list(TEXTS), ["mayor", "budget", "coast", "report"], title_weight)
 
 
 def test_removed_documents_score_nothing_and_leave_the_statistics() -> None:
-    postings = Postings()
-    postings.add(list(DOCS.items()))
+    postings = postings_of(list(TEXTS))
     postings.remove([0])
-    remaining = {slot: words for slot, words in DOCS.items() if slot != 0}
-    assert_scores(postings, remaining, ["mayor", "budget", "the", "storm"])
+    assert_scores(postings, [1, 2, 3, 4], ["mayor", "budget", "the", "storm"])
 
 
 @pytest.mark.parametrize("compact", [False, True])
 def test_documents_added_later_score_as_in_a_fresh_index(compact: bool) -> None:
-    postings = Postings()
-    postings.add([(0, DOCS[0]), (1, DOCS[1])])
+    postings = postings_of([0, 1])
     postings.remove([1])
-    postings.add([(2, DOCS[2]), (3, DOCS[3]), (4, DOCS[4])])
+    postings.add([(s, TEXTS[s], TITLES[s]) for s in (2, 3, 4)])
     if compact:
         postings.compact()
-    fresh = {slot: DOCS[slot] for slot in (0, 2, 3, 4)}
-    assert_scores(postings, fresh, ["mayor", "storm", "budget"])
+    assert_scores(postings, [0, 2, 3, 4], ["mayor", "storm", "budget", "report"])
 
 
 def test_a_restored_index_scores_alike() -> None:
-    postings = Postings()
-    postings.add(list(DOCS.items()))
+    postings = postings_of(list(TEXTS))
     postings.remove([2])
     restored = Postings.restore(postings.state())
-    np.testing.assert_array_equal(scores(restored, ["mayor", "coast"]), scores(postings, ["mayor", "coast"]))
-    restored.add([(5, ["coast", "mayor"])])
-    assert scores(restored, ["coast"])[5] > 0
+    documents = Documents.of(postings, 5)
+    np.testing.assert_array_equal(bm25(["mayor", "coast"], restored, documents, 1.0),
+                                  bm25(["mayor", "coast"], postings, documents, 1.0))
+    restored.add([(5, ["coast", "mayor"], [])])
+    assert bm25(["coast"], restored, Documents.of(restored, 6), 1.0)[5] > 0
 
 
 def test_unknown_words_and_an_empty_index_score_zero() -> None:
-    assert not scores(Postings(), ["anything"]).any()
+    empty = Postings()
+    assert not bm25(["anything"], empty, Documents.of(empty, 0), 1.0).any()
     postings = Postings()
-    postings.add([(0, []), (1, ["word"])])
-    assert not scores(postings, ["other"]).any()
-
-
-def test_a_weighted_field_spread_onto_documents_counts_as_fts5_counts_a_second_column() -> None:
-    # Documents 0-1 belong to story 0 and 2-4 to story 1; each story has a title.
-    story_titles = {0: "mayor wins budget vote".split(), 1: "storm coast report".split()}
-    story_of = np.array([0, 0, 1, 1, 1])
-    body = Postings()
-    body.add([(slot, DOCS[slot]) for slot in range(5)])
-    titles = Postings()
-    titles.add(list(story_titles.items()))
-
-    def onto_documents(story_slots: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        documents = [np.flatnonzero(story_of == s) for s in story_slots]
-        return (np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64),
-                np.repeat(counts, [len(d) for d in documents]))
-
-    lengths = body.lengths[:5] + titles.lengths[story_of]
-    words = ["mayor", "budget", "storm", "report"]
-    got = bm25(words, [Field(body), Field(titles, 2.0, onto_documents)], Documents.of(lengths, body.alive[:5]))
-    expected = brute_force({s: DOCS[s] for s in range(5)}, words,
-                           {s: story_titles[int(story_of[s])] for s in range(5)}, title_weight=2.0)
-    np.testing.assert_allclose(got, [expected[s] for s in range(5)], rtol=1e-5)
+    postings.add([(0, [], []), (1, ["word"], [])])
+    assert not bm25(["other"], postings, Documents.of(postings, 2), 1.0).any()
