@@ -16,7 +16,7 @@ from qa.errors import QAError
 from qa.json_shapes import answer_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
-from qa.service import QAService, back_up_index, open_service
+from qa.service import QAService, back_up_index, check_service_opens, open_service
 from qa.settings import Settings
 
 EXIT_ERROR = 1
@@ -102,13 +102,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
                  if value is not None}
     settings = settings.model_copy(update=overrides)
-    # Opened here first, so that a missing model or an incompatible index is one clear error, not
-    # workers failing one after the other; the workers then open their own.
-    service = open_service(settings, create=True)
     if settings.serve_workers > 1:
-        service.close()
+        # Opened once first, so that a missing model or an incompatible index is one clear error,
+        # not workers failing one after the other; in a child, so this process stays small.
+        check_service_opens(settings)
         run_workers(settings, settings.serve_workers)
         return 0
+    service = open_service(settings, create=True)
     try:
         run(settings, service)
     finally:

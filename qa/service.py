@@ -19,7 +19,7 @@ from qa.chat_client import OpenAICompatibleChat
 from qa.chunking import Chunker
 from qa.embedding import Embedder, embedder_for
 from qa.errors import (
-    ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, StorageUnavailable,
+    ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, QAError, StorageUnavailable,
     TooLarge,
 )
 from qa.generation import AnswerWriter, WrittenAnswer
@@ -352,3 +352,31 @@ def _busy_as_error() -> Iterator[None]:
         yield
     except StoreLocked as error:
         raise IndexBusy(str(error)) from None
+
+
+def check_service_opens(settings: Settings) -> None:
+    """Opens the service once in a child process, then closes it, raising here the domain error that
+    stopped it: the caller learns of a missing model or an incompatible index without holding the
+    model and the index in its own memory afterwards."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    child = context.Process(target=_open_and_report, args=(settings, results), name="qa-check")
+    child.start()
+    child.join()
+    outcome = results.get() if not results.empty() else f"the check ended with exit code {child.exitcode}"
+    if isinstance(outcome, QAError):
+        raise outcome
+    if outcome is not None:
+        raise StorageUnavailable(f"the service could not be opened: {outcome}")
+
+
+def _open_and_report(settings: Settings, results) -> None:
+    try:
+        open_service(settings, create=True).close()
+        results.put(None)
+    except QAError as error:
+        results.put(error)
+    except Exception as error:  # noqa: BLE001 - reported to the parent as one line, not a traceback
+        results.put(f"{type(error).__name__}: {error}")

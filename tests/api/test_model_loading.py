@@ -78,4 +78,19 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
     # Each worker builds its app from the environment, which carries what the command line said.
     assert environment["QA_INDEX_DIR"] == str(settings.index_dir) and environment["QA_PORT"] == "8124"
     assert environment["PROMETHEUS_MULTIPROC_DIR"]
-    assert len(loads) == 1, "the model and the index were opened once, to fail early, and closed"
+    assert loads == [], "the model and the index were opened once, to fail early, in a child process"
+    assert (settings.index_dir / "metadata.sqlite").exists()
+
+
+def test_qa_serve_with_workers_stops_with_the_error_that_stops_the_service(
+    settings: Settings, monkeypatch, capsys
+) -> None:
+    from qa.errors import IndexIncompatible
+
+    def incompatible(*args, **kwargs):
+        raise IndexIncompatible("the index at X was built with model 'other'")
+
+    monkeypatch.setattr("qa.service.open_service", incompatible)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("no worker may start"))
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--workers", "2"]) != 0
+    assert "was built with model 'other'" in capsys.readouterr().err
