@@ -18,7 +18,7 @@ from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
-FORMAT = 5
+FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Catalog:
         self._article_slot: dict[str, int] = {}
         self._article_ids: list[str] = []
         self._clusters: list[str | None] = []
+        self._leads = _Column(np.int64)  # each article's first chunk
         self._published = _Column(np.int64)
         self._source = _Column(np.int32)
         self._sources: dict[str, int] = {}
@@ -75,7 +76,7 @@ class Catalog:
                 continue
             if article.id in self._article_slot:
                 self.remove(self._chunk_ids_of(self._article_slot[article.id]))
-            slot = self._new_article(article)
+            slot = self._new_article(article, chunks[0][0])
             words, starts = terms_with_starts(article.text)
             title = terms(article.title or "")
             article_docs.append((slot, words, title))
@@ -133,6 +134,11 @@ class Catalog:
             for (chunk_id, _), a, p in zip(found, articles, published)
         ]
 
+    def leads(self, article_ids: Sequence[str]) -> list[ChunkRef]:
+        """The first chunk of each of these articles that is held, in order."""
+        slots = [self._article_slot[a] for a in article_ids if a in self._article_slot]
+        return self.refs(self._leads.values[slots].tolist())
+
     def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
         """The chunk ids of a mask over chunk slots."""
         return self._chunk_ids.values[chunk_slots]
@@ -175,7 +181,7 @@ class Catalog:
             "article_ids": np.array(["\x00".join(self._article_ids)]),
             "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
             "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
-            "published": self._published.values, "source": self._source.values,
+            "published": self._published.values, "source": self._source.values, "leads": self._leads.values,
             "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
         }
         for name, postings in (("chunk_words", self.chunk_words), ("article_words", self.article_words)):
@@ -197,6 +203,7 @@ class Catalog:
         catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
         catalog._published.extend(state["published"])
         catalog._source.extend(state["source"])
+        catalog._leads.extend(state["leads"])
         catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
         for name in ("chunk_words", "article_words"):
             prefix = f"{name}."
@@ -211,8 +218,9 @@ class Catalog:
         slots = np.flatnonzero(self._chunk_article.values == article_slot)
         return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
 
-    def _new_article(self, article: CatalogArticle) -> int:
+    def _new_article(self, article: CatalogArticle, lead: int) -> int:
         slot = len(self._article_ids)
+        self._leads.append(lead)
         self._article_ids.append(article.id)
         self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot

@@ -23,11 +23,11 @@ from index.errors import StoreLocked, StoreUnavailable
 from index.milvus import MilvusVectors, VectorRow
 from index.postgres import PostgresDatabase, open_postgres
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
-from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, lexical_hits, search_hits
+from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, lead_cosines, lexical_hits, search_hits
 
 MILVUS_GENERATION = "milvus_generation"
 SYNC_BATCH = 1_000
@@ -130,6 +130,12 @@ class SharedStore:
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         return self._db.chunk_views(row_ids)
+
+    def leads(self, article_ids: Sequence[str], vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
+        with self._lock.reading():
+            refs = self._catalogs.catalog.leads(article_ids)
+        ids, vectors = self._db.vectors_of([r.row_id for r in refs])
+        return lead_cosines(refs, ids, np.array(vectors), vector)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)

@@ -28,7 +28,7 @@ from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.checks import check_or_initialize, describes, load_if_readable
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
     StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
@@ -94,6 +94,13 @@ def lexical_hits(
     if not words:
         return [], []
     return catalog.best_chunks(words, k, chunks, title_weight), catalog.best_articles(words, k, articles, title_weight)
+
+
+def lead_cosines(refs: list[ChunkRef], ids: np.ndarray, vectors: np.ndarray, vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
+    if not len(ids):
+        return []
+    cosines = dict(zip(ids.tolist(), (np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1) @ vector).tolist()))
+    return [(ref, cosines[ref.row_id]) for ref in refs if ref.row_id in cosines]
 
 
 def search_hits(vectors_of, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
@@ -251,6 +258,13 @@ class IndexStore:
 
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
+
+    def leads(self, article_ids: Sequence[str], vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
+        """Each article's first chunk (its lead) with its cosine to `vector`, for those still held."""
+        with self._lock.reading():
+            refs = self._catalogs.catalog.leads(article_ids)
+            ids, vectors = self._vectors.vectors_of([r.row_id for r in refs])
+        return lead_cosines(refs, ids, vectors, vector)
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids with their text and their article's fields, in the given order;

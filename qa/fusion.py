@@ -84,3 +84,18 @@ def interleave(articles: Sequence[RankedArticle], per_article: int) -> list[tupl
 
 def _best_first(items) -> list[Ranked]:
     return sorted(items, key=lambda r: (-r.score, r.view.row_id))
+
+
+def lead_first(articles: Sequence[RankedArticle], leads: dict[str, tuple[ChunkRef, float]],
+               cosines: dict[int, float], margin: float) -> None:
+    """Puts each article's lead (its first chunk) before its best passage when the lead is nearly as
+    close to the question (within `margin` of cosine): news says its main facts first, so the lead
+    answers the question as often as the passage that matches it best. The article's rank and
+    score do not change."""
+    for article in articles:
+        best = article.passages[0]
+        lead = leads.get(best.view.article_id)
+        if lead is None or lead[0].row_id == best.view.row_id or lead[1] < cosines[best.view.row_id] - margin:
+            continue
+        article.passages[:] = [Ranked(lead[0], best.score), *(p for p in article.passages if p.view.row_id != lead[0].row_id)]
+        cosines[lead[0].row_id] = lead[1]

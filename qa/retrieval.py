@@ -12,7 +12,7 @@ import numpy as np
 from index.records import ChunkFilter, ChunkRef, ChunkView
 from index.store import IndexStore
 from qa.embedding import Embedder
-from qa.fusion import Ranked, boost, interleave, rank_articles, reciprocal_rank_fusion
+from qa.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.lexical import query_terms
 from qa.models import Passage, Source
 from qa.query import Query
@@ -65,6 +65,11 @@ class Retriever:
             ranked = self._reranked(query.question, ranked)
         bonuses = self._article_evidence(hits.articles, ranked, recency)
         articles = rank_articles(ranked, bonuses, collapse_stories=self._settings.collapse_duplicates)
+        listed = articles[:wanted]
+        if self._settings.lead_margin >= 0:
+            leads = self._store.leads([a.passages[0].view.article_id for a in listed], vector)
+            lead_first(listed, {ref.article_id: (ref, cosine) for ref, cosine in leads}, hits.cosines,
+                       self._settings.lead_margin)
         chosen = interleave(articles, self._settings.max_passages_per_article)[:wanted]
         kept = {r.view.row_id for article in articles for r in article.passages}  # reprints left out
         best_ranked = list(islice((r for r in ranked if r.view.row_id in kept), pool))

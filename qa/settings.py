@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         default=3, ge=1, le=100,
         description="Most passages of one article in a result list; the best of every article come first.",
     )
+    lead_margin: float = Field(
+        default=0.05, ge=-1.0, le=1.0,
+        description="An article's first passage (its lead) is listed first when its cosine to the question is "
+        "within this of its best passage's (news says its main facts first); negative: never.",
+    )
     collapse_duplicates: bool = Field(
         default=True, description="Show one article per story; other outlets that ran it are listed with it."
     )

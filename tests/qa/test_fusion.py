@@ -1,5 +1,5 @@
 from index.records import ChunkView
-from qa.fusion import Ranked, boost, interleave, rank_articles, reciprocal_rank_fusion
+from qa.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 
 
 def view(row_id: int, article_id: str, cluster_id: str | None = None, published_ts: int | None = None) -> ChunkView:
@@ -45,3 +45,20 @@ def test_interleave_takes_the_best_passage_of_every_article_first() -> None:
     ranked = [Ranked(view(1, "a"), 3), Ranked(view(2, "a"), 2.9), Ranked(view(3, "b"), 2), Ranked(view(4, "a"), 1)]
     chosen = interleave(rank_articles(ranked, {}, False), per_article=2)
     assert [r.view.row_id for r, _ in chosen] == [1, 3, 2]
+
+
+def test_a_lead_nearly_as_close_as_the_best_passage_is_listed_first() -> None:
+    ranked = [Ranked(view(5, "a"), 2.0), Ranked(view(6, "a"), 1.5), Ranked(view(9, "b"), 1.8)]
+    articles = rank_articles(ranked, {}, collapse_stories=False)
+    cosines = {5: 0.60, 6: 0.50, 9: 0.70}
+    leads = {"a": (view(1, "a"), 0.57), "b": (view(7, "b"), 0.50)}
+    lead_first(articles, leads, cosines, margin=0.05)
+    by_article = {a.passages[0].view.article_id: [p.view.row_id for p in a.passages] for a in articles}
+    assert by_article == {"a": [1, 5, 6], "b": [9]}, "a's lead is within 0.05 of its best, b's is not"
+    assert cosines[1] == 0.57 and [a.passages[0].view.article_id for a in articles] == ["a", "b"]
+
+
+def test_a_lead_that_is_already_the_best_passage_stays_once() -> None:
+    articles = rank_articles([Ranked(view(1, "a"), 2.0), Ranked(view(2, "a"), 1.0)], {}, collapse_stories=False)
+    lead_first(articles, {"a": (view(1, "a"), 0.9)}, {1: 0.9, 2: 0.8}, margin=0.05)
+    assert [p.view.row_id for p in articles[0].passages] == [1, 2]
