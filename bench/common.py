@@ -51,3 +51,28 @@ def percentiles(latencies: list[float]) -> tuple[float, float, float]:
 def commit() -> str:
     return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (a server's worker processes)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found += process_tree(int(stat.parent.name))
+    return found
+
+
+def memory_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process tree's memory from /proc: VmRSS now, or VmHWM, the peak; processes gone are skipped."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")), 0)
+    return total / 1024

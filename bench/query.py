@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from common import PYTHON, REPO, Server, commit, percentiles
+from common import PYTHON, REPO, Server, commit, memory_mb, percentiles
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 
@@ -46,7 +46,7 @@ def main() -> None:
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests))))
         rows.append(("this service, /v1/search, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests,
                                                                                path="/v1/search"))))
-        peak_rss = _peak_rss_mb(server.process.pid)
+        peak_rss = memory_mb(server.process.pid, "VmHWM")
     if args.others:
         rows += _others(args.others, questions)
     print(_table(rows, args, chunks, startup, peak_rss))
@@ -139,29 +139,6 @@ print(json.dumps(latencies))
         latencies = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append((name, *percentiles(latencies), 1000 / statistics.fmean(latencies), 0))
     return rows
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """The server's peak resident memory, its worker processes' included."""
-    return sum(_own_peak_rss_mb(p) for p in [pid, *_children(pid)])
-
-
-def _own_peak_rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(stat.parent.name)
-            found += [child, *_children(child)]
-    return found
 
 
 def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float, peak_rss: float) -> str:

@@ -2,7 +2,7 @@
 
 Clients ask questions (70%), search (20%) and push articles (10%: updates of stored articles and
 copies under a bounded set of new ids, so the index stops growing) as fast as the server answers. Reports the rate, latencies per kind, every status seen, server errors in the
-log, and the server's memory (RSS) after warm-up and at the end. Passes when there is no 5xx, no
+log, and the memory (RSS) of the server and its worker processes after warm-up and at the end. Passes when there is no 5xx, no
 error in the log and RSS grows less than 10% after warm-up.
 
 Run by hand, from the repository root:
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from common import PYTHON, REPO, Server, commit, percentiles
+from common import PYTHON, REPO, Server, commit, memory_mb, percentiles
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 ASK, SEARCH, PUSH = "ask", "search", "push"
@@ -74,7 +74,7 @@ async def _soak(base: str, pid: int, questions: list[str], corpus: list[dict], a
 
     async def sample_memory() -> None:
         while time.perf_counter() < deadline:
-            rss.append((time.perf_counter() - started, _rss_mb(pid)))
+            rss.append((time.perf_counter() - started, round(memory_mb(pid))))
             await asyncio.sleep(5)
 
     await asyncio.gather(sample_memory(), *(client() for _ in range(args.clients)))
@@ -95,13 +95,6 @@ async def _request(http: httpx.AsyncClient, kind: str, rng: random.Random, quest
         article["id"] = f"soak-{rng.randrange(NEW_IDS)}"
     article["text"] += f"\n\nUpdated {rng.randrange(10**6)}."
     return await http.post("/v1/articles", json=article)
-
-
-def _rss_mb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
-    return 0
 
 
 def _report(result: dict, problems: list[str], args: argparse.Namespace) -> str:
@@ -127,7 +120,7 @@ def _report(result: dict, problems: list[str], args: argparse.Namespace) -> str:
     verdict = "pass" if server_errors == 0 and not problems and growth < 0.10 else "FAIL"
     lines += [
         "",
-        f"Server RSS after {args.warm_up} min warm-up {warm[0]} MB, at the end {warm[-1]} MB "
+        f"Server RSS (all its processes) after {args.warm_up} min warm-up {warm[0]} MB, at the end {warm[-1]} MB "
         f"({growth:+.1%}); 5xx or transport errors: {server_errors}; errors in the server log: {len(problems)}. "
         f"Verdict: {verdict}.",
         *problems[:10],
