@@ -44,6 +44,10 @@ def main() -> None:
         # single process had before the 1-client row: each process keeps its own caches.
         asyncio.run(_load(base, questions, 8, 3 * len(questions), warm=False))
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests))))
+        # Keep-alive ties each client to the process that accepted its connection; with 8 clients and
+        # 2 processes the split is often uneven. A new connection per request goes to whichever is free.
+        rows.append(("this service, /v1/ask, 8 clients, a new connection per request",
+                     *asyncio.run(_load(base, questions, 8, args.requests, keep_alive=False))))
         rows.append(("this service, /v1/search, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests,
                                                                                path="/v1/search"))))
         peak_rss = memory_mb(server.process.pid, "VmHWM")
@@ -69,7 +73,8 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         copy += 1
 
 
-async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True):
+async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True,
+                keep_alive: bool = True):
     """(p50, p95, p99 in ms, requests per second, errors) of `total` requests from `clients` at once."""
     latencies: list[float] = []
     errors = 0
@@ -79,7 +84,8 @@ async def _load(base: str, questions: list[dict], clients: int, total: int, path
 
     async def client() -> None:
         nonlocal errors
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        limits = httpx.Limits() if keep_alive else httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
             while not queue.empty():
                 item = queue.get_nowait()
                 started = time.perf_counter()
