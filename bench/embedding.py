@@ -37,13 +37,31 @@ def main() -> None:
     for backend in args.backends:
         for batch in args.batch_sizes:
             embedder = load_embedder(settings.model, batch, backend, settings.model_cache_dir)
-            pieces = sum(embedder.count_tokens(t) for t in texts) / len(texts)
-            embedder.embed(texts[:32])
-            cpu, wall = time.process_time(), time.perf_counter()
-            embedder.embed(sorted(texts, key=len))
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            lines.append(f"| {backend} | {batch} | {pieces:.0f} | {len(texts) / cpu:.1f} | {len(texts) / wall:.1f} |")
+            lines.append(_row(backend, batch, embedder, texts))
+            if backend != "torch" and args.sentence_transformers:
+                lines.append(_row(f"{backend} through sentence-transformers", batch, _through_st(backend, batch), texts))
     print("\n".join(lines))
+
+
+def _row(name: str, batch: int, embedder, texts: list[str]) -> str:
+    pieces = sum(embedder.count_tokens(t) for t in texts) / len(texts)
+    embedder.embed(texts[:32])
+    cpu, wall = time.process_time(), time.perf_counter()
+    embedder.embed(sorted(texts, key=len))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return f"| {name} | {batch} | {pieces:.0f} | {len(texts) / cpu:.1f} | {len(texts) / wall:.1f} |"
+
+
+def _through_st(backend: str, batch: int):
+    """The same ONNX file run by sentence-transformers' ONNX backend (with ONNX Runtime's threads), as
+    the service ran it before it ran ONNX Runtime directly."""
+    from qa.embedding import SentenceTransformerEmbedder, _sentence_transformers_onnx, resolve_model
+    from qa.model_cache import onnx_model_folder
+
+    settings = Settings()
+    path, name = resolve_model(settings.model)
+    folder, file_name = onnx_model_folder(path, name, settings.model_cache_dir, quantized=backend == "onnx-int8")
+    return SentenceTransformerEmbedder(_sentence_transformers_onnx(folder, file_name), name, batch, backend)
 
 
 def _arguments() -> argparse.Namespace:
@@ -51,6 +69,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"], choices=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[8, 32])
     parser.add_argument("--passages", type=int, default=768)
+    parser.add_argument("--sentence-transformers", action="store_true",
+                        help="also run each ONNX backend through sentence-transformers, for comparison")
     return parser.parse_args()
 
 
