@@ -19,6 +19,9 @@ K1 = 1.2
 B = 0.75
 
 _Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, counts in the text, counts in the title
+# Counts are kept in 16 bits (a word more than 65,535 times in one document counts 65,535 times): with
+# 32-bit slots, 8 bytes a pair, about 100 pairs a chunk.
+COUNT = np.uint16
 
 
 class Postings:
@@ -48,8 +51,8 @@ class Postings:
             ids, where = np.unique(np.concatenate([in_text, in_title]), return_inverse=True)
             term_ids.append(ids)
             slots.append(np.full(len(ids), slot, dtype=np.int32))
-            text_counts.append(np.bincount(where[: len(in_text)], minlength=len(ids)).astype(np.float32))
-            title_counts.append(np.bincount(where[len(in_text) :], minlength=len(ids)).astype(np.float32))
+            text_counts.append(_counts(np.bincount(where[: len(in_text)], minlength=len(ids))))
+            title_counts.append(_counts(np.bincount(where[len(in_text) :], minlength=len(ids))))
             self.lengths[slot] = len(text) + len(title)
             self.alive[slot] = True
             self._live += 1
@@ -102,8 +105,7 @@ class Postings:
         words = joined.split("\x00") if joined else []
         postings.vocabulary = {word: i for i, word in enumerate(words)}
         postings._base_starts = state["starts"].astype(np.int64)
-        postings._base = (state["slots"].astype(np.int32), state["text_counts"].astype(np.float32),
-                          state["title_counts"].astype(np.float32))
+        postings._base = (state["slots"].astype(np.int32), _counts(state["text_counts"]), _counts(state["title_counts"]))
         postings.lengths = state["lengths"].astype(np.float32)
         postings.alive = state["alive"].astype(bool)
         postings._live = int(postings.alive.sum())
@@ -151,8 +153,7 @@ class Postings:
         order = np.argsort(terms, kind="stable")
         per_term = np.bincount(terms, minlength=len(self.vocabulary))
         self._base_starts = np.concatenate([[0], np.cumsum(per_term)]).astype(np.int64)
-        self._base = (run[0][keep][order].astype(np.int32), run[1][keep][order].astype(np.float32),
-                      run[2][keep][order].astype(np.float32))
+        self._base = (run[0][keep][order].astype(np.int32), _counts(run[1][keep][order]), _counts(run[2][keep][order]))
         self._recent = {}
         self._recent_pairs = 0
         self._dead_pairs = 0
@@ -193,7 +194,7 @@ def bm25(words: Sequence[str], postings: Postings, documents: Documents, title_w
         slots, in_text, in_title = postings.pairs(word)
         if not len(slots):
             continue
-        tf = in_text + weight * in_title
+        tf = in_text.astype(np.float32) + weight * in_title
         # FTS5's idf, kept just above zero for words in half the documents or more.
         idf = max(1e-6, math.log((documents.count - len(slots) + 0.5) / (len(slots) + 0.5)))
         scores[slots] += np.float32(idf * (K1 + 1.0)) * tf / (tf + documents.saturation[slots])
@@ -201,4 +202,8 @@ def bm25(words: Sequence[str], postings: Postings, documents: Documents, title_w
 
 
 def _empty_run() -> _Run:
-    return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+    return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=COUNT), np.zeros(0, dtype=COUNT)
+
+
+def _counts(values: np.ndarray) -> np.ndarray:
+    return np.minimum(values, np.iinfo(COUNT).max).astype(COUNT)
