@@ -93,6 +93,11 @@ class QAService:
         """Calls `listener` with every citation dropped because its quote no longer matches its article."""
         self._dropped_citation_listeners.append(listener)
 
+    @property
+    def waits_on_network(self) -> bool:
+        """Whether answering waits on other machines: a model writing answers, a database or vector server."""
+        return self._writer is not None or bool(self._settings.database_url or self._settings.milvus_uri)
+
     def close(self) -> None:
         self._store.close()
 

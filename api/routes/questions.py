@@ -3,13 +3,13 @@
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query as QueryParam
 from fastapi.responses import StreamingResponse
 
-from api.dependencies import API_PREFIX, ServiceDep, known_parameters
+from api.dependencies import API_PREFIX, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
 from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, IsoMoment, SearchOut
 from qa.errors import QAError
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 
 @router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with cited sentences")
-def ask(body: AskIn, service: ServiceDep) -> dict:
-    return answer_json(service.ask(query_from(body)))
+async def ask(body: AskIn, service: ServiceDep) -> dict:
+    return answer_json(await answering(service, service.ask, query_from(body)))
 
 
 @router.post(
@@ -47,10 +47,10 @@ def ask(body: AskIn, service: ServiceDep) -> dict:
     response_class=StreamingResponse,
     summary="Answer a question as Server-Sent Events",
 )
-def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
+async def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
     # Retrieval runs before the stream starts, so a bad question is a plain JSON error.
     started = time.perf_counter()
-    retrieval = service.retrieve(query_from(body))
+    retrieval = await answering(service, service.retrieve, query_from(body))
     return StreamingResponse(
         _events(service, retrieval, started), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -58,7 +58,7 @@ def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
 
 
 @router.get("/search", response_model=SearchOut, responses=ERRORS, summary="Find passages, without an answer")
-def search(
+async def search(
     service: ServiceDep,
     _: Annotated[None, known_parameters(*SEARCH_PARAMETERS)],
     q: Annotated[str, QueryParam(description="The question or keywords.", json_schema_extra={"pattern": SOME_TEXT})],
@@ -75,7 +75,8 @@ def search(
         published_after=_moment(published_after, "published_after", end_of_day=False),
         published_before=_moment(published_before, "published_before", end_of_day=True),
     )
-    passages = service.search(Query(q, top_k, filters, _moment(as_of, "as_of", end_of_day=True)))
+    query = Query(q, top_k, filters, _moment(as_of, "as_of", end_of_day=True))
+    passages = await answering(service, service.search, query)
     return {"query": q, "passages": [passage_json(p) for p in passages]}
 
 
@@ -99,11 +100,11 @@ def _moment(value: str | None, name: str, end_of_day: bool):
     return None if value is None else parse_moment(value, name, end_of_day)
 
 
-def _events(service: QAService, retrieval: Retrieval, started: float) -> Iterator[str]:
+async def _events(service: QAService, retrieval: Retrieval, started: float) -> AsyncIterator[str]:
     listed = retrieval.passages[: retrieval.top_k]
     yield _event("passages", {"passages": [passage_json(p) for p in listed]})
     try:
-        answered = service.answer(retrieval)
+        answered = await answering(service, service.answer, retrieval)
         answer = answer_json(answered)
     except QAError as error:
         # The status line is already sent: the failure travels as an event in the one error shape.
