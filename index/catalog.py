@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.headlines import search_title
 from index.postings import Documents, Postings, bm25
 from index.records import ChunkFilter, ChunkRef
 from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
-FORMAT = 6
+# 7: an article without a title has its URL's slug words as its title.
+FORMAT = 7
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class CatalogArticle:
 
     id: str
     title: str | None
+    url: str | None
     text: str
     source: str | None
     published_ts: int | None
@@ -78,7 +81,7 @@ class Catalog:
                 self.remove(self._chunk_ids_of(self._article_slot[article.id]))
             slot = self._new_article(article, chunks[0][0])
             words, starts = terms_with_starts(article.text)
-            title = terms(article.title or "")
+            title = terms(search_title(article.title, article.url) or "")
             article_docs.append((slot, words, title))
             for chunk_id, start, end in chunks:
                 first, last = np.searchsorted(starts, [start, end])

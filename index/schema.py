@@ -72,7 +72,7 @@ ARTICLE_COLUMNS = (
 )
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
-CATALOG_ARTICLE_COLUMNS = "id, title, text, source, published_ts, cluster_id"
+CATALOG_ARTICLE_COLUMNS = "id, title, url, text, source, published_ts, cluster_id"
 # A chunk as search results show it; its text is cut from the article's in Python (see chunk_views).
 CHUNK_VIEW_COLUMNS = (
     "c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
@@ -89,9 +89,9 @@ def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[Ca
     for chunk_id, article_id, start, end in spans:
         chunks.setdefault(article_id, []).append((chunk_id, start, end))
     return [
-        CatalogArticle(article_id, title, text, source, published_ts, cluster_id,
+        CatalogArticle(article_id, title, url, text, source, published_ts, cluster_id,
                        tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
-        for article_id, title, text, source, published_ts, cluster_id in fields if article_id in chunks
+        for article_id, title, url, text, source, published_ts, cluster_id in fields if article_id in chunks
     ]
 
 

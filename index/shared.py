@@ -20,6 +20,7 @@ from index.catalog_keeper import CatalogKeeper
 from index.checks import check_or_initialize
 from index.cursor import article_page
 from index.errors import StoreLocked, StoreUnavailable
+from index.headlines import search_title
 from index.milvus import MilvusVectors, VectorRow
 from index.postgres import PostgresDatabase, open_postgres
 from index.records import (
@@ -204,6 +205,6 @@ class SharedStore:
         ids, vectors = self._db.vectors_of(chunk_ids)
         return [
             VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
-                      f"{views[i].title or ''}\n{views[i].text}", vector)
+                      f"{search_title(views[i].title, views[i].url) or ''}\n{views[i].text}", vector)
             for i, vector in zip(ids.tolist(), vectors) if i in views
         ]

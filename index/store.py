@@ -81,8 +81,8 @@ def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]
     for article, chunks in items:
         spans = tuple((next(ids), c.start, c.end) for c in chunks)
         cluster_id = article.story.cluster_id if article.story else None
-        entries.append(CatalogArticle(article.id, article.title, article.text, article.source, article.published_ts,
-                                      cluster_id, spans))
+        entries.append(CatalogArticle(article.id, article.title, article.url, article.text, article.source,
+                                      article.published_ts, cluster_id, spans))
     return entries
 
 

@@ -9,6 +9,7 @@ from threading import Event, Thread
 
 import numpy as np
 
+from index.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
@@ -63,7 +64,7 @@ class Ingestor:
         # Stored with each article: new chunk settings make an unchanged article count as changed.
         self._recipe = (
             f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}; "
-            f"speech v{SPEECH_VERSION}"
+            f"speech v{SPEECH_VERSION}; untitled: slug words"
         )
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
@@ -131,8 +132,9 @@ class Ingestor:
 
     def _plan_chunks(self, article: Article) -> list[_PlannedChunk]:
         planned = []
+        title = search_title(article.title, article.url)
         for span in self._chunker.spans(article.text):
-            embed_text = self._embed_text(article.title, article.text[span.start : span.end])
+            embed_text = self._embed_text(title, article.text[span.start : span.end])
             key = _digest(f"{article.id}\x00{span.start}\x00{span.end}\x00{embed_text}")[:20]
             planned.append(_PlannedChunk(span, key, embed_text, _digest(embed_text)))
         return planned

@@ -101,6 +101,11 @@ def test_title_is_embedded_with_each_chunk(service: QAService) -> None:
     assert service.search(Query("senate budget", top_k=1))[0].score > 0.5
 
 
+def test_without_a_title_the_url_slug_words_are_embedded(service: QAService) -> None:
+    service.ingest_articles([Article("a", "The vote was close.", url="https://example.com/2024/senate-budget")])
+    assert service.search(Query("senate budget", top_k=1))[0].score > 0.5
+
+
 def test_new_chunk_settings_rechunk_articles_on_the_next_ingest(settings: Settings, embedder: FakeEmbedder) -> None:
     first = open_service(settings, embedder)
     first.ingest_articles([Article("flood", STORY)])

@@ -96,3 +96,15 @@ def test_updating_an_article_updates_what_bm25_finds(settings, embedder, article
     assert "zk-41" not in ids(service.search(Query("protein ZK-41 named researchers", top_k=5)))
     service.delete("old")
     assert "old" not in ids(service.search(Query("bridge repair plan years ago", top_k=5)))
+
+
+@pytest.mark.parametrize("retriever", ["bm25", "dense"])
+def test_an_untitled_article_is_found_by_its_url_slug_words(settings, embedder, retriever) -> None:
+    untitled = Article("untitled", "The mayor said it would happen next spring.", source="cnn.com",
+                       url="https://www.cnn.com/2024/06/25/us/harbor-tunnel-closure/index.html")
+    other = Article("other", "The mayor said it would happen next spring, too.", title="Park opening", source="paper")
+    service = make(settings, embedder, retriever=retriever)
+    service.ingest_articles([untitled, other])
+    passages = service.search(Query("When will the harbor tunnel closure take effect?", top_k=2))
+    assert ids(passages)[0] == "untitled"
+    assert service.article("untitled").title is None  # the slug stands in for search, never as its title
