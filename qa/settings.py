@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         default=32, ge=0, description="Word pieces shared by consecutive chunks of an article."
     )
     embed_title: bool = Field(
-        default=True, description="Put the article title in front of each chunk when embedding it."
+        default=True,
+        description="Put the article title (without one, its URL's slug words) in front of each chunk when embedding it.",
     )
     # Measured in docs/benchmarks.md: on ONNX Runtime one passage at a time (a core each) is as fast as
     # any batch and wastes nothing on padding; and the int8 model quantizes a batch's activations over
