@@ -50,7 +50,7 @@ def main() -> None:
         started = time.perf_counter()
         copied = _copy(args.index_dir, shared)
         print(f"copied {copied} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        lexical = "Milvus BM25" if shared._vectors.full_text else "PostgreSQL full-text"
+        lexical = "Milvus BM25" if shared._vectors.full_text else "the catalog's BM25"
         name = f"shared: PostgreSQL + Milvus {args.milvus} ({args.index_type}, lexical by {lexical})"
         rows.append((name, evaluate(service_retrieve(QAService(shared, embedder, settings)), questions)))
         shared.close()
