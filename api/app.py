@@ -1,8 +1,10 @@
 """The composition root of the HTTP API: `create_app(settings, service)`. Nothing happens at import."""
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from fastapi import FastAPI
@@ -10,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import KeyRing
+from api.balance import BOARD_FILE, ConnectionBalance, LoadBoard
 from api.dependencies import API_PREFIX, current_service
 from api.errors import install_error_handlers
 from api.guards import RequestGuard
@@ -33,6 +36,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     """The app; it builds the service (loading the model once) at start-up unless one is given."""
     settings = settings or Settings()
     metrics = Metrics()
+    # Set by `qa serve` when it serves from several processes (see api.server).
+    board = LoadBoard(Path(os.environ[BOARD_FILE])) if os.environ.get(BOARD_FILE) else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,6 +55,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             opened, app.state.service = app.state.service, None
             if owned:
                 opened.close()
+            if board is not None:
+                board.close()
 
     app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
                   redoc_url=None)
@@ -73,6 +80,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=[r for router in routers for r in router.routes])
+    if board is not None:
+        app.add_middleware(ConnectionBalance, board=board)
     return app
 
 

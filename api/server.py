@@ -1,12 +1,15 @@
 """Runs the API with uvicorn, for `qa serve`: in this process, or in several (one per core by default),
-each with its own copy of the model and the index, kept in step through the index's change log."""
+each with its own copy of the model and the index, kept in step through the index's change log, and
+sharing a load board that keeps kept-alive connections spread over them (api.balance)."""
 
 import logging
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 from api.app import create_app
+from api.balance import BOARD_FILE, create_board
 from api.metrics import MULTIPROCESS_FOLDER
 from qa.service import QAService
 from qa.settings import Settings
@@ -33,11 +36,15 @@ def run_workers(settings: Settings, workers: int) -> None:
     os.environ.update({"QA_INDEX_DIR": str(settings.index_dir), "QA_HOST": host, "QA_PORT": str(settings.port)})
     counts = tempfile.mkdtemp(prefix="news-qa-metrics-")
     os.environ[MULTIPROCESS_FOLDER] = counts
+    # Not a .db file: the metrics collector reads those of the folder.
+    board = Path(counts) / "load-board"
+    create_board(board)
+    os.environ[BOARD_FILE] = str(board)
     try:
         uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=settings.port,
                     log_level="info", timeout_graceful_shutdown=10)
     finally:
-        del os.environ[MULTIPROCESS_FOLDER]
+        del os.environ[MULTIPROCESS_FOLDER], os.environ[BOARD_FILE]
         shutil.rmtree(counts, ignore_errors=True)
 
 

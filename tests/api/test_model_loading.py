@@ -69,7 +69,7 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
         started.append((app, options, dict(os.environ)))
 
     monkeypatch.setattr("uvicorn.run", start_workers)
-    for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "PROMETHEUS_MULTIPROC_DIR"):
+    for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "PROMETHEUS_MULTIPROC_DIR", "QA_LOAD_BOARD"):
         monkeypatch.setenv(name, "")  # so that it is put back as it was after the test, whatever serve sets
         monkeypatch.delenv(name)
     assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8124", "--workers", "3"]) == 0
@@ -78,6 +78,8 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
     # Each worker builds its app from the environment, which carries what the command line said.
     assert environment["QA_INDEX_DIR"] == str(settings.index_dir) and environment["QA_PORT"] == "8124"
     assert environment["PROMETHEUS_MULTIPROC_DIR"]
+    assert environment["QA_LOAD_BOARD"], "the workers share a board to keep connections spread"
+    assert "QA_LOAD_BOARD" not in os.environ, "the board went with the server"
     assert loads == [], "the model and the index were opened once, to fail early, in a child process"
     assert (settings.index_dir / "metadata.sqlite").exists()
 
