@@ -43,9 +43,12 @@ def main() -> None:
         rows.append(("this service, /v1/ask, 1 client, each question the first time",
                      *asyncio.run(_load(base, questions, 1, len(questions), warm=False))))
         rows.append(("this service, /v1/ask, 1 client", *asyncio.run(_load(base, questions, 1, args.requests))))
-        # Every worker process has answered every question once before the 8-client rows, as the
-        # single process had before the 1-client row: each process keeps its own caches.
-        asyncio.run(_load(base, questions, 8, 3 * len(questions), warm=False))
+        # Every worker process has answered every question before the 8-client rows, as the single
+        # process had before the 1-client row: each process keeps its own caches. Which process gets
+        # a request is chance, so each question is asked 8 times (with 2 processes, the chance that
+        # one never got a given question is 1 in 256; at 3 times it was 1 in 8, and the first row
+        # measured those first answers, about 100 ms of CPU each, more than the others).
+        asyncio.run(_load(base, questions, 8, 8 * len(questions), warm=False))
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests))))
         # Keep-alive ties each client to the process that accepted its connection, until a busy
         # process closes it (api.balance). A new connection per request goes to whichever is free.
