@@ -36,15 +36,17 @@ def run_workers(settings: Settings, workers: int) -> None:
     os.environ.update({"QA_INDEX_DIR": str(settings.index_dir), "QA_HOST": host, "QA_PORT": str(settings.port)})
     counts = tempfile.mkdtemp(prefix="news-qa-metrics-")
     os.environ[MULTIPROCESS_FOLDER] = counts
-    # Not a .db file: the metrics collector reads those of the folder.
-    board = Path(counts) / "load-board"
-    create_board(board)
-    os.environ[BOARD_FILE] = str(board)
+    if settings.balance_connections:
+        # Not a .db file: the metrics collector reads those of the folder.
+        board = Path(counts) / "load-board"
+        create_board(board)
+        os.environ[BOARD_FILE] = str(board)
     try:
         uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=settings.port,
                     log_level="info", timeout_graceful_shutdown=10)
     finally:
-        del os.environ[MULTIPROCESS_FOLDER], os.environ[BOARD_FILE]
+        del os.environ[MULTIPROCESS_FOLDER]
+        os.environ.pop(BOARD_FILE, None)
         shutil.rmtree(counts, ignore_errors=True)
 
 

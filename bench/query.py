@@ -41,20 +41,20 @@ def main() -> None:
         time.sleep(startup)
         # Each question once, first: the answer's sentence vectors are not cached yet.
         rows.append(("this service, /v1/ask, 1 client, each question the first time",
-                     *asyncio.run(_load(base, questions, 1, len(questions), warm=False))))
-        rows.append(("this service, /v1/ask, 1 client", *asyncio.run(_load(base, questions, 1, args.requests))))
+                     *asyncio.run(load(base, questions, 1, len(questions), warm=False))))
+        rows.append(("this service, /v1/ask, 1 client", *asyncio.run(load(base, questions, 1, args.requests))))
         # Every worker process has answered every question before the 8-client rows, as the single
         # process had before the 1-client row: each process keeps its own caches. Which process gets
         # a request is chance, so each question is asked 8 times (with 2 processes, the chance that
         # one never got a given question is 1 in 256; at 3 times it was 1 in 8, and the first row
         # measured those first answers, about 100 ms of CPU each, more than the others).
-        asyncio.run(_load(base, questions, 8, 8 * len(questions), warm=False))
-        rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests))))
+        asyncio.run(load(base, questions, 8, 8 * len(questions), warm=False))
+        rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(load(base, questions, 8, args.requests))))
         # Keep-alive ties each client to the process that accepted its connection, until a busy
         # process closes it (api.balance). A new connection per request goes to whichever is free.
         rows.append(("this service, /v1/ask, 8 clients, a new connection per request",
-                     *asyncio.run(_load(base, questions, 8, args.requests, keep_alive=False))))
-        rows.append(("this service, /v1/search, 8 clients", *asyncio.run(_load(base, questions, 8, args.requests,
+                     *asyncio.run(load(base, questions, 8, args.requests, keep_alive=False))))
+        rows.append(("this service, /v1/search, 8 clients", *asyncio.run(load(base, questions, 8, args.requests,
                                                                                path="/v1/search"))))
         peak_rss = memory_mb(server.process.pid, "VmHWM")
     if args.others:
@@ -79,7 +79,7 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         copy += 1
 
 
-async def _load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True,
+async def load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True,
                 keep_alive: bool = True):
     """(p50, p95, p99 in ms, requests per second, errors) of `total` requests from `clients` at once."""
     latencies: list[float] = []

@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         default=0, ge=0, le=64,
         description="Processes `qa serve` runs, each with the model and the index in memory; 0: one per CPU core.",
     )
+    balance_connections: bool = Field(
+        default=True,
+        description="With several `qa serve` processes, one holding two or more requests than the least busy other "
+                    "closes the connection after answering, so kept-alive clients spread over the processes.",
+    )
     write_wait_seconds: float = Field(
         default=10.0, ge=0, le=3600,
         description="How long a write waits for another process's write to end before giving up (409 index_busy).",

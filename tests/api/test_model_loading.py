@@ -84,6 +84,18 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
     assert (settings.index_dir / "metadata.sqlite").exists()
 
 
+def test_qa_serve_without_connection_balance_shares_no_board(settings: Settings, monkeypatch) -> None:
+    started = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: started.append(dict(os.environ)))
+    for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "QA_LOAD_BOARD", "QA_BALANCE_CONNECTIONS"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("QA_BALANCE_CONNECTIONS", "false")
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--workers", "2"]) == 0
+    (environment,) = started
+    assert "QA_LOAD_BOARD" not in environment
+
+
 def test_qa_serve_with_workers_stops_with_the_error_that_stops_the_service(
     settings: Settings, monkeypatch, capsys
 ) -> None:
