@@ -3,10 +3,11 @@
 A process answers one question at a time, and a kept-alive connection stays with the process that
 accepted it: 8 clients connecting at once were often split 7 to 1, and the busy process's clients
 waited several times longer than the other's. So every process posts how many requests it holds on
-a board shared by all of them (a small memory-mapped file, a slot each), and a process holding more
-than the least busy other one closes the connection after answering (`Connection: close`). The
-client's next connection goes to whichever process accepts it first, which is the idle one: it waits
-in its event loop while the busy one is still answering."""
+a board shared by all of them (a small memory-mapped file, a slot each), and a process holding two
+or more requests than the least busy other one closes the connection after answering
+(`Connection: close`). The client's next connection goes to whichever process accepts it first,
+most often the less busy one, waiting in its event loop while the busy one is still answering (not
+always: docs/benchmarks.md measures how often it helps)."""
 
 import fcntl
 import mmap
@@ -46,9 +47,7 @@ class LoadBoard:
     def _claim(self) -> int:
         for slot in range(SLOTS):
             try:
-                # An open-file-description lock, not a per-process one (lockf): two boards opened in
-                # one process exclude each other too. struct flock: type, whence, start, length, pid.
-                fcntl.fcntl(self._fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, slot * 4, 4, 0))
+                _lock(self._fd, slot * 4, 4)
                 return slot
             except OSError:
                 continue
@@ -71,6 +70,18 @@ class LoadBoard:
             self._open = False
             self._counts[self._slot] = FREE
             os.close(self._fd)  # releases the slot's lock
+
+
+def _lock(fd: int, start: int, length: int) -> None:
+    """An exclusive lock on these bytes, or OSError if another holder has it. On Linux an
+    open-file-description lock, so two boards opened in one process (tests) exclude each other too;
+    elsewhere a per-process lock, which is enough between serving processes."""
+    ofd_lock = getattr(fcntl, "F_OFD_SETLK", None)
+    if ofd_lock is None:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start)
+        return
+    # struct flock on 64-bit Linux: type, whence, start, length, pid (0 for these locks), padding.
+    fcntl.fcntl(fd, ofd_lock, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, start, length, 0))
 
 
 class ConnectionBalance:
