@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from common import Server, commit
-from query import SHARED, load
+from query import SHARED, load, warm_every_process
 
 
 def main() -> None:
@@ -31,8 +31,7 @@ def main() -> None:
                    "QA_BALANCE_CONNECTIONS": balance}
             with Server(env) as (base, startup):
                 time.sleep(startup)  # the other processes load meanwhile
-                # Every process answers every question once or more, so no row measures first answers.
-                asyncio.run(load(base, questions, 8, 8 * len(questions), warm=False))
+                asyncio.run(warm_every_process(base, questions))  # so no row measures first answers
                 rows.append((balance, round_, *asyncio.run(load(base, questions, 8, args.requests))))
     print(_table(rows, args))
 

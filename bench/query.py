@@ -44,11 +44,8 @@ def main() -> None:
                      *asyncio.run(load(base, questions, 1, len(questions), warm=False))))
         rows.append(("this service, /v1/ask, 1 client", *asyncio.run(load(base, questions, 1, args.requests))))
         # Every worker process has answered every question before the 8-client rows, as the single
-        # process had before the 1-client row: each process keeps its own caches. Which process gets
-        # a request is chance, so each question is asked 8 times (with 2 processes, the chance that
-        # one never got a given question is 1 in 256; at 3 times it was 1 in 8, and the first row
-        # measured those first answers, about 100 ms of CPU each, more than the others).
-        asyncio.run(load(base, questions, 8, 8 * len(questions), warm=False))
+        # process had before the 1-client row: each process keeps its own caches.
+        asyncio.run(warm_every_process(base, questions))
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(load(base, questions, 8, args.requests))))
         # Keep-alive ties each client to the process that accepted its connection, until a busy
         # process closes it (api.balance). A new connection per request goes to whichever is free.
@@ -108,6 +105,13 @@ async def load(base: str, questions: list[dict], clients: int, total: int, path:
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
     return (*percentiles(latencies), total / elapsed, errors)
+
+
+async def warm_every_process(base: str, questions: list[dict]) -> None:
+    """Each question asked 8 times by 8 clients. Which process gets a request is chance: with 2
+    processes the chance that one never got a given question is 1 in 256 (at 3 times it was 1 in 8,
+    and the rows after measured those first answers, about 100 ms of CPU each, more than the others)."""
+    await load(base, questions, 8, 8 * len(questions), warm=False)
 
 
 async def _warm_up(base: str, questions: list[dict]) -> None:
