@@ -7,6 +7,8 @@ Chunks and articles live in slots numbered in the order they were added; a remov
 leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -14,13 +16,18 @@ import numpy as np
 
 from index.headlines import search_title
 from index.postings import Documents, Postings, bm25
-from index.records import ChunkFilter, ChunkRef
+from index.records import Allowed, ChunkFilter, ChunkRef, IdSet
 from index.terms import terms, terms_with_starts
 
 # Undated articles sort before every date, so "published before" comparisons leave them out.
 NO_DATE = np.iinfo(np.int64).min
 # 7: an article without a title has its URL's slug words as its title.
 FORMAT = 7
+# Filters whose masks are kept, most recently used: questions asked as of the same day, or with the
+# same outlets, share them. A mask over 100k chunks with its bitmap is about 150 kB.
+KEPT_FILTERS = 32
+# Chunk refs kept for the chunks searches found lately, a few MB: searches find the same chunks again.
+KEPT_REFS = 50_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,10 @@ class Catalog:
         self._sources: dict[str, int] = {}
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
+        self._cached_dates: tuple[int, np.ndarray] | None = None
+        self._allowed: OrderedDict[tuple, Allowed] = OrderedDict()
+        self._allowed_lock = threading.Lock()
+        self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
         # A chunk is its text and its article's title; an article, its whole text and its title.
         self.chunk_words = Postings()
         self.article_words = Postings()
@@ -88,7 +99,7 @@ class Catalog:
                 chunk_docs.append((self._new_chunk(chunk_id, slot), words[first:last], title))
         self.chunk_words.add(chunk_docs)
         self.article_words.add(article_docs)
-        self._changes += 1
+        self._changed()
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
         """Removes chunks, and with them their articles (an article's chunks always go together)."""
@@ -101,10 +112,48 @@ class Catalog:
                 del self._article_slot[self._article_ids[slot]]
         self.chunk_words.remove(chunk_slots)
         self.article_words.remove(article_slots)
-        self._changes += 1
+        self._changed()
 
-    def allowed(self, chunk_filter: ChunkFilter) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk slots, article slots) the filter lets through, as masks; dead slots never are."""
+    def _changed(self) -> None:
+        self._changes += 1
+        self._refs = {}
+        with self._allowed_lock:
+            self._allowed.clear()
+
+    def allowed(self, chunk_filter: ChunkFilter) -> Allowed:
+        """What the filter lets through (dead slots never are). Two filters that let the same
+        articles through, such as questions asked as of two moments with nothing published between,
+        share one answer, worked out once until the catalog changes."""
+        key = self._filter_key(chunk_filter)
+        with self._allowed_lock:
+            if key in self._allowed:
+                self._allowed.move_to_end(key)
+                return self._allowed[key]
+        allowed = self._work_out_allowed(chunk_filter)
+        with self._allowed_lock:
+            self._allowed[key] = allowed
+            while len(self._allowed) > KEPT_FILTERS:
+                self._allowed.popitem(last=False)
+        return allowed
+
+    def _filter_key(self, chunk_filter: ChunkFilter) -> tuple:
+        """The filter with each date bound replaced by where it falls among the published dates held."""
+        dates = self._dates()
+
+        def place(moment: int | None, side: str) -> int | None:
+            return None if moment is None else int(np.searchsorted(dates, moment, side=side))
+
+        return (self._changes, chunk_filter.sources, chunk_filter.article_ids, place(chunk_filter.published_from, "left"),
+                place(chunk_filter.published_to, "right"), place(chunk_filter.not_after, "right"))
+
+    def _dates(self) -> np.ndarray:
+        cached = self._cached_dates
+        if cached is None or cached[0] != self._changes:
+            cached = (self._changes, np.unique(self._published.values))
+            self._cached_dates = cached
+        return cached[1]
+
+    def _work_out_allowed(self, chunk_filter: ChunkFilter) -> Allowed:
         articles = self.article_words.alive[: len(self._article_ids)].copy()
         published = self._published.values
         if chunk_filter.sources:
@@ -121,21 +170,33 @@ class Catalog:
         if chunk_filter.not_after is not None:
             articles &= published <= chunk_filter.not_after
         chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
-        return chunks, articles
-
-    def everything_allowed(self, chunks: np.ndarray) -> bool:
-        return int(chunks.sum()) == self.chunk_words.live
+        everything = int(chunks.sum()) == self.chunk_words.live
+        return Allowed(chunks, articles, None if everything else IdSet.of(self._chunk_ids.values[chunks]))
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         """What ranking needs of these chunks; chunks not in the catalog are left out."""
-        found = [(int(i), self._chunk_slot.get(int(i))) for i in chunk_ids]
-        found = [(i, slot) for i, slot in found if slot is not None]
-        articles = self._chunk_article.values[[slot for _, slot in found]].tolist()
-        published = self._published.values[articles].tolist()
-        return [
-            ChunkRef(chunk_id, self._article_ids[a], None if p == NO_DATE else p, self._clusters[a])
-            for (chunk_id, _), a, p in zip(found, articles, published)
-        ]
+        made = self._refs
+        if len(made) > KEPT_REFS:
+            made.clear()
+        refs = []
+        for chunk_id in chunk_ids:
+            ref = made.get(chunk_id)
+            if ref is None:
+                ref = self._ref(int(chunk_id))
+                if ref is None:
+                    continue
+                made[chunk_id] = ref
+            refs.append(ref)
+        return refs
+
+    def _ref(self, chunk_id: int) -> ChunkRef | None:
+        slot = self._chunk_slot.get(chunk_id)
+        if slot is None:
+            return None
+        article = int(self._chunk_article.values[slot])
+        published = int(self._published.values[article])
+        return ChunkRef(chunk_id, self._article_ids[article], None if published == NO_DATE else published,
+                        self._clusters[article])
 
     def leads(self, article_ids: Sequence[str]) -> list[ChunkRef]:
         """The first chunk of each of these articles that is held, in order."""

@@ -9,8 +9,10 @@ at query time, so removing or replacing documents gives exactly the scores a fre
 """
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +24,10 @@ _Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, counts in the text, c
 # Counts are kept in 16 bits (a word more than 65,535 times in one document counts 65,535 times): with
 # 32-bit slots, 8 bytes a pair, about 100 pairs a chunk.
 COUNT = np.uint16
+# Terms' scores are kept for the terms searched most recently, up to this many (document, score)
+# pairs per set of documents, 4 to 8 bytes each: the words of news questions recur. The words of
+# a hundred questions over 100k chunks come to about 2 million pairs.
+KEPT_TERM_PAIRS = 4_000_000
 
 
 class Postings:
@@ -166,14 +172,49 @@ class Postings:
         self.alive = np.concatenate([self.alive, np.zeros(capacity - len(self.alive), dtype=bool)])
 
 
+class _TermScores:
+    """The most recently searched terms' scores, as (slots, scores), up to `capacity` pairs in all."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._pairs = 0
+        self._lock = threading.Lock()
+
+    @property
+    def pairs(self) -> int:
+        return self._pairs
+
+    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, scored: tuple[np.ndarray, np.ndarray]) -> None:
+        if len(scored[0]) > self._capacity:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = scored
+            self._pairs += len(scored[0])
+            while self._pairs > self._capacity:
+                _, (slots, _) = self._items.popitem(last=False)
+                self._pairs -= len(slots)
+
+
 @dataclass(frozen=True)
 class Documents:
     """The documents scored, worked out once per change rather than per query: whether each is live,
-    their count, and each one's part of BM25's denominator, K1 * (1 - B + B * length / mean length)."""
+    their count, each one's part of BM25's denominator, K1 * (1 - B + B * length / mean length), and
+    the scores of the terms searched lately."""
 
     alive: np.ndarray
     count: int
     saturation: np.ndarray
+    term_scores: _TermScores = field(default_factory=lambda: _TermScores(KEPT_TERM_PAIRS), compare=False)
 
     @classmethod
     def of(cls, postings: Postings, slots: int) -> "Documents":
@@ -188,17 +229,29 @@ def bm25(words: Sequence[str], postings: Postings, documents: Documents, title_w
     columns: a term's count in a document is its count in the text plus `title_weight` times its
     count in the title, the document's length is both fields' words, and a term's rarity is over the
     documents holding it in either. Dead slots score 0."""
-    scores = np.zeros(len(documents.alive), dtype=np.float32)
-    weight = np.float32(title_weight)
-    for word in dict.fromkeys(words):
-        slots, in_text, in_title = postings.pairs(word)
-        if not len(slots):
-            continue
-        tf = in_text.astype(np.float32) + weight * in_title
-        # FTS5's idf, kept just above zero for words in half the documents or more.
-        idf = max(1e-6, math.log((documents.count - len(slots) + 0.5) / (len(slots) + 0.5)))
-        scores[slots] += np.float32(idf * (K1 + 1.0)) * tf / (tf + documents.saturation[slots])
-    return scores
+    scored = [_term_scores(word, postings, documents, title_weight) for word in dict.fromkeys(words)]
+    scored = [pair for pair in scored if len(pair[0])]
+    if not scored:
+        return np.zeros(len(documents.alive), dtype=np.float32)
+    # One pass over all the pairs; a document's terms are summed in the order of the words.
+    slots = np.concatenate([slots for slots, _ in scored])
+    scores = np.concatenate([scores for _, scores in scored])
+    return np.bincount(slots, scores, minlength=len(documents.alive)).astype(np.float32)
+
+
+def _term_scores(word: str, postings: Postings, documents: Documents, title_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """(slots, BM25 of the word in each) for the live documents holding it."""
+    key = (word, title_weight)
+    found = documents.term_scores.get(key)
+    if found is not None:
+        return found
+    slots, in_text, in_title = postings.pairs(word)
+    tf = in_text.astype(np.float32) + np.float32(title_weight) * in_title
+    # FTS5's idf, kept just above zero for words in half the documents or more.
+    idf = max(1e-6, math.log((documents.count - len(slots) + 0.5) / (len(slots) + 0.5)))
+    scored = slots, np.float32(idf * (K1 + 1.0)) * tf / (tf + documents.saturation[slots])
+    documents.term_scores.put(key, scored)
+    return scored
 
 
 def _empty_run() -> _Run:

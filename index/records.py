@@ -1,6 +1,8 @@
 """Rows the index stores and returns."""
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -90,6 +92,40 @@ class ChunkFilter:
         return bool(self.sources or self.article_ids) or self.published_from is not None or self.published_to is not None
 
 
+class IdSet:
+    """Chunk ids as a packed bitmap (bit i set for id i), which a filtered vector search reads in
+    constant time per id; made once per filter and shared by every search under it."""
+
+    def __init__(self, bits: np.ndarray, count: int) -> None:
+        self.bits = bits
+        self.count = count
+
+    @classmethod
+    def of(cls, ids: np.ndarray) -> "IdSet":
+        ids = np.asarray(ids, dtype=np.int64)
+        allowed = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+        allowed[ids] = True
+        return cls(np.packbits(allowed, bitorder="little"), int(allowed.sum()))
+
+    def __len__(self) -> int:
+        return self.count
+
+    @cached_property
+    def ids(self) -> np.ndarray:
+        """The ids, ascending; worked out only for the searches that need them listed."""
+        return np.flatnonzero(np.unpackbits(self.bits, bitorder="little")).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What a filter lets through: masks over the catalog's chunk and article slots, and the chunk
+    ids for the vector search (None when the filter lets every live chunk through)."""
+
+    chunks: np.ndarray
+    articles: np.ndarray
+    ids: IdSet | None
+
+
 @dataclass(frozen=True)
 class ChunkRecord:
     """A chunk to store: `key` is its public id, `embed_hash` identifies the text its vector embeds."""
@@ -101,9 +137,9 @@ class ChunkRecord:
     vector: np.ndarray
 
 
-@dataclass(frozen=True)
-class ChunkRef:
-    """What ranking needs of a chunk found by a search; its text is read only for the chunks kept."""
+class ChunkRef(NamedTuple):
+    """What ranking needs of a chunk found by a search; its text is read only for the chunks kept.
+    A named tuple: a search makes hundreds, and a tuple is made in half the time of a frozen dataclass."""
 
     row_id: int
     article_id: str

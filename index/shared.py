@@ -119,9 +119,9 @@ class SharedStore:
             self._catch_up_catalog(self._db.generation())
             with self._lock.reading():
                 catalog = self._catalogs.catalog
-                chunks, articles = catalog.allowed(chunk_filter)
+                allowed = catalog.allowed(chunk_filter)
                 nearest = self._vectors.search(vector, k, chunk_filter, self._ef_search) if dense else []
-                lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
+                lexical, best_articles = lexical_hits(catalog, terms, k, allowed.chunks, allowed.articles, title_weight)
                 if terms and self._vectors.full_text:
                     lexical = self._vectors.lexical(terms, k, chunk_filter)
                 return search_hits(self._db.vectors_of, catalog, vector, nearest, lexical, best_articles)

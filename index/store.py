@@ -306,12 +306,9 @@ class IndexStore:
         title_weight: float,
     ) -> SearchHits:
         catalog = self._catalogs.catalog
-        chunks, articles = catalog.allowed(chunk_filter)
-        nearest: list[tuple[int, float]] = []
-        if dense:
-            only = None if catalog.everything_allowed(chunks) else catalog.chunk_ids(chunks)
-            nearest = self._vectors.search(vector, k, only=only)
-        lexical, best_articles = lexical_hits(catalog, terms, k, chunks, articles, title_weight)
+        allowed = catalog.allowed(chunk_filter)
+        nearest = self._vectors.search(vector, k, only=allowed.ids) if dense else []
+        lexical, best_articles = lexical_hits(catalog, terms, k, allowed.chunks, allowed.articles, title_weight)
         return search_hits(self._vectors.vectors_of, catalog, vector, nearest, lexical, best_articles)
 
     def _require_writing(self) -> None:

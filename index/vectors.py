@@ -14,6 +14,7 @@ import numpy as np
 
 from index.atomic import replace_atomically
 from index.errors import IncompatibleStore
+from index.records import IdSet
 
 # Below this many allowed ids, a filtered search on a graph index scores them all exactly: a graph
 # walk that must skip nearly every node finds too few of them.
@@ -105,18 +106,20 @@ class VectorIndex:
             if len(added):
                 self.add(added, np.vstack(vectors))
 
-    def search(
-        self, vector: np.ndarray, k: int, only: np.ndarray | None = None, without: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """The k nearest (id, score) pairs, among the ids in `only` when given, never those in `without`."""
+    def search(self, vector: np.ndarray, k: int, only: IdSet | None = None) -> list[tuple[int, float]]:
+        """The k nearest (id, score) pairs, among the ids in `only` when given."""
+        without = None
         if self._tombstones:
-            only = None if only is None else np.setdiff1d(only, list(self._tombstones))
-            without = np.union1d(without if without is not None else [], list(self._tombstones)).astype(np.int64)
+            tombstones = np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones))
+            if only is None:
+                without = tombstones
+            else:
+                only = IdSet.of(np.setdiff1d(only.ids, tombstones))
         if self.size == 0 or (only is not None and len(only) == 0):
             return []
         _search_on_one_thread()
         if self._graph and only is not None and len(only) <= EXACT_SUBSET:
-            return self._exact_among(vector, k, only)
+            return self._exact_among(vector, k, only.ids)
         # The selector filters inside the search, so a filter never leaves a short top k.
         selector = _Selector(only, without)
         params = self._search_parameters(selector.selector)
@@ -158,18 +161,16 @@ class VectorIndex:
 class _Selector:
     """A FAISS id selector with the bitmap it reads, which must live as long as the search."""
 
-    def __init__(self, only: np.ndarray | None, without: np.ndarray | None) -> None:
+    def __init__(self, only: IdSet | None, without: np.ndarray | None) -> None:
         self.bits = None
         self.selector = None
         if only is not None:
-            # A bitmap over ids is read in constant time and built in one numpy pass; a batch selector
-            # builds a hash set per search, several times slower for a filter that allows most chunks.
-            allowed = np.zeros(int(np.max(only)) + 1, dtype=bool)
-            allowed[np.asarray(only, dtype=np.int64)] = True
-            self.bits = np.packbits(allowed, bitorder="little")
+            # A bitmap over ids is read in constant time; a batch selector builds a hash set per
+            # search, several times slower for a filter that allows most chunks.
+            self.bits = only.bits
             self.selector = faiss.IDSelectorBitmap(len(self.bits), faiss.swig_ptr(self.bits))
         elif without is not None and len(without):
-            self.selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(without, dtype=np.int64)))
+            self.selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(without))
 
 
 def _as_matrix(vectors: np.ndarray) -> np.ndarray:

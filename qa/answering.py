@@ -126,7 +126,8 @@ class AnswerComposer:
         near Y in meaning, or is about something else (never quoted: X on another subject does not
         answer, and an honest "the articles do not say" does)."""
         texts = [c.quote for c in candidates]
-        informative = np.array([_informativeness(text, retrieval.question) for text in texts])
+        asked_words = _content_words(retrieval.question)
+        informative = np.array([_informativeness(text, asked_words) for text in texts])
         if asked is None or not asked.topic:
             closeness = self._embedder.embed(texts) @ retrieval.vector if texts else np.zeros(0)
             return closeness + informative, np.full(len(texts), NAMES_TOPIC)
@@ -185,8 +186,8 @@ def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
     return tuple(items)
 
 
-def _informativeness(sentence: str, question: str) -> float:
-    asked = _content_words(question)
+def _informativeness(sentence: str, asked: set[str]) -> float:
+    """How much the sentence tells beyond the question's own words (`asked`)."""
     said = _content_words(sentence)
     if said and len(said & asked) / len(said) > SAME_FACT_OVERLAP:
         return -RESTATEMENT_PENALTY

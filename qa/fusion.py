@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from index.records import ChunkRef
 
@@ -10,8 +11,7 @@ from index.records import ChunkRef
 EVIDENCE_PASSAGES = 2
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     view: ChunkRef
     score: float
 

@@ -60,7 +60,8 @@ class Retriever:
             self._settings.rrf_k,
         )
         recency = self._recency(query.question, as_of)
-        ranked = boost(ranked, recency)
+        if recency is not None:
+            ranked = boost(ranked, recency)
         if self._reranker is not None:
             ranked = self._reranked(query.question, ranked)
         bonuses = self._article_evidence(hits.articles, ranked, recency)
@@ -88,20 +89,21 @@ class Retriever:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
         return {view.row_id: view for view in self._store.chunk_views(wanted)}
 
-    def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkRef], float]:
-        """How much more a passage counts for being fresh: none unless the question is about recent events."""
+    def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkRef], float] | None:
+        """How much more a passage counts for being fresh; None unless the question is about recent events."""
         half_life = recency_half_life(question, self._settings.recency_half_life_days)
         if not self._settings.recency_weight or half_life is None:
-            return lambda view: 0.0
+            return None
         as_of_ts, weight = int(as_of.timestamp()), self._settings.recency_weight
         return lambda view: weight * freshness(view.published_ts, as_of_ts, half_life)
 
     def _article_evidence(
-        self, by_bm25: list[str], ranked: list[Ranked], recency: Callable[[ChunkRef], float]
+        self, by_bm25: list[str], ranked: list[Ranked], recency: Callable[[ChunkRef], float] | None
     ) -> dict[str, float]:
         """Rank-fusion credit for articles that BM25 ranks well as a whole, among those with passages."""
         candidates = {r.view.article_id: r.view for r in reversed(ranked)}
         weight, k = self._settings.article_bm25_weight, self._settings.rrf_k
+        recency = recency or (lambda view: 0.0)
         return {
             article_id: weight / (k + rank) * (1.0 + recency(candidates[article_id]))
             for rank, article_id in enumerate(by_bm25, start=1) if article_id in candidates

@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from index import postings as postings_module
 from index.postings import B, K1, Documents, Postings, bm25
 
 TEXTS = {
@@ -70,9 +71,8 @@ def test_a_restored_index_scores_alike() -> None:
     postings = postings_of(list(TEXTS))
     postings.remove([2])
     restored = Postings.restore(postings.state())
-    documents = Documents.of(postings, 5)
-    np.testing.assert_array_equal(bm25(["mayor", "coast"], restored, documents, 1.0),
-                                  bm25(["mayor", "coast"], postings, documents, 1.0))
+    np.testing.assert_array_equal(bm25(["mayor", "coast"], restored, Documents.of(restored, 5), 1.0),
+                                  bm25(["mayor", "coast"], postings, Documents.of(postings, 5), 1.0))
     restored.add([(5, ["coast", "mayor"], [])])
     assert bm25(["coast"], restored, Documents.of(restored, 6), 1.0)[5] > 0
 
@@ -83,3 +83,21 @@ def test_unknown_words_and_an_empty_index_score_zero() -> None:
     postings = Postings()
     postings.add([(0, [], []), (1, ["word"], [])])
     assert not bm25(["other"], postings, Documents.of(postings, 2), 1.0).any()
+
+
+def test_terms_scored_again_score_alike_for_each_title_weight() -> None:
+    postings = postings_of(list(TEXTS))
+    documents = Documents.of(postings, 5)
+    first = bm25(["mayor", "budget"], postings, documents, 1.0)
+    np.testing.assert_array_equal(bm25(["budget", "mayor", "budget"], postings, documents, 1.0), first)
+    assert_scores(postings, list(TEXTS), ["mayor", "budget"], title_weight=2.5)
+
+
+def test_the_terms_kept_scored_stay_within_their_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings_module, "KEPT_TERM_PAIRS", 3)  # "budget" is in 3 documents, "the" in 4
+    postings = postings_of(list(TEXTS))
+    documents = Documents.of(postings, 5)
+    expected = bm25(["the", "budget", "mayor"], postings, Documents.of(postings, 5), 1.0)
+    for _ in range(2):
+        np.testing.assert_array_equal(bm25(["the", "budget", "mayor"], postings, documents, 1.0), expected)
+        assert documents.term_scores.pairs <= 3

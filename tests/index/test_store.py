@@ -12,6 +12,7 @@ from index.catalog_keeper import CATALOG_FILE
 from index.database import DATABASE_FILE
 from index.manifest import FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from index.records import ArticleRecord, ChunkFilter, ChunkRecord
+from index import vectors as vectors_module
 from index.store import VECTORS_FILE, IndexStore
 
 DIM = 8
@@ -173,6 +174,19 @@ def test_hnsw_index_supports_updates_by_rebuilding(tmp_path: Path) -> None:
     put(store, (article("a"), chunks("a", 3)))
     put(store, (article("a", version="2"), chunks("a", 1, seed=5)))
     assert store.stats().vectors == 1 and nearest(store, unit(500), 1)[0].key == "a-5-0"
+
+
+@pytest.mark.parametrize("chunk_filter", [ChunkFilter(), ChunkFilter(sources=("wire",))])
+def test_a_graph_search_skips_replaced_vectors_with_or_without_a_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_filter: ChunkFilter
+) -> None:
+    monkeypatch.setattr(vectors_module, "EXACT_SUBSET", 0)  # the graph walk, however few are allowed
+    store = open_store(tmp_path, faiss_index="HNSW16")
+    put(store, *((article(f"a{i}", source="wire" if i % 2 == 0 else "blog"), chunks(f"a{i}", 1, seed=i)) for i in range(40)))
+    put(store, (article("a0", version="2", source="wire"), chunks("a0", 1, seed=77)))  # a tombstone, not a rebuild
+    keys = [view.key for view in nearest(store, unit(0), 6, chunk_filter)]
+    assert "a0-0-0" not in keys and len(keys) == 6
+    assert nearest(store, unit(7700), 1, chunk_filter)[0].key == "a0-77-0"
 
 
 def test_changing_the_index_type_rebuilds_the_vectors(tmp_path: Path) -> None:

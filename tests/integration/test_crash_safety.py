@@ -83,7 +83,7 @@ def check_consistent(index_dir: Path, *references: dict[str, tuple]) -> int:
         stats = store.stats()
         ids = set(store._vectors.ids().tolist())
         catalog = store._catalogs.catalog
-        catalogued = set(catalog.chunk_ids(catalog.allowed(ChunkFilter())[0]).tolist())
+        catalogued = set(catalog.chunk_ids(catalog.allowed(ChunkFilter()).chunks).tolist())
     finally:
         store.close()
     conn = sqlite3.connect(index_dir / DATABASE_FILE)
