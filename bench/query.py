@@ -19,10 +19,11 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
-from common import PYTHON, REPO, Server, commit, memory_mb, percentiles
+from common import PYTHON, REPO, LightClient, Server, commit, memory_mb, percentiles
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 
@@ -87,17 +88,16 @@ async def load(base: str, questions: list[dict], clients: int, total: int, path:
 
     async def client() -> None:
         nonlocal errors
-        limits = httpx.Limits() if keep_alive else httpx.Limits(max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        async with LightClient(base, keep_alive) as http:
             while not queue.empty():
                 item = queue.get_nowait()
                 started = time.perf_counter()
                 if path == "/v1/ask":
-                    response = await http.post(path, json={"question": item["question"], "as_of": item["asked_on"]})
+                    status, _ = await http.post(path, json.dumps({"question": item["question"], "as_of": item["asked_on"]}).encode())
                 else:
-                    response = await http.get(path, params={"q": item["question"], "as_of": item["asked_on"]})
+                    status, _ = await http.get(f"{path}?{urlencode({'q': item['question'], 'as_of': item['asked_on']})}")
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += response.status_code != 200
+                errors += status != 200
 
     if warm:
         await _warm_up(base, questions)
