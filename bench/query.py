@@ -108,10 +108,12 @@ async def load(base: str, questions: list[dict], clients: int, total: int, path:
 
 
 async def warm_every_process(base: str, questions: list[dict]) -> None:
-    """Each question asked 8 times by 8 clients. Which process gets a request is chance: with 2
-    processes the chance that one never got a given question is 1 in 256 (at 3 times it was 1 in 8,
-    and the rows after measured those first answers, about 100 ms of CPU each, more than the others)."""
-    await load(base, questions, 8, 8 * len(questions), warm=False)
+    """Each question asked 8 times by 8 clients, each time on a new connection, which goes to
+    whichever process takes it first: with 2 processes the chance that one never got a given
+    question is about 1 in 256. Kept-alive connections would not do: the busy process keeps them
+    while it is not two requests ahead (api.balance), and the other may be left with questions it
+    has never answered, about 80 ms of CPU each against 7 for one answered before."""
+    await load(base, questions, 8, 8 * len(questions), warm=False, keep_alive=False)
 
 
 async def _warm_up(base: str, questions: list[dict]) -> None:
