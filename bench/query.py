@@ -43,10 +43,10 @@ def main() -> None:
         # Each question once, first: the answer's sentence vectors are not cached yet.
         rows.append(("this service, /v1/ask, 1 client, each question the first time",
                      *asyncio.run(load(base, questions, 1, len(questions), warm=False))))
-        rows.append(("this service, /v1/ask, 1 client", *asyncio.run(load(base, questions, 1, args.requests))))
-        # Every worker process has answered every question before the 8-client rows, as the single
-        # process had before the 1-client row: each process keeps its own caches.
+        # Every worker process answers every question before the other rows: each process keeps its
+        # own caches, and the one client's connection may go to either.
         asyncio.run(warm_every_process(base, questions))
+        rows.append(("this service, /v1/ask, 1 client", *asyncio.run(load(base, questions, 1, args.requests))))
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(load(base, questions, 8, args.requests))))
         # Keep-alive ties each client to the process that accepted its connection, until a busy
         # process closes it (api.balance). A new connection per request goes to whichever is free.
