@@ -16,6 +16,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from urllib.parse import urlencode
 import httpx
 
 from common import PYTHON, REPO, LightClient, Server, commit, memory_mb, percentiles
+
+sys.path.insert(0, str(REPO))
+from index.text_vectors import TEXT_VECTORS_FILE  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 
@@ -34,6 +38,9 @@ def main() -> None:
     env = {**os.environ, "QA_INDEX_DIR": str(args.index_dir), "QA_EMBEDDING_BACKEND": args.backend,
            **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
     chunks = _build(args, env)
+    # First answers must be first: no vectors kept from an earlier run (index.text_vectors).
+    for suffix in ("", "-wal", "-shm"):
+        (args.index_dir / f"{TEXT_VECTORS_FILE}{suffix}").unlink(missing_ok=True)
     rows = []
     server = Server(env)
     with server as (base, startup):
@@ -111,8 +118,9 @@ async def warm_every_process(base: str, questions: list[dict]) -> None:
     """Each question asked 8 times by 8 clients, each time on a new connection, which goes to
     whichever process takes it first: with 2 processes the chance that one never got a given
     question is about 1 in 256. Kept-alive connections would not do: the busy process keeps them
-    while it is not two requests ahead (api.balance), and the other may be left with questions it
-    has never answered, about 80 ms of CPU each against 7 for one answered before."""
+    while its clients are not two more than the other's (api.balance), and the other may be left
+    with questions it never answered. The processes share the vectors of what they embedded
+    (index.text_vectors), but each keeps its own BM25 term scores, filter masks and vectors in memory."""
     await load(base, questions, 8, 8 * len(questions), warm=False, keep_alive=False)
 
 

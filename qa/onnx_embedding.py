@@ -53,6 +53,7 @@ class OnnxEmbedder:
 
         self._name = name
         self.backend = backend
+        self.variant = file_name  # the quantization chosen for this CPU
         self._batch_size = batch_size
         window = supported_max_tokens(folder)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))

@@ -13,6 +13,7 @@ from index.database import DATABASE_FILE
 from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable, engine_errors
 from index.records import ArticlePage, StoredArticle, StoreStats
 from index.store import IndexStore
+from index.text_vectors import TEXT_VECTORS_FILE, TextVectors
 from qa.answering import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
 from qa.chat_client import OpenAICompatibleChat
@@ -67,8 +68,10 @@ class QAService:
     def __init__(
         self, store: IndexStore, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
         writer: AnswerWriter | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        text_vectors: TextVectors | None = None,
     ) -> None:
         self._store = store
+        self._text_vectors = text_vectors
         self._settings = settings
         self._writer = writer
         self._clock = clock
@@ -77,9 +80,9 @@ class QAService:
         self._ingestor = Ingestor(
             store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold
         )
-        self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED), settings, reranker)
+        self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
         self._composer = AnswerComposer(
-            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED), self._article_texts, store.speech,
+            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors), self._article_texts, store.speech,
             settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
@@ -100,6 +103,8 @@ class QAService:
 
     def close(self) -> None:
         self._store.close()
+        if self._text_vectors is not None:
+            self._text_vectors.close()
 
     @_storage_failures_as_errors
     def ingest_paths(self, paths: Sequence[Path], on_article: Callable[[], None] = lambda: None) -> IngestReport:
@@ -309,7 +314,8 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     except BaseException:
         store.close()
         raise
-    return QAService(store, embedder, settings, reranker, _writer(settings))
+    text_vectors = TextVectors(settings.index_dir / TEXT_VECTORS_FILE, embedder.dimension)
+    return QAService(store, embedder, settings, reranker, _writer(settings), text_vectors=text_vectors)
 
 
 def _shared_store(settings: Settings, embedder: Embedder) -> "SharedStore":
