@@ -15,11 +15,13 @@ PYTHON = sys.executable
 
 
 class Server:
-    """`qa serve` with the given environment, ready when entered; its log goes to `log` if given."""
+    """`qa serve` with the given environment, ready when entered; its log goes to `log` if given.
+    `checkout` is the working tree whose code serves: this one, or another commit's to compare."""
 
-    def __init__(self, env: dict[str, str], log: Path | None = None) -> None:
+    def __init__(self, env: dict[str, str], log: Path | None = None, checkout: Path = REPO) -> None:
         self._env = env
         self._log = log
+        self._checkout = checkout
 
     def __enter__(self) -> tuple[str, float]:
         with socket.socket() as sock:
@@ -28,7 +30,7 @@ class Server:
         started = time.perf_counter()
         output = self._log.open("w") if self._log else subprocess.DEVNULL
         self.process = subprocess.Popen([PYTHON, "-m", "qa", "serve", "--port", str(port)], env=self._env,
-                                        cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+                                        cwd=self._checkout, stdout=output, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         while True:
             if self.process.poll() is not None:
@@ -104,8 +106,8 @@ def percentiles(latencies: list[float]) -> tuple[float, float, float]:
     return pick(0.5), pick(0.95), pick(0.99)
 
 
-def commit() -> str:
-    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+def commit(checkout: Path = REPO) -> str:
+    return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
 
 

@@ -42,7 +42,7 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         (args.index_dir / f"{TEXT_VECTORS_FILE}{suffix}").unlink(missing_ok=True)
     rows = []
-    server = Server(env)
+    server = Server(env, checkout=args.serve_from)
     with server as (base, startup):
         # The first process ready answers /readyz while the others may still be loading: give them
         # as long again, so that their start does not take CPU from the first rows.
@@ -169,7 +169,7 @@ print(json.dumps(latencies))
 
 def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: float, peak_rss: float) -> str:
     lines = [
-        f"Commit `{commit()}`, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
+        f"Commit `{commit()}`{_served_by(args)}, {platform.machine()} ({os.cpu_count()} cores), `python bench/query.py --backend "
         f"{args.backend}{' --faiss-index ' + args.faiss_index if args.faiss_index else ''}`: {chunks} chunks, "
         f"{args.requests} requests a row, server ready {startup:.1f} s after start, server peak RSS {peak_rss:.0f} MB (all its processes).",
         "",
@@ -181,6 +181,10 @@ def _table(rows: list[tuple], args: argparse.Namespace, chunks: int, startup: fl
     return "\n".join(lines)
 
 
+def _served_by(args: argparse.Namespace) -> str:
+    return "" if args.serve_from.resolve() == REPO else f" serving commit `{commit(args.serve_from)}`"
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, required=True, help="made, or topped up, to --chunks chunks")
@@ -189,6 +193,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--faiss-index", help="override QA_FAISS_INDEX, e.g. HNSW32")
     parser.add_argument("--requests", type=int, default=1000, help="requests per measured row (p99 needs many)")
     parser.add_argument("--others", type=Path, help="bench/ingest.py's work dir, to compare LangChain and txtai")
+    parser.add_argument("--serve-from", type=Path, default=REPO,
+                        help="a working tree of another commit (git worktree add) whose code serves, to compare "
+                             "it with this one under the same benchmark")
     return parser.parse_args()
 
 

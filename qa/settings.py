@@ -197,8 +197,8 @@ class Settings(BaseSettings):
     )
     balance_connections: bool = Field(
         default=True,
-        description="With several `qa serve` processes, one holding two or more requests than the least busy other "
-                    "closes the connection after answering, so kept-alive clients spread over the processes.",
+        description="With several `qa serve` processes, one serving two or more clients more than the least busy other "
+                    "closes a connection after answering, so kept-alive clients spread over the processes.",
     )
     write_wait_seconds: float = Field(
         default=10.0, ge=0, le=3600,
