@@ -102,6 +102,8 @@ class TextVectors:
         return self._conn
 
     def _give_up(self, error: sqlite3.Error) -> None:
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return  # another process held the file longer than the timeout: skip this once
         log.warning("not sharing question-time vectors through %s (%s); embedding them in each process",
                     self._path, error)
         self._broken = True

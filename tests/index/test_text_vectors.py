@@ -1,3 +1,4 @@
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -38,3 +39,15 @@ def test_a_folder_that_cannot_hold_the_file_gives_nothing_and_takes_nothing(tmp_
     store = TextVectors(tmp_path / "missing" / "vectors.sqlite", dimension=4)
     store.put({b"a": vector(1)})
     assert store.get([b"a"]) == {}
+
+
+def test_a_file_another_process_holds_is_skipped_this_once(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    store = TextVectors(path, dimension=4)
+    store.put({b"a": vector(1)})
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the timeout
+    store.put({b"b": vector(2)})
+    other.execute("ROLLBACK")
+    store.put({b"c": vector(3)})
+    assert set(store.get([b"a", b"b", b"c"])) == {b"a", b"c"}
