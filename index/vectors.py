@@ -114,7 +114,7 @@ class VectorIndex:
             if only is None:
                 without = tombstones
             else:
-                only = IdSet.of(np.setdiff1d(only.ids, tombstones))
+                only = only.without(tombstones)
         if self.size == 0 or (only is not None and len(only) == 0):
             return []
         _search_on_one_thread()

@@ -60,3 +60,5 @@ def test_an_id_set_reads_back_its_ids() -> None:
     id_set = IdSet.of(ids)
     assert len(id_set) == 4 and id_set.ids.tolist() == [0, 3, 17, 64]
     assert len(IdSet.of(np.array([], dtype=np.int64))) == 0
+    fewer = id_set.without(np.array([17, 3, 5, 1000], dtype=np.int64))
+    assert len(fewer) == 2 and fewer.ids.tolist() == [0, 64] and id_set.ids.tolist() == [0, 3, 17, 64]
