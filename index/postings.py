@@ -25,9 +25,9 @@ _Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, counts in the text, c
 # 32-bit slots, 8 bytes a pair, about 100 pairs a chunk.
 COUNT = np.uint16
 # Terms' scores are kept for the terms searched most recently, up to this many (document, score)
-# pairs per set of documents, 4 to 8 bytes each: the words of news questions recur. The words of
-# a hundred questions over 100k chunks come to about 2 million pairs.
-KEPT_TERM_PAIRS = 4_000_000
+# pairs per set of documents, 4 to 8 bytes each (12 to 24 MB): the words of news questions recur.
+# The words of a hundred questions over 100k chunks come to about 2 million pairs.
+KEPT_TERM_PAIRS = 3_000_000
 
 
 class Postings:
