@@ -1,8 +1,7 @@
 """Articles cut into overlapping chunks that fit the embedding model, each with exact offsets."""
 
 from collections.abc import Callable
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from functools import cached_property
 
 from qa.models import Span
 
@@ -17,14 +16,22 @@ class ChunkingError(Exception):
 class Chunker:
     def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int) -> None:
         self._count = count_tokens
+        self._chunk_tokens = chunk_tokens
         self._overlap_tokens = overlap_tokens
         self.recipe = f"chunks of {chunk_tokens} tokens, {overlap_tokens} overlapping, split at {SEPARATORS!r}"
-        self._splitter = RecursiveCharacterTextSplitter(
+
+    @cached_property
+    def _splitter(self):
+        # Made at the first article: importing LangChain takes about 0.3 s, which a process that
+        # only answers questions need not spend at start.
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        return RecursiveCharacterTextSplitter(
             separators=SEPARATORS,
             keep_separator="end",
-            chunk_size=chunk_tokens,
-            chunk_overlap=overlap_tokens,
-            length_function=count_tokens,
+            chunk_size=self._chunk_tokens,
+            chunk_overlap=self._overlap_tokens,
+            length_function=self._count,
             strip_whitespace=True,
         )
 
