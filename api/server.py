@@ -8,20 +8,25 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from api.app import create_app
+from typing import TYPE_CHECKING
+
 from api.balance import BOARD_FILE, create_board
 from api.metrics import MULTIPROCESS_FOLDER
-from qa.service import QAService
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.service import QAService
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 log = logging.getLogger(__name__)
 
 
-def run(settings: Settings, service: QAService) -> None:
+def run(settings: Settings, service: "QAService") -> None:
     """Serves with the service given, in this process."""
     import uvicorn
+
+    from api.app import create_app  # here, not at the top: with several processes, only the workers build the app
 
     uvicorn.run(create_app(settings, service), host=_host(settings), port=settings.port, log_level="info",
                 timeout_graceful_shutdown=10)
