@@ -171,7 +171,7 @@ class Catalog:
             articles &= published <= chunk_filter.not_after
         chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
         everything = int(chunks.sum()) == self.chunk_words.live
-        return Allowed(chunks, articles, None if everything else IdSet.of(self._chunk_ids.values[chunks]))
+        return Allowed(chunks, articles, None if everything else IdSet.of(self.chunk_ids(chunks)))
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         """What ranking needs of these chunks; chunks not in the catalog are left out."""

@@ -32,7 +32,7 @@ class TextVectors:
         self._max_rows = max_rows
         self._conn: sqlite3.Connection | None = None
         self._broken = False
-        self._rows: int | None = None
+        self._rows = 0  # counted when the file is opened, then kept up to date by this process
         self._lock = threading.Lock()
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
@@ -65,7 +65,7 @@ class TextVectors:
                 with conn:
                     conn.executemany("INSERT OR IGNORE INTO text_vectors (key, vector) VALUES (?, ?)",
                                      [(key, np.ascontiguousarray(v, dtype="<f4").tobytes()) for key, v in vectors.items()])
-                self._rows = (self._rows or 0) + len(vectors)
+                self._rows += len(vectors)
                 if self._rows > self._max_rows:
                     self._trim(conn)
             except sqlite3.Error as error:
@@ -96,6 +96,7 @@ class TextVectors:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("CREATE TABLE IF NOT EXISTS text_vectors "
                              "(id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, vector BLOB NOT NULL)")
+                self._rows = conn.execute("SELECT count(*) FROM text_vectors").fetchone()[0]
                 self._conn = conn
             except sqlite3.Error as error:
                 self._give_up(error)

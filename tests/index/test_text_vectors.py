@@ -28,6 +28,11 @@ def test_the_oldest_go_once_the_file_is_full(tmp_path: Path) -> None:
         store.put({str(i).encode(): vector(i)})
     kept = store.get([str(i).encode() for i in range(25)])
     assert len(kept) <= 10 and b"24" in kept and b"0" not in kept
+    store.close()
+    reopened = TextVectors(tmp_path / "vectors.sqlite", dimension=4, max_rows=10)
+    for i in range(25, 30):  # a process opening a full file trims it too
+        reopened.put({str(i).encode(): vector(i)})
+    assert len(reopened.get([str(i).encode() for i in range(30)])) <= 10
 
 
 def test_a_vector_of_another_size_is_not_read(tmp_path: Path) -> None:
