@@ -29,6 +29,7 @@ QUOTE = (
 CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE}
 PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start": 1182, "end": 1779,
                    "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885,
+                   "match_start": 1240, "match_end": 1779,
                    "also_reported_by": [{**SOURCE_EXAMPLE, "article_id": "wire-copy-17", "source": "wire.example"}]}
 ARTICLE_SUMMARY_EXAMPLE = {
     "id": "002_b0a686f71e466dcc", "title": SOURCE_EXAMPLE["title"], "url": SOURCE_EXAMPLE["url"],
@@ -102,6 +103,9 @@ class PassageOut(SourceFields):
     end: int
     text: str = Field(description="Exactly the article's text[start:end].")
     score: float = Field(description="Cosine similarity to the question; passages are in the retriever's order.")
+    match_start: int = Field(description="Where the part that matched the question starts: the passage is it and "
+                             "the whole sentences around it.")
+    match_end: int
     also_reported_by: list[SourceOut] = Field(
         description="Other articles telling the same story (reprints), collapsed into this passage."
     )

@@ -35,6 +35,7 @@ CONFIGS = [
     ("hybrid + recency prior", {"retriever": "hybrid", "collapse_duplicates": False}),
     ("hybrid + story collapse", {"retriever": "hybrid", "recency_weight": 0.0}),
     ("hybrid + recency + collapse (default)", {}),
+    ("default, passages as their chunks alone", {"passage_chars": 0}),
 ]
 
 

@@ -26,6 +26,7 @@ def passage_json(passage: Passage) -> dict[str, Any]:
     return {
         **_source_json(passage.origin), "chunk_id": passage.chunk_id, "start": passage.start,
         "end": passage.end, "text": passage.text, "score": passage.score,
+        "match_start": passage.matched.start, "match_end": passage.matched.end,
         "also_reported_by": [_source_json(s) for s in passage.also_reported_by],
     }
 

@@ -25,8 +25,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Passage:
-    """A chunk of an article; `score` is its cosine to the question, `also_reported_by` the other
-    articles telling the same story when duplicates are collapsed."""
+    """A chunk of an article, or the whole sentences around it (`match` is then the chunk); `score`
+    is the chunk's cosine to the question, `also_reported_by` the other articles telling the same
+    story when duplicates are collapsed."""
 
     chunk_id: str
     origin: Source
@@ -35,6 +36,12 @@ class Passage:
     text: str
     score: float
     also_reported_by: tuple[Source, ...] = ()
+    match: Span | None = None
+
+    @property
+    def matched(self) -> Span:
+        """The characters the search matched: the chunk, inside the passage."""
+        return self.match or Span(self.start, self.end)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ for recency and reranked; then articles ranked on their best passages, one artic
 (reprints listed, not repeated), and passages taken from as many articles as possible first."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
@@ -14,10 +14,11 @@ from index.store import IndexStore
 from qa.embedding import Embedder
 from qa.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.lexical import query_terms
-from qa.models import Passage, Source
+from qa.models import Passage, Source, Span
 from qa.query import Query
 from qa.recency import freshness, recency_half_life
 from qa.reranking import Reranker
+from qa.sentences import sentence_window
 from qa.settings import Settings
 
 
@@ -77,10 +78,10 @@ class Retriever:
         # Text is read only now, for the few chunks kept, and their reprints' sources.
         views = self._views([r.view for r, _ in chosen], [ref for _, also in chosen for ref in also],
                             [r.view for r in best_ranked])
-        passages = tuple(
+        passages = self._in_context(tuple(
             _passage(views[r.view.row_id], hits.cosines[r.view.row_id], [views[a.row_id] for a in also if a.row_id in views])
             for r, also in chosen if r.view.row_id in views
-        )
+        ))
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
         return Retrieval(query, vector, passages, top_k, best)
@@ -88,6 +89,24 @@ class Retriever:
     def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
         return {view.row_id: view for view in self._store.chunk_views(wanted)}
+
+    def _in_context(self, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
+        """The listed passages widened to the sentences around their chunk; the answer still reads
+        `best`, the chunks alone, whose sentences are the ones that matched."""
+        if not self._settings.passage_chars or not passages:
+            return passages
+        texts = self._store.article_texts(list(dict.fromkeys(p.origin.article_id for p in passages)))
+        windows: dict[str, list[Span]] = {}  # of each article, the passages widened so far
+        widened = []
+        for index, passage in enumerate(passages):
+            article_id = passage.origin.article_id
+            # An article's passages do not repeat each other's text: each widens only into the room
+            # left by those listed before it and the chunks of those listed after it.
+            others = [*windows.get(article_id, []),
+                      *(Span(p.start, p.end) for p in passages[index + 1 :] if p.origin.article_id == article_id)]
+            widened.append(_widened(passage, texts.get(article_id), self._settings.passage_chars, others))
+            windows.setdefault(article_id, []).append(Span(widened[-1].start, widened[-1].end))
+        return tuple(widened)
 
     def _recency(self, question: str, as_of: datetime) -> Callable[[ChunkRef], float] | None:
         """How much more a passage counts for being fresh; None unless the question is about recent events."""
@@ -136,6 +155,23 @@ def source_of(view: ChunkView) -> Source:
 def _passage(view: ChunkView, cosine: float, also: list[ChunkView]) -> Passage:
     return Passage(view.key, source_of(view), view.start, view.end, view.text, round(cosine, 4),
                    tuple(source_of(v) for v in also))
+
+
+def _widened(passage: Passage, text: str | None, max_chars: int, others: list[Span]) -> Passage:
+    # The article may have been replaced since its chunk was read: its passage is then kept as read.
+    if text is None or text[passage.start : passage.end] != passage.text:
+        return passage
+    core = Span(passage.start, passage.end)
+    window = sentence_window(text, core, max_chars, _room(core, others, len(text)))
+    return replace(passage, start=window.start, end=window.end, text=text[window.start : window.end],
+                   match=Span(passage.start, passage.end))
+
+
+def _room(core: Span, others: list[Span], length: int) -> Span:
+    """The text around `core` up to the nearest of `others` on each side (none past one that overlaps it)."""
+    start = max([min(o.end, core.start) for o in others if o.start < core.start], default=0)
+    end = min([max(o.start, core.end) for o in others if o.end > core.end], default=length)
+    return Span(start, end)
 
 
 def _seconds(moment: datetime | None) -> int | None:

@@ -32,6 +32,36 @@ def sentence_spans(text: str, within: Span | None = None) -> list[Span]:
     return spans
 
 
+def sentence_window(text: str, core: Span, max_chars: int, room: Span | None = None) -> Span:
+    """`core` widened to whole sentences, then by whole sentences on either side in turn (the next
+    one first) while the window stays within `max_chars` and inside `room`; `core` alone, snapped to
+    its sentences, when that is already longer."""
+    room = room or Span(0, len(text))
+    sentences = sentence_spans(text, Span(max(room.start, core.start - max_chars), min(room.end, core.end + max_chars)))
+    inside = [i for i, s in enumerate(sentences) if s.start < core.end and s.end > core.start]
+    if not inside:
+        return core
+    first, last = inside[0], inside[-1]
+    start, end = min(core.start, sentences[first].start), max(core.end, sentences[last].end)
+
+    def next_fits() -> bool:
+        return last + 1 < len(sentences) and sentences[last + 1].end <= room.end and sentences[last + 1].end - start <= max_chars
+
+    def previous_fits() -> bool:
+        return first > 0 and sentences[first - 1].start >= room.start and end - sentences[first - 1].start <= max_chars
+
+    after = True
+    while next_fits() or previous_fits():
+        if next_fits() and (after or not previous_fits()):
+            last += 1
+            end = sentences[last].end
+        else:
+            first -= 1
+            start = sentences[first].start
+        after = not after
+    return Span(start, end)
+
+
 def _line_sentences(text: str, line: Span) -> list[Span]:
     piece = _ascii(text[line.start : line.end])
     found = sentencex.get_sentence_boundaries(LANGUAGE, piece)

@@ -124,6 +124,14 @@ class Settings(BaseSettings):
         default=3, ge=1, le=100,
         description="Most passages of one article in a result list; the best of every article come first.",
     )
+    # Measured in docs/benchmarks.md: chunks small enough to match one point score best, but a reader
+    # (and the answer@5 measure) needs the sentences around it; 1,000 characters is what LangChain's
+    # usual splitter gives a passage.
+    passage_chars: int = Field(
+        default=1000, ge=0, le=20_000,
+        description="Passages listed are the matching chunk widened by whole sentences around it up to this "
+        "many characters (0: the chunk alone).",
+    )
     lead_margin: float = Field(
         default=0.05, ge=-1.0, le=1.0,
         description="An article's first passage (its lead) is listed first when its cosine to the question is "

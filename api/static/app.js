@@ -239,7 +239,9 @@ function renderPassages(turn, passages) {
     open.addEventListener("click", () => openSource(passage, passage.text));
     const snippet = document.createElement("p");
     snippet.className = "snippet";
-    snippet.textContent = shorten(passage.text, 280);
+    // The part that matched, not the sentences around it that the passage adds for context.
+    const matched = passage.text.slice(passage.match_start - passage.start, passage.match_end - passage.start);
+    snippet.textContent = shorten(matched || passage.text, 280);
     item.append(open, describeSource(passage, false), snippet);
     list.append(item);
   }

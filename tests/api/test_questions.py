@@ -17,6 +17,7 @@ def test_ask_answers_with_exact_citations(loaded: TestClient) -> None:
         assert TEXTS[citation["article_id"]][citation["start"] : citation["end"]] == citation["quote"]
     for passage in body["passages"]:
         assert TEXTS[passage["article_id"]][passage["start"] : passage["end"]] == passage["text"]
+        assert passage["start"] <= passage["match_start"] < passage["match_end"] <= passage["end"]
 
 
 def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
@@ -25,7 +26,7 @@ def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
         "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",
-        "also_reported_by"]
+        "match_start", "match_end", "also_reported_by"]
 
 
 @pytest.mark.parametrize(

@@ -144,7 +144,8 @@ UNRELATED = [Article(f"brief-{n}", text) for n, text in enumerate([
 
 
 def test_the_answer_reads_the_best_passages_not_the_first_listed(settings: Settings, embedder: FakeEmbedder) -> None:
-    service = open_service(settings, embedder)
+    # Passages listed as their chunks alone, so that what is listed is only what matched.
+    service = open_service(settings.model_copy(update={"passage_chars": 0}), embedder)
     service.ingest_articles([CALL_ABOUT_CITIZENS, *UNRELATED])
     retrieval = service.retrieve(Query("Why did Netanyahu thank Putin?"))
     listed = retrieval.passages[: retrieval.top_k]

@@ -108,3 +108,36 @@ def test_an_untitled_article_is_found_by_its_url_slug_words(settings, embedder, 
     passages = service.search(Query("When will the harbor tunnel closure take effect?", top_k=2))
     assert ids(passages)[0] == "untitled"
     assert service.article("untitled").title is None  # the slug stands in for search, never as its title
+
+
+LONG_STORY = " ".join(f"Sentence {n} of the harbour report says the tide rose {n} centimetres." for n in range(1, 30))
+
+
+def test_passages_are_their_chunk_widened_by_whole_sentences(settings, embedder) -> None:
+    service = make(settings, embedder, passage_chars=300)
+    service.ingest_articles([Article("harbour", LONG_STORY, title="Harbour report")])
+    passages = service.search(Query("How far did the tide rise in sentence 15?", top_k=3))
+    assert passages
+    for passage in passages:
+        assert LONG_STORY[passage.start : passage.end] == passage.text and len(passage.text) <= 300
+        assert passage.start <= passage.matched.start < passage.matched.end <= passage.end
+        assert (passage.matched.end - passage.matched.start) < len(passage.text)
+        assert passage.text.startswith("Sentence ") and passage.text.endswith("centimetres.")
+
+
+def test_passages_can_be_listed_as_their_chunks_alone(settings, embedder) -> None:
+    service = make(settings, embedder, passage_chars=0)
+    service.ingest_articles([Article("harbour", LONG_STORY, title="Harbour report")])
+    for passage in service.search(Query("How far did the tide rise in sentence 15?", top_k=3)):
+        assert passage.match is None and passage.matched.start == passage.start and len(passage.text) < 300
+
+
+def test_passages_of_one_article_do_not_repeat_each_others_text(settings, embedder) -> None:
+    service = make(settings, embedder, passage_chars=1000, max_passages_per_article=3)
+    service.ingest_articles([Article("harbour", LONG_STORY, title="Harbour report")])
+    passages = sorted(service.search(Query("How far did the tide rise in sentence 15?", top_k=3)), key=lambda p: p.start)
+    assert len(passages) == 3
+    for before, after in zip(passages, passages[1:]):
+        # Chunks overlap by a few words; the sentences added around them never do.
+        assert after.start >= min(before.end, before.matched.end)
+        assert before.end <= max(after.start, after.matched.start)

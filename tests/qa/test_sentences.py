@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.models import Span
-from qa.sentences import sentence_spans
+from qa.sentences import sentence_spans, sentence_window
 
 
 def sentences(text: str, within: Span | None = None) -> list[str]:
@@ -99,3 +99,26 @@ def _check_exact_and_ordered(text: str) -> None:
         assert 0 <= span.start < span.end <= len(text)
         assert text[span.start : span.end] == text[span.start : span.end].strip()
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+
+
+def window(text: str, core: str, max_chars: int) -> str:
+    start = text.index(core)
+    span = sentence_window(text, Span(start, start + len(core)), max_chars)
+    return text[span.start : span.end]
+
+
+def test_a_window_grows_by_whole_sentences_after_then_before_within_its_size() -> None:
+    text = "One two. Three four five. Six seven. Eight nine ten. Eleven."
+    assert window(text, "Six s", 30) == "Six seven. Eight nine ten."
+    assert window(text, "Six s", 45) == "Three four five. Six seven. Eight nine ten."
+    assert window(text, "Six s", 1000) == text
+
+
+def test_a_window_keeps_growing_on_the_side_that_still_fits() -> None:
+    text = "A very long first sentence that will not fit at all. Short one. Core here. Two. Three."
+    assert window(text, "Core here.", 35) == "Short one. Core here. Two. Three."
+
+
+def test_a_core_longer_than_the_window_is_only_snapped_to_its_sentences() -> None:
+    text = "Before it. The core sentence is long. After it."
+    assert window(text, "core sentence", 5) == "The core sentence is long."
