@@ -6,7 +6,7 @@ An item number stays with its item: sentencex takes "1." for a sentence of its o
 """
 
 import re
-from functools import lru_cache
+from collections.abc import Iterator
 
 import sentencex
 
@@ -17,6 +17,9 @@ LANGUAGE = "en"
 ITEM_NUMBER = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]", re.IGNORECASE)
 # A number that may start an item written inside a line: "Steps: 1. Call. 2. Wait."
 INLINE_NUMBER = re.compile(r"(?<!\S)(\d{1,2})[.)]\s+(?=\S)")
+# What may end a sentence or number an item inside a line; a line with none of these before its
+# last character is one sentence, and the splitter is not needed.
+SENTENCE_INSIDE = re.compile(r"[.!?;:)\u2026\u3002\uff01\uff1f\n]")
 ASCII_LIKE = {**dict.fromkeys("“”„‟«»", '"'), **dict.fromkeys("‘’‚‛‹›", "'"), **dict.fromkeys("–—―", "-"),
               "…": ".", "。": ".", "！": "!", "？": "?"}
 
@@ -37,32 +40,86 @@ def sentence_window(text: str, core: Span, max_chars: int, room: Span | None = N
     one first) while the window stays within `max_chars` and inside `room`; `core` alone, snapped to
     its sentences, when that is already longer."""
     room = room or Span(0, len(text))
-    sentences = sentence_spans(text, Span(max(room.start, core.start - max_chars), min(room.end, core.end + max_chars)))
-    inside = [i for i, s in enumerate(sentences) if s.start < core.end and s.end > core.start]
-    if not inside:
-        return core
-    first, last = inside[0], inside[-1]
-    start, end = min(core.start, sentences[first].start), max(core.end, sentences[last].end)
-
-    def next_fits() -> bool:
-        return last + 1 < len(sentences) and sentences[last + 1].end <= room.end and sentences[last + 1].end - start <= max_chars
-
-    def previous_fits() -> bool:
-        return first > 0 and sentences[first - 1].start >= room.start and end - sentences[first - 1].start <= max_chars
-
-    after = True
-    while next_fits() or previous_fits():
-        if next_fits() and (after or not previous_fits()):
-            last += 1
-            end = sentences[last].end
+    # Only the lines the window's edges reach are split into sentences, each once: splitting is
+    # most of the cost, and scraped pages often hold a whole article on one line.
+    lines = _LineSentences(text)
+    start, end = _snapped(lines, core)
+    following, preceding = _sentences_after(lines, end, room.end), _sentences_before(lines, start, room.start)
+    after, before = next(following, None), next(preceding, None)
+    take_after = True
+    while True:
+        after_fits = after is not None and after.end - start <= max_chars
+        before_fits = before is not None and end - before.start <= max_chars
+        if not (after_fits or before_fits):
+            return Span(start, end)
+        if after_fits and (take_after or not before_fits):
+            end, after = after.end, next(following, None)
         else:
-            first -= 1
-            start = sentences[first].start
-        after = not after
-    return Span(start, end)
+            start, before = before.start, next(preceding, None)
+        take_after = not take_after
+
+
+class _LineSentences:
+    """The sentences of the line at a position of one text, each line split once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._split: dict[int, list[Span]] = {}
+
+    def line_at(self, position: int) -> Span:
+        end = self.text.find("\n", position)
+        return Span(self.text.rfind("\n", 0, position) + 1, len(self.text) if end < 0 else end)
+
+    def __call__(self, line: Span) -> list[Span]:
+        if line.start not in self._split:
+            self._split[line.start] = _line_sentences(self.text, line)
+        return self._split[line.start]
+
+
+def _snapped(lines: _LineSentences, core: Span) -> tuple[int, int]:
+    """`core` widened to the whole sentences at its two ends."""
+    first = next((s for s in lines(lines.line_at(core.start)) if s.end > core.start), None)
+    last = next((s for s in reversed(lines(lines.line_at(core.end - 1))) if s.start < core.end), None)
+    start = min(core.start, first.start) if first is not None and first.start < core.end else core.start
+    end = max(core.end, last.end) if last is not None and last.end > core.start else core.end
+    return start, end
+
+
+def _sentences_after(lines: _LineSentences, position: int, limit: int) -> Iterator[Span]:
+    """The sentences that start at or after `position` and end by `limit`, nearest first."""
+    line = lines.line_at(position)
+    while line.start < limit:
+        for span in lines(line):
+            if span.end > limit:
+                return
+            if span.start >= position:
+                yield span
+        if line.end >= len(lines.text):
+            return
+        line = lines.line_at(line.end + 1)
+
+
+def _sentences_before(lines: _LineSentences, position: int, limit: int) -> Iterator[Span]:
+    """The sentences that end at or before `position` and start at or after `limit`, nearest first."""
+    line = lines.line_at(position)
+    while line.end > limit:
+        for span in reversed(lines(line)):
+            if span.start < limit:
+                return
+            if span.end <= position:
+                yield span
+        if line.start == 0:
+            return
+        line = lines.line_at(line.start - 1)
 
 
 def _line_sentences(text: str, line: Span) -> list[Span]:
+    whole = _trimmed(text, line.start, line.end)
+    if whole is None:
+        return []
+    if not SENTENCE_INSIDE.search(text, whole.start, whole.end - 1):
+        # Nothing inside the line could end a sentence or number an item: it is one sentence.
+        return [whole]
     piece = _ascii(text[line.start : line.end])
     found = sentencex.get_sentence_boundaries(LANGUAGE, piece)
     if not found:
@@ -121,10 +178,24 @@ def _ascii(line: str) -> str:
     character for one keeps every offset, and the kind (space, quote, capital, digit) is what
     sentence boundaries depend on.
     """
-    return line if line.isascii() else "".join(map(_ascii_char, line))
+    return line if line.isascii() else line.translate(_ASCII_TABLE)
 
 
-@lru_cache(maxsize=4096)
+class _AsciiTable(dict):
+    """Code point to its ASCII stand-in for `str.translate`, filled as characters are met."""
+
+    KEPT = 65_536  # distinct characters remembered; text made of more is converted, not remembered
+
+    def __missing__(self, code: int) -> str:
+        char = _ascii_char(chr(code))
+        if len(self) < self.KEPT:
+            self[code] = char
+        return char
+
+
+_ASCII_TABLE = _AsciiTable()
+
+
 def _ascii_char(char: str) -> str:
     if char.isascii():
         return char

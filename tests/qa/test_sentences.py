@@ -122,3 +122,12 @@ def test_a_window_keeps_growing_on_the_side_that_still_fits() -> None:
 def test_a_core_longer_than_the_window_is_only_snapped_to_its_sentences() -> None:
     text = "Before it. The core sentence is long. After it."
     assert window(text, "core sentence", 5) == "The core sentence is long."
+
+
+def test_a_window_crosses_lines_and_stops_at_its_room() -> None:
+    text = "Headline here\n\nFirst one. Core sentence.\nNext line.\n\nLast para."
+    assert window(text, "Core", 1000) == text
+    core = text.index("Core")
+    room = Span(text.index("First"), text.index("Last") - 1)
+    span = sentence_window(text, Span(core, core + 4), 1000, room)
+    assert text[span.start : span.end] == "First one. Core sentence.\nNext line."
