@@ -369,6 +369,18 @@ def test_a_stream_that_stops_early_says_the_answer_was_cut_off(page) -> None:
     assert passage_titles(turn) == [STRIKE_ENDS["title"]] and page.locator("#send").is_enabled()
 
 
+def test_a_passage_shows_the_part_that_matched_not_the_sentences_around_it(page) -> None:
+    text = "The union met on Monday. Workers voted to end the strike on Friday. Talks went on for weeks."
+    matched = text.index("Workers"), text.index(" Talks")
+    passage = {**passage_of(STRIKE_ENDS), "start": 100, "end": 100 + len(text), "text": text,
+               "match_start": 100 + matched[0], "match_end": 100 + matched[1]}
+    serve_stream(page, ("passages", {"passages": [passage]}))
+    send(page, STRIKE)
+    turn = page.locator(".turn").last
+    turn.locator(".status.error").wait_for()
+    assert turn.locator(".passages .snippet").inner_text() == "Workers voted to end the strike on Friday."
+
+
 def test_no_answer_within_the_dates_says_so_and_lists_the_passages_sent_instead(page) -> None:
     serve_stream(
         page, ("passages", {"passages": []}), ("passages", {"passages": [passage_of(STRIKE_ENDS)]}),
