@@ -104,12 +104,12 @@ def _table(rows: list[tuple[str, EvalReport]], args: argparse.Namespace) -> str:
         f"Commit `{commit}`, {platform.machine()} {platform.processor() or ''} ({_cores()} cores), "
         f"`python bench/retrieval.py` on {args.questions.name} ({len(load_questions(args.questions))} questions).",
         "",
-        "| retriever | hits@1 | hits@5 | hits@10 | mrr@10 | answer@5 | latency p50 / p95 (ms) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| retriever | hits@1 | hits@5 | hits@10 | mrr@10 | answer@5 | passage chars | latency p50 / p95 (ms) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in rows:
         lines.append(f"| {name} | {r.hits_at_1:.3f} | {r.hits_at_5:.3f} | {r.hits_at_10:.3f} | {r.mrr_at_10:.3f} | "
-                     f"{r.answer_at_5:.3f} | {r.latency_median_ms:.0f} / {r.latency_p95_ms:.0f} |")
+                     f"{r.answer_at_5:.3f} | {r.passage_chars:.0f} | {r.latency_median_ms:.0f} / {r.latency_p95_ms:.0f} |")
     return "\n".join(lines)
 
 

@@ -60,6 +60,7 @@ def eval_report(report: EvalReport, retriever: str) -> str:
     rows = [(name, f"{value:.3f}") for name, value in report.as_dict().items() if "@" in name]
     lines = [f"retriever {retriever}, {report.n} questions"] + [f"  {name:<9} {value}" for name, value in rows]
     lines.append(f"  latency   median {report.latency_median_ms} ms, p95 {report.latency_p95_ms} ms")
+    lines.append(f"  passages  {report.passage_chars:.0f} characters on average in the top 5")
     return "\n".join(lines)
 
 

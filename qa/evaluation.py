@@ -44,12 +44,14 @@ class EvalReport:
     answer_at_5: float
     latency_median_ms: float
     latency_p95_ms: float
+    passage_chars: float  # mean length of the top five passages: answer@5 grows with it
 
     def as_dict(self) -> dict[str, float]:
         return {
             "n": self.n, "hits@1": self.hits_at_1, "hits@5": self.hits_at_5, "hits@10": self.hits_at_10,
             "mrr@10": self.mrr_at_10, "answer@5": self.answer_at_5,
             "latency_median_ms": self.latency_median_ms, "latency_p95_ms": self.latency_p95_ms,
+            "passage_chars": self.passage_chars,
         }
 
 
@@ -79,13 +81,14 @@ def service_retrieve(service: QAService) -> Retrieve:
 
 
 def evaluate(retrieve: Retrieve, questions: Sequence[EvalQuestion], top_k: int = DEPTH) -> EvalReport:
-    ranks, answered, latencies = [], [], []
+    ranks, answered, latencies, lengths = [], [], [], []
     for item in questions:
         started = time.perf_counter()
         hits = retrieve(item, max(top_k, DEPTH))
         latencies.append((time.perf_counter() - started) * 1000)
         ranks.append(_first_gold_rank(hits, item.gold_article_ids))
         answered.append(_answer_found(hits[:5], item.answers))
+        lengths.extend(len(hit.text) for hit in hits[:5])
     return EvalReport(
         n=len(questions),
         hits_at_1=_share(r is not None and r <= 1 for r in ranks),
@@ -95,6 +98,7 @@ def evaluate(retrieve: Retrieve, questions: Sequence[EvalQuestion], top_k: int =
         answer_at_5=_share(answered),
         latency_median_ms=round(statistics.median(latencies), 1),
         latency_p95_ms=round(sorted(latencies)[max(0, round(0.95 * len(latencies)) - 1)], 1),
+        passage_chars=round(statistics.fmean(lengths), 1) if lengths else 0.0,
     )
 
 

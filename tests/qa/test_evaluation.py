@@ -22,6 +22,8 @@ def test_measures_follow_the_definitions() -> None:
     assert (report.n, report.hits_at_1, report.hits_at_5, report.hits_at_10) == (3, 0.3333, 0.6667, 0.6667)
     assert report.mrr_at_10 == round((1 + 1 / 3 + 0) / 3, 4)
     assert report.answer_at_5 == 0.6667
+    top_fives = [["Squid Game renewed", "other"], ["a", "b", "the EU, i.e. Europe"], ["a"] * 5]
+    assert report.passage_chars == round(sum(len(t) for five in top_fives for t in five) / 10, 1)
 
 
 def test_questions_are_read_from_jsonl_with_answers_or_expect(tmp_path: Path) -> None:
