@@ -6,6 +6,8 @@ An item number stays with its item: sentencex takes "1." for a sentence of its o
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 
 import sentencex
@@ -120,14 +122,55 @@ def _line_sentences(text: str, line: Span) -> list[Span]:
     if not SENTENCE_INSIDE.search(text, whole.start, whole.end - 1):
         # Nothing inside the line could end a sentence or number an item: it is one sentence.
         return [whole]
-    piece = _ascii(text[line.start : line.end])
+    return [Span(line.start + start, line.start + end) for start, end in _split_line(text[line.start : line.end])]
+
+
+def _split_line(line: str) -> tuple[tuple[int, int], ...]:
+    """The sentences of one line, as offsets within it."""
+    known = _SPLIT_LINES.get(line)
+    if known is not None:
+        return known
+    piece = _ascii(line)
     found = sentencex.get_sentence_boundaries(LANGUAGE, piece)
     if not found:
-        return []
+        return ()
     cuts = _items_kept_whole(piece, [f["start_index"] for f in found])
     ends = [*cuts[1:], found[-1]["end_index"]]
-    spans = [_trimmed(text, line.start + start, line.start + end) for start, end in zip(cuts, ends)]
-    return [span for span in spans if span]
+    spans = [_trimmed(line, start, end) for start, end in zip(cuts, ends)]
+    split = tuple((span.start, span.end) for span in spans if span)
+    _SPLIT_LINES.put(line, split)
+    return split
+
+
+class _RecentLines:
+    """Lines split lately, by their text, up to a number of characters: the passages of popular
+    stories come up question after question, and a line may be a whole scraped article."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._max_chars = max_chars
+        self._chars = 0
+        self._lines: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, line: str) -> tuple[tuple[int, int], ...] | None:
+        with self._lock:
+            split = self._lines.get(line)
+            if split is not None:
+                self._lines.move_to_end(line)
+            return split
+
+    def put(self, line: str, split: tuple[tuple[int, int], ...]) -> None:
+        with self._lock:
+            if line in self._lines or len(line) > self._max_chars:
+                return
+            self._lines[line] = split
+            self._chars += len(line)
+            while self._chars > self._max_chars:
+                oldest, _ = self._lines.popitem(last=False)
+                self._chars -= len(oldest)
+
+
+_SPLIT_LINES = _RecentLines(max_chars=4_000_000)  # about 4 MB of mostly ASCII text
 
 
 def _items_kept_whole(line: str, cuts: list[int]) -> list[int]:
