@@ -72,7 +72,7 @@ class Retriever:
             leads = self._store.leads([a.passages[0].view.article_id for a in listed], vector)
             lead_first(listed, {ref.article_id: (ref, cosine) for ref, cosine in leads}, hits.cosines,
                        self._settings.lead_margin)
-        chosen = interleave(articles, self._settings.max_passages_per_article)[:wanted]
+        chosen = interleave(articles, self._settings.max_passages_per_article)[:top_k]  # what is listed
         kept = {r.view.row_id for article in articles for r in article.passages}  # reprints left out
         best_ranked = list(islice((r for r in ranked if r.view.row_id in kept), pool))
         # Text is read only now, for the few chunks kept, and their reprints' sources.
