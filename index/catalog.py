@@ -7,8 +7,6 @@ Chunks and articles live in slots numbered in the order they were added; a remov
 leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +14,7 @@ import numpy as np
 
 from index.headlines import search_title
 from index.postings import Documents, Postings, bm25
+from index.recent import RecentlyUsed
 from index.records import Allowed, ChunkFilter, ChunkRef, IdSet
 from index.terms import terms, terms_with_starts
 
@@ -60,8 +59,7 @@ class Catalog:
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
         self._cached_dates: tuple[int, np.ndarray] | None = None
-        self._allowed: OrderedDict[tuple, Allowed] = OrderedDict()
-        self._allowed_lock = threading.Lock()
+        self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
         self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
         # A chunk is its text and its article's title; an article, its whole text and its title.
         self.chunk_words = Postings()
@@ -117,23 +115,17 @@ class Catalog:
     def _changed(self) -> None:
         self._changes += 1
         self._refs = {}
-        with self._allowed_lock:
-            self._allowed.clear()
+        self._allowed.clear()
 
     def allowed(self, chunk_filter: ChunkFilter) -> Allowed:
         """What the filter lets through (dead slots never are). Two filters that let the same
         articles through, such as questions asked as of two moments with nothing published between,
         share one answer, worked out once until the catalog changes."""
         key = self._filter_key(chunk_filter)
-        with self._allowed_lock:
-            if key in self._allowed:
-                self._allowed.move_to_end(key)
-                return self._allowed[key]
-        allowed = self._work_out_allowed(chunk_filter)
-        with self._allowed_lock:
-            self._allowed[key] = allowed
-            while len(self._allowed) > KEPT_FILTERS:
-                self._allowed.popitem(last=False)
+        allowed = self._allowed.get(key)
+        if allowed is None:
+            allowed = self._work_out_allowed(chunk_filter)
+            self._allowed.put(key, allowed)
         return allowed
 
     def _filter_key(self, chunk_filter: ChunkFilter) -> tuple:

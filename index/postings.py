@@ -9,12 +9,12 @@ at query time, so removing or replacing documents gives exactly the scores a fre
 """
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from index.recent import RecentlyUsed
 
 # The usual BM25 constants (Robertson; Lucene and SQLite FTS5 use the same).
 K1 = 1.2
@@ -172,39 +172,6 @@ class Postings:
         self.alive = np.concatenate([self.alive, np.zeros(capacity - len(self.alive), dtype=bool)])
 
 
-class _TermScores:
-    """The most recently searched terms' scores, as (slots, scores), up to `capacity` pairs in all."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._pairs = 0
-        self._lock = threading.Lock()
-
-    @property
-    def pairs(self) -> int:
-        return self._pairs
-
-    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, scored: tuple[np.ndarray, np.ndarray]) -> None:
-        if len(scored[0]) > self._capacity:
-            return
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = scored
-            self._pairs += len(scored[0])
-            while self._pairs > self._capacity:
-                _, (slots, _) = self._items.popitem(last=False)
-                self._pairs -= len(slots)
-
-
 @dataclass(frozen=True)
 class Documents:
     """The documents scored, worked out once per change rather than per query: whether each is live,
@@ -214,7 +181,8 @@ class Documents:
     alive: np.ndarray
     count: int
     saturation: np.ndarray
-    term_scores: _TermScores = field(default_factory=lambda: _TermScores(KEPT_TERM_PAIRS), compare=False)
+    term_scores: RecentlyUsed[tuple, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: RecentlyUsed(KEPT_TERM_PAIRS, size=_pairs), compare=False)
 
     @classmethod
     def of(cls, postings: Postings, slots: int) -> "Documents":
@@ -260,3 +228,7 @@ def _empty_run() -> _Run:
 
 def _counts(values: np.ndarray) -> np.ndarray:
     return np.minimum(values, np.iinfo(COUNT).max).astype(COUNT)
+
+
+def _pairs(key: tuple, scored: tuple[np.ndarray, np.ndarray]) -> int:
+    return len(scored[0])

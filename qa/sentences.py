@@ -6,12 +6,11 @@ An item number stays with its item: sentencex takes "1." for a sentence of its o
 """
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 
 import sentencex
 
+from index.recent import RecentlyUsed
 from qa.models import Span
 
 LANGUAGE = "en"
@@ -142,35 +141,10 @@ def _split_line(line: str) -> tuple[tuple[int, int], ...]:
     return split
 
 
-class _RecentLines:
-    """Lines split lately, by their text, up to a number of characters: the passages of popular
-    stories come up question after question, and a line may be a whole scraped article."""
-
-    def __init__(self, max_chars: int) -> None:
-        self._max_chars = max_chars
-        self._chars = 0
-        self._lines: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, line: str) -> tuple[tuple[int, int], ...] | None:
-        with self._lock:
-            split = self._lines.get(line)
-            if split is not None:
-                self._lines.move_to_end(line)
-            return split
-
-    def put(self, line: str, split: tuple[tuple[int, int], ...]) -> None:
-        with self._lock:
-            if line in self._lines or len(line) > self._max_chars:
-                return
-            self._lines[line] = split
-            self._chars += len(line)
-            while self._chars > self._max_chars:
-                oldest, _ = self._lines.popitem(last=False)
-                self._chars -= len(oldest)
-
-
-_SPLIT_LINES = _RecentLines(max_chars=4_000_000)  # about 4 MB of mostly ASCII text
+# Lines split lately, by their text: the passages of popular stories come up question after
+# question, and a line may be a whole scraped article. Up to 4 million characters of lines (about
+# 4 MB of mostly ASCII text).
+_SPLIT_LINES: RecentlyUsed[str, tuple[tuple[int, int], ...]] = RecentlyUsed(4_000_000, size=lambda line, split: len(line))
 
 
 def _items_kept_whole(line: str, cuts: list[int]) -> list[int]:

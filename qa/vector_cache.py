@@ -7,12 +7,11 @@ given, the vectors shared by every process serving the index (index.text_vectors
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
+from index.recent import RecentlyUsed
 from index.text_vectors import TextVectors
 from qa.embedding import Embedder
 
@@ -20,9 +19,7 @@ from qa.embedding import Embedder
 class CachedEmbedder:
     def __init__(self, embedder: Embedder, capacity: int, shared: TextVectors | None = None) -> None:
         self._embedder = embedder
-        self._capacity = capacity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors: RecentlyUsed[str, np.ndarray] = RecentlyUsed(capacity)
         self._shared = shared
         # Which model made a vector is part of its key: another model, or the same one quantized
         # for another CPU, gives other vectors.
@@ -30,10 +27,7 @@ class CachedEmbedder:
             embedder.name, getattr(embedder, "backend", ""), getattr(embedder, "variant", ""), embedder.dimension))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            known = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for text in known:
-                self._vectors.move_to_end(text)
+        known = self._vectors.get_many(list(texts))
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             fresh = self._from_others(missing)
@@ -44,10 +38,7 @@ class CachedEmbedder:
                     self._shared.put({self._key(t): v for t, v in embedded.items()})
                 fresh.update(embedded)
             known.update(fresh)
-            with self._lock:
-                self._vectors.update(fresh)
-                while len(self._vectors) > self._capacity:
-                    self._vectors.popitem(last=False)
+            self._vectors.put_many(fresh)
         if not texts:
             return np.zeros((0, self._embedder.dimension), dtype=np.float32)
         return np.vstack([known[t] for t in texts])

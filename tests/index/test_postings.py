@@ -100,4 +100,4 @@ def test_the_terms_kept_scored_stay_within_their_pairs(monkeypatch: pytest.Monke
     expected = bm25(["the", "budget", "mayor"], postings, Documents.of(postings, 5), 1.0)
     for _ in range(2):
         np.testing.assert_array_equal(bm25(["the", "budget", "mayor"], postings, documents, 1.0), expected)
-        assert documents.term_scores.pairs <= 3
+        assert documents.term_scores.used <= 3

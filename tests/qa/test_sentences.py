@@ -131,15 +131,3 @@ def test_a_window_crosses_lines_and_stops_at_its_room() -> None:
     room = Span(text.index("First"), text.index("Last") - 1)
     span = sentence_window(text, Span(core, core + 4), 1000, room)
     assert text[span.start : span.end] == "First one. Core sentence.\nNext line."
-
-
-def test_lines_split_lately_are_kept_within_their_characters() -> None:
-    from qa.sentences import _RecentLines
-
-    kept = _RecentLines(max_chars=10)
-    kept.put("abcd", ((0, 4),))
-    kept.put("efgh", ((0, 4),))
-    assert kept.get("abcd") == ((0, 4),)  # now the most recent
-    kept.put("ijkl", ((0, 4),))
-    kept.put("x" * 11, ((0, 11),))  # longer than all it may keep: not kept
-    assert kept.get("efgh") is None and kept.get("abcd") and kept.get("ijkl") and kept.get("x" * 11) is None

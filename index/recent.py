@@ -1,0 +1,75 @@
+"""The most recently used values by key, within a budget: what the question path keeps of the work
+it did lately (filters' masks, terms' scores, sentence splits, vectors), since questions cluster on
+the stories of the day. Safe to share between threads."""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _one(key: object, value: object) -> int:
+    return 1
+
+
+class RecentlyUsed(Generic[K, V]):
+    """Values by key, the least recently used dropped first once their sizes add up to more than
+    `budget`. A value is one unit by default; `size` may count what it holds instead (characters,
+    pairs). A value bigger than the whole budget is not kept: it would push out everything else."""
+
+    def __init__(self, budget: int, size: Callable[[K, V], int] = _one) -> None:
+        self._budget = budget
+        self._size = size
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def used(self) -> int:
+        """The sizes of the values kept, added up."""
+        return self._used
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def get_many(self, keys: list[K]) -> dict[K, V]:
+        """Those of `keys` kept, in one go."""
+        with self._lock:
+            found = {}
+            for key in keys:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key][0]
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        self.put_many({key: value})
+
+    def put_many(self, values: Mapping[K, V]) -> None:
+        sized = [(key, value, self._size(key, value)) for key, value in values.items()]
+        with self._lock:
+            for key, value, size in sized:
+                if size > self._budget:
+                    continue
+                old = self._items.pop(key, None)
+                self._used += size - (old[1] if old is not None else 0)
+                self._items[key] = (value, size)
+            while self._used > self._budget:
+                _, (_, size) = self._items.popitem(last=False)
+                self._used -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
