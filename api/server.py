@@ -7,7 +7,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from api.balance import BOARD_FILE, create_board
