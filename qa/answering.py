@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.records import SpeechRecord
-from qa.attribution import AskedSpeech, asked_speech, same_person
+from qa.speech.names import same_person
+from qa.speech.questions import AskedSpeech, asked_speech
 from qa.embedding import Embedder
 from qa.lexical import STOPWORDS
 from qa.models import Abstention, Answer, Citation, Passage, Span

@@ -13,7 +13,7 @@ from index.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
-from qa.attribution import SPEECH_VERSION, attributions
+from qa.speech.attribution import SPEECH_VERSION, attributions
 from qa.chunking import Chunker, ChunkingError
 from qa.duplicates import band_keys, signature, similarity
 from qa.embedding import Embedder

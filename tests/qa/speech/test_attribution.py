@@ -1,6 +1,8 @@
 import pytest
 
-from qa.attribution import AskedSpeech, asked_speech, attributions, same_person
+from qa.speech.attribution import attributions
+from qa.speech.names import same_person
+from qa.speech.questions import AskedSpeech, asked_speech
 
 ARTICLE = (
     "Israeli Prime Minister Benjamin Netanyahu spoke with Russian President Vladimir Putin on Sunday.\n\n"

@@ -1,0 +1,81 @@
+"""Questions about what someone said: "What did X say about Y?", "What was X's reaction to Y?",
+"According to X, why …?", read into the speaker asked about and the topic."""
+
+import re
+from dataclasses import dataclass
+
+from qa.speech.attribution import NOT_NAMES, UNNAMED_TITLES
+
+
+@dataclass(frozen=True)
+class AskedSpeech:
+    """A question about what `speaker` said, about `topic` when it names one."""
+
+    speaker: str
+    topic: str | None
+
+
+ASKED_VERBS = (
+    "say|said|think|thought|write|wrote|written|claim|claimed|state|stated|announce|announced|warn|warned|"
+    "reveal|revealed|argue|argued|mention|mentioned|feel|felt|suggest|suggested|insist|insisted|promise|promised"
+)
+# Whom X told ("tell reporters", "say to Putin") is not what X spoke about.
+LISTENER = r"(?:(?:say|said|write|wrote|written) to|tell|told|tells) (?!about\b)[^?]+?"
+TOPIC = r"(?: (?:about|on|regarding|of|concerning|over) (?P<topic>.+?))?"
+_ASKED = [
+    # "What did X say about Y?", "What has X said on Y?", "What did X tell reporters about Y?"
+    re.compile(
+        rf"^(?:what|how) (?:did|does|do|has|have|had|would|will) (?P<who>.+?) (?:{LISTENER}|tell|told|{ASKED_VERBS})"
+        rf"{TOPIC}\W*$",
+        re.IGNORECASE,
+    ),
+    # "How did X describe Y?": the verb's object is the topic.
+    re.compile(
+        r"^how (?:did|does|do|has|have|had|would) (?P<who>.+?) (?:describe|described|characteri[sz]ed?|portray|"
+        r"portrayed|view|viewed|see|seen|assess|assessed|explain|explained|justify|justified) (?P<topic>.+?)\W*$",
+        re.IGNORECASE,
+    ),
+    # "What was X's reaction to Y?", "What were X's comments on Y?"
+    re.compile(
+        r"^what (?:is|was|were|are|has been|have been) (?P<who>.+?)['’]s? (?:reaction|response|position|view|stance|"
+        r"comment|message|opinion|take|statement|remark|warning|thought|word|assessment|answer)s?"
+        r"(?: (?:to|on|about|regarding|of|over) (?P<topic>.+?))?\W*$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^how (?:did|does|has|have) (?P<who>.+?) (?:react|reacted|respond|responded)(?: to (?P<topic>.+?))?\W*$",
+               re.IGNORECASE),
+]
+# "According to X, why …?" and "Why …, according to X?": the rest of the question is the topic.
+_ACCORDING_ASKED = [
+    re.compile(r"^according to (?P<who>[^,?]+?),\s*(?P<topic>.+?)\W*$", re.IGNORECASE),
+    re.compile(r"^(?P<topic>.+?),? according to (?P<who>[^,?]+?)\W*$", re.IGNORECASE),
+]
+
+
+def asked_speech(question: str) -> AskedSpeech | None:
+    """The speaker and topic of a question like "What did X say about Y?", if it is one."""
+    text = question.strip()
+    for pattern in _ACCORDING_ASKED:
+        match = pattern.match(text)
+        # "According to reports, …" asks no one: only a name or a title is a speaker here.
+        if match and _could_be_speaker(match["who"]) and _names_or_titles(match["who"]):
+            return AskedSpeech(match["who"].strip(), match["topic"].strip())
+    for pattern in _ASKED:
+        match = pattern.match(text)
+        if match and _could_be_speaker(match["who"]):
+            topic = (match["topic"] or "").strip() or None
+            return AskedSpeech(match["who"].strip(), topic)
+    return None
+
+
+def _could_be_speaker(who: str) -> bool:
+    words = who.strip().split()
+    if not words or words[0].lower() in NOT_NAMES - {"the"} or len(words) > 6:
+        return False
+    # "the mayor", "the Kremlin" speak; "the report" and "the data" are what the question is about.
+    return words[0].lower() != "the" or _names_or_titles(who)
+
+
+def _names_or_titles(who: str) -> bool:
+    phrase = re.sub(r"^the ", "", who.strip(), flags=re.IGNORECASE)
+    return phrase[:1].isupper() or re.search(rf"\b(?:{UNNAMED_TITLES})\b", phrase.lower()) is not None
