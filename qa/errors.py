@@ -61,3 +61,10 @@ class ModelUnavailable(QAError):
 
 class BackupFailed(QAError):
     code = "backup_failed"
+
+
+class SpeechPipelineMissing(QAError):
+    """The spaCy pipeline that attributes speech is not installed: a start-up error, like a missing model."""
+
+    code = "speech_pipeline_missing"
+    status = 503

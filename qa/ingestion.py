@@ -13,7 +13,8 @@ from index.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
-from qa.speech.attribution import SPEECH_VERSION, attributions
+from qa.speech.attribution import SPEECH_VERSION
+from qa.speech.pipeline import SpeechReader
 from qa.chunking import Chunker, ChunkingError
 from qa.duplicates import band_keys, signature, similarity
 from qa.embedding import Embedder
@@ -53,9 +54,10 @@ class _Prepared:
 class Ingestor:
     def __init__(
         self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
-        duplicate_threshold: float,
+        duplicate_threshold: float, speech: SpeechReader,
     ) -> None:
         self._store = store
+        self._speech = speech
         self._embedder = embedder
         self._chunker = chunker
         self._batch_articles = batch_articles
@@ -64,7 +66,7 @@ class Ingestor:
         # Stored with each article: new chunk settings make an unchanged article count as changed.
         self._recipe = (
             f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}; "
-            f"speech v{SPEECH_VERSION}; untitled: slug words"
+            f"speech v{SPEECH_VERSION} by {speech.pipeline}; untitled: slug words"
         )
 
     def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
@@ -124,7 +126,7 @@ class Ingestor:
                 continue
             (report.updated if article.id in stored else report.added).append(article.id)
         vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
-        speech = {article.id: tuple(attributions(article.text)) for article, _ in planned}
+        speech = {article.id: tuple(self._speech(article.text)) for article, _ in planned}
         return _Prepared(planned, report, len(batch), vectors, speech)
 
     def _version(self, article: Article) -> str:

@@ -1,144 +1,350 @@
-"""Who is speaking in each sentence of an article, from the cues news writing uses for reported speech.
+"""Who is speaking in each sentence of an article, read from spaCy's dependency parse.
 
-Cues, in the order they are tried: "according to X"; X with a speech verb ("X said", "X also
-addressed", "X, in his call with Y, expressed"); X's speech noun ("X's remarks", "X's gratitude");
-a closing quote followed by "said X". X may be a name, a title the article gives someone ("the
-Israeli Prime Minister" after "Prime Minister Benjamin Netanyahu"), or a pronoun, which refers
-back to the last speaker or person named. Everything is resolved to the fullest form of the name the
-article uses, so "Netanyahu", "the Prime Minister" and "he" all become "Benjamin Netanyahu".
+A sentence reports speech when a communication verb ("said", "told", "warned", "wrote", …) outside
+its quotation marks has a subject, or when it says "according to X". The subject is resolved to the
+fullest name the article gives (`people.People`): a surname, an acronym, a title or a pronoun. A
+subject that names nobody ("officials said", "a spokesperson told") is an unnamed source: recorded
+with no speaker, never given a nearby name. Sentences inside a quotation that runs over several
+sentences or paragraphs, and a quotation standing alone right after an attributed one, belong to
+that quotation's speaker.
+
+Only sentences holding a communication word are parsed: most of an article is narration, and
+parsing is most of the cost.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-# Part of what an ingested article records: when the rules below or the sentence boundaries change,
-# articles are redone.
-SPEECH_VERSION = 3
+from typing import TYPE_CHECKING
 
 from index.records import SpeechRecord
+from qa.models import Span
 from qa.sentences import sentence_spans
+from qa.speech.people import TITLE_WORDS, People
+from qa.speech.quotes import QuotedSentence, quoted_sentences
 
-NAME_WORD = r"[A-Z][a-zA-Z'’\-]+"
-NAME = rf"{NAME_WORD}(?: (?:{NAME_WORD}|[A-Z]\.))*"
-TITLES = (
-    "Vice President|President|Prime Minister|Deputy Prime Minister|Foreign Minister|Defense Minister|"
-    "Minister|Secretary of State|Secretary|Senate Majority Leader|Majority Leader|Minority Leader|Leader|"
-    "House Speaker|Speaker|Senator|Sen\\.|Representative|Rep\\.|Governor|Gov\\.|Mayor|Chancellor|King|Queen|"
-    "Prince|Princess|Pope|Chief Executive|CEO|Chairman|Chairwoman|Chair|Director|Spokesperson|Spokesman|"
-    "Spokeswoman|Judge|Justice|General|Gen\\.|Commissioner|Ambassador|Attorney General|Coach|Dr\\."
-)
-# An official the article never names: "the mayor said", "the new police chief announced".
-UNNAMED_TITLES = rf"{TITLES.lower()}|police chief|chief|official|spokesperson|minister"
-UNNAMED_OFFICIAL = rf"[Tt]he (?:[a-z]+ )?(?:{UNNAMED_TITLES})"
-SPEECH_VERBS = (
-    "said|says|say|told|tells|stated|states|added|adds|expressed|expresses|emphasized|emphasised|emphasizes|"
-    "warned|warns|addressed|addresses|highlighted|highlights|noted|notes|argued|argues|insisted|insists|urged|"
-    "urges|announced|announces|called|calls|described|describes|claimed|claims|stressed|stresses|accused|"
-    "praised|thanked|criticized|criticised|denied|denies|confirmed|confirms|vowed|vows|pledged|promised|"
-    "explained|explains|declared|declares|acknowledged|suggested|suggests|asserted|wrote|writes|tweeted|posted|"
-    "replied|responded|commented|conveyed|voiced|raised|reiterated|maintained|condemned|welcomed|cautioned|"
-    "predicted|revealed|admitted|recalled|discussed|spoke|speaks|asked|questioned|marked|labelled|labeled"
-)
-SPEECH_NOUNS = (
-    "statement|remarks|comments|words|message|speech|gratitude|thanks|discussion|concerns?|warning|call|"
-    "response|reaction|announcement|position|view|stance|criticism|praise|appeal|address|testimony|letter|"
-    "tweet|post|interview|claim|argument|dialogue|conversation"
-)
-# "They" is left out: it rarely refers back to one speaker.
-PRONOUNS = {"he", "she"}
-# Capitalised at the start of a sentence, but not names.
-NOT_NAMES = {
-    "it", "this", "that", "these", "those", "there", "here", "such", "its", "their", "his", "her", "our", "we",
-    "you", "i", "a", "an", "the", "what", "which", "who", "when", "where", "why", "how", "some", "many", "most",
-    "all", "both", "each", "every", "one", "another", "other", "while", "if", "as", "in", "on", "at", "for",
-    "but", "and", "or", "so", "yet", "they", "officials", "experts", "critics", "analysts", "people",
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Span as SpacySpan, Token
+
+# Part of what an ingested article records: when these rules change, articles are redone.
+SPEECH_VERSION = 4
+
+# Verbs that report speech whatever follows them.
+SPEECH_LEMMAS = {
+    "say", "tell", "add", "tweet", "testify", "announce", "warn", "insist", "note", "argue", "claim", "explain",
+    "state", "report", "reply", "respond", "comment", "assert", "contend", "stress", "emphasize",
+    "emphasise", "acknowledge", "admit", "concede", "deny", "confirm", "predict", "estimate", "urge", "caution",
+    "complain", "reveal", "vow", "pledge", "promise", "suggest", "reiterate", "maintain", "remark", "observe",
+    "express",
 }
-INTRODUCTION = r"(?:(?:[A-Z][a-z]+ly|However|Furthermore|Moreover|Meanwhile|Still|Yet|Later|Then|Also|In \w+(?: \w+){0,3}|On \w+(?: \w+){0,2}),\s+)?"
-
-_TITLED = re.compile(rf"\b(?:(?P<adjective>{NAME_WORD}|U\.S\.|UK|EU) )?(?P<title>{TITLES}) (?P<name>{NAME})")
-_ACCORDING = re.compile(
-    rf"\b(?:according to|as reported by|reported by) (?P<who>(?:the )?(?:{NAME_WORD} )?(?:{TITLES})|{UNNAMED_OFFICIAL}|(?:the )?{NAME})"
+# Verbs that report speech only with what was said after them (a clause or a quotation): "wrote
+# that …", but not "wrote a foreword"; "called it “a disgrace”", but not "called a meeting".
+SPEECH_WITH_CLAUSE = {
+    "write", "post", "call", "describe", "highlight", "praise", "criticize", "criticise", "accuse", "propose",
+    "thank", "declare", "address", "ask", "question", "blame", "point", "speak",
+}
+CLAUSES = {"ccomp", "parataxis"}
+# Cheap to find before parsing: the word forms of the lemmas above, and "according to".
+CUE_WORDS = re.compile(
+    r"\b(?:sa(?:y|ys|id|ying)|t(?:ell|ells|old|elling)|add(?:s|ed|ing)?|wr(?:ite|ites|ote|itten|iting)|tweet\w*|"
+    r"testif\w+|announc\w+|warn\w*|insist\w*|not(?:e|es|ed|ing)|argu\w+|claim\w*|explain\w*|stat(?:e|es|ed|ing)|"
+    r"report\w*|repl\w+|respond\w*|comment\w*|declar\w+|assert\w*|contend\w*|stress\w*|emphasi[sz]\w+|"
+    r"acknowledg\w+|admit\w*|conced\w+|den(?:y|ies|ied|ying)|confirm\w*|predict\w*|estimat\w+|urg(?:e|es|ed|ing)|"
+    r"caution\w*|complain\w*|recall\w*|reveal\w*|vow\w*|pledg\w+|promis\w+|suggest\w*|describ\w+|call(?:s|ed|ing)?|"
+    r"highlight\w*|prais\w+|critici[sz]\w+|accus\w+|propos\w+|post(?:s|ed|ing)?|express\w*|thank\w*|address\w*|"
+    r"ask(?:s|ed|ing)?|question\w*|blam\w+|point\w*|maintain\w*|reiterat\w+|observ\w+|remark\w*|spok\w+|speak\w*|"
+    r"according)\b",
+    re.IGNORECASE,
 )
-_SUBJECT_VERB = re.compile(
-    rf"^{INTRODUCTION}(?P<who>(?:[Tt]he )?(?:{NAME_WORD} )?(?:{TITLES})|{UNNAMED_OFFICIAL}|{NAME}|He|She)"
-    rf"(?:,[^,]{{1,80}},)?(?: (?:also|then|later|further|again|once again|has|have|had|had also|would|will))* "
-    rf"(?P<cue>{SPEECH_VERBS})\b"
-)
-_POSSESSIVE = re.compile(rf"(?P<who>{NAME})['’]s (?:\w+ )?(?P<cue>{SPEECH_NOUNS})\b")
-_QUOTE_THEN_NAME = re.compile(rf"[”\"'’],? (?P<cue>said|says|added|told) (?P<who>(?:the )?(?:{NAME_WORD} )?(?:{TITLES})|{NAME})")
+# Subjects that speak for someone they refer back to.
+PERSON_PRONOUNS = {"he", "she"}
+THING_PRONOUNS = {"it"}
+# "the company said": the organisation the article is about.
+ORGANISATION_NOUNS = {
+    "company", "automaker", "carmaker", "firm", "retailer", "airline", "carrier", "agency", "ministry",
+    "department", "organization", "organisation", "bank",
+}
+# "the newspaper reported", "the statement added": the source just quoted.
+SOURCE_NOUNS = {"site", "website", "newspaper", "paper", "broadcaster", "outlet", "publication", "statement"}
+PERSON_LABELS = {"PERSON"}
+ORGANISATION_LABELS = {"ORG", "GPE"}
+# Parts of a subject that belong to its name ("Transport commissioner Maria Alvarez", "John Kirby, a
+# spokesperson", "Lelands auction house").
+NAME_PARTS = {"compound", "flat", "appos", "nmod"}
+# What carries someone's words or figures: "according to estimates from the CDC".
+DOCUMENT_NOUNS = {"estimates", "estimate", "data", "figures", "statement", "report", "analysis", "survey", "study", "records"}
+# News agencies relay what others said: "X said …, Reuters reported" is X speaking.
+RELAY_LEMMAS = {"report"}
+# How far back a pronoun looks for whom it stands for.
+PRONOUN_REACH = 3
 
 
-def attributions(text: str) -> list[SpeechRecord]:
-    """Who speaks in which sentence; `titles` are what the article calls each speaker."""
-    people = _People(text)
-    found: list[tuple[int, int, str, str]] = []
-    last_person: str | None = None
-    for span in sentence_spans(text):
-        sentence = text[span.start : span.end]
-        speaker, cue = _speaker_of(sentence, people, found[-1][2] if found else last_person)
-        if speaker:
-            found.append((span.start, span.end, speaker, cue))
-        last_person = people.last_named_in(sentence) or last_person
-    # Titles last: resolving "the Israeli Prime Minister" teaches the article's people that title.
-    return [SpeechRecord(start, end, speaker, cue, people.titles_of(speaker)) for start, end, speaker, cue in found]
+@dataclass(frozen=True)
+class _Said:
+    """One sentence's speaker as read from its own words: a name (a person's or an organisation's),
+    or None for an unnamed source."""
+
+    speaker: str | None
+    cue: str
+    person: bool = False
 
 
-class _People:
-    """The people an article names, and the titles it gives them."""
+def attributions(text: str, nlp: "Language") -> list[SpeechRecord]:
+    """Every sentence of `text` that reports someone's speech, in text order."""
+    return _Article(text, nlp).attributions()
 
-    def __init__(self, text: str) -> None:
-        self._by_title: dict[str, str] = {}
-        self._full_names: dict[str, str] = {}
-        for match in _TITLED.finditer(text):
-            name = match["name"]
-            self._remember(name)
-            title = match["title"].lower()
-            self._by_title.setdefault(title, name)
-            if match["adjective"]:
-                self._by_title.setdefault(f"{match['adjective'].lower()} {title}", name)
 
-    def titles_of(self, speaker: str) -> tuple[str, ...]:
-        return tuple(sorted(t for t, name in self._by_title.items() if self._full(name) == speaker))
+class _Article:
+    """One article read for speech: its sentences, the quotations over them, its people."""
 
-    def resolve(self, who: str, previous: str | None) -> str | None:
-        phrase = re.sub(r"^the ", "", who.strip(), flags=re.IGNORECASE)
-        lowered = phrase.lower()
-        if lowered in PRONOUNS:
-            return previous
-        if lowered in self._by_title:
-            return self._full(self._by_title[lowered])
-        words = lowered.split()
-        if len(words) > 1 and " ".join(words[1:]) in self._by_title:  # "the Israeli Prime Minister"
-            name = self._by_title[" ".join(words[1:])]
-            self._by_title.setdefault(lowered, name)
-            return self._full(name)
-        if re.fullmatch(UNNAMED_OFFICIAL, who.strip(), flags=re.IGNORECASE):
-            return f"the {lowered}"  # nobody of that title is named: the title is all the article says
-        if re.fullmatch(TITLES, phrase, flags=re.IGNORECASE) or not phrase[:1].isupper():
+    def __init__(self, text: str, nlp: "Language") -> None:
+        self.text = text
+        self.nlp = nlp
+        self.sentences = quoted_sentences(text, sentence_spans(text))
+        self.people = People(text, nlp.Defaults.stop_words)
+        wanted = [i for i, s in enumerate(self.sentences) if CUE_WORDS.search(text, s.span.start, s.span.end)]
+        self.docs = dict(zip(wanted, nlp.pipe(self._sentence_text(i) for i in wanted)))
+        for doc in self.docs.values():
+            for entity in doc.ents:
+                self.people.learn(entity.text, entity.label_)
+        self.own: list[_Said | None] = []
+
+    def attributions(self) -> list[SpeechRecord]:
+        for index in range(len(self.sentences)):
+            doc = self.docs.get(index)
+            self.own.append(self._speaker(index, doc) if doc is not None else None)
+        speakers = _through_quotations(self.sentences, self.own, [i in self.docs for i in range(len(self.sentences))])
+        return [
+            SpeechRecord(s.span.start, s.span.end, said.speaker, said.cue,
+                         self.people.titles_of(said.speaker) if said.speaker else (), _kind(s, self.own[i], self.text))
+            for i, (s, said) in enumerate(zip(self.sentences, speakers)) if said is not None
+        ]
+
+    def _sentence_text(self, index: int) -> str:
+        span = self.sentences[index].span
+        return self.text[span.start : span.end]
+
+    def _speaker(self, index: int, doc) -> _Said | None:
+        """The speaker this sentence names for itself, from its best cue outside quotation marks."""
+        found = []
+        for cue, subject in _cues(doc, _quoted_tokens(doc)):
+            said = self._resolve(index, subject, cue)
+            if said is not None:
+                found.append((cue, said))
+        if not found:
             return None
-        if words[0].strip("’'") in NOT_NAMES:
-            return None
-        return self._full(phrase)
+        # The main clause's cue first; a relaying agency's last.
+        found.sort(key=lambda pair: (pair[0].lemma_.lower() in RELAY_LEMMAS, _depth(pair[0])))
+        return found[0][1]
 
-    def last_named_in(self, sentence: str) -> str | None:
-        names = [m["name"] for m in _TITLED.finditer(sentence)]
-        return self._full(names[-1]) if names else None
+    def _resolve(self, index: int, subject: "Token", cue: "Token") -> _Said | None:
+        """Who the subject is: a name, an unnamed source (speaker None), or None when it cannot be told."""
+        cue_name = "according to" if cue.lower_ == "according" else cue.lemma_.lower()
+        lowered = subject.lower_
+        if lowered in PERSON_PRONOUNS or lowered in THING_PRONOUNS:
+            return self._antecedent(index, person=lowered in PERSON_PRONOUNS, cue=cue_name)
+        if subject.pos_ == "PRON":
+            return None  # "they", "we", "I", "you": too loose to name anyone
+        named = _name(subject, self.people)
+        if named and any(c.isalpha() for c in named[0]):
+            name, label = named
+            full = self.people.full(name)
+            return _Said(full, cue_name, label in PERSON_LABELS or (label not in ORGANISATION_LABELS and self.people.is_person(full)))
+        phrase = " ".join(t.text for t in subject.subtree if t.dep_ not in ("relcl", "prep", "acl") and t.i <= subject.i)
+        titled = self.people.titled(phrase)
+        if titled:
+            return _Said(titled, cue_name, True)
+        if lowered in ORGANISATION_NOUNS and _definite(subject):
+            # "the company said": the organisation the article is about, the one it names most.
+            organisation = self.people.most_mentioned_organisation(self.text, self.sentences[index].span.start)
+            if organisation is not None:
+                return _Said(organisation, cue_name)
+        if lowered in SOURCE_NOUNS and _definite(subject):
+            said = self._antecedent(index, person=False, cue=cue_name)
+            if said is not None:
+                return said
+        return _Said(None, cue_name)
 
-    def _remember(self, name: str) -> None:
-        surname = name.split()[-1].lower()
-        if len(name) > len(self._full_names.get(surname, "")):
-            self._full_names[surname] = name
+    def _antecedent(self, index: int, person: bool, cue: str) -> _Said | None:
+        """Whom a pronoun ("he", "it") stands for: the last speaker of its kind in the sentences just
+        before, else the one named as the subject there."""
+        for back in range(index - 1, max(-1, index - 1 - PRONOUN_REACH), -1):
+            said = self.own[back]
+            if said is not None and said.speaker and said.person == person:
+                return _Said(said.speaker, cue, person)
+            doc = self._doc(back)
+            subjects = [t for t in doc if t.dep_ == "nsubj" and t.ent_type_ in (PERSON_LABELS if person else ORGANISATION_LABELS)]
+            if subjects:
+                named = _name(subjects[0], self.people)
+                if named:
+                    return _Said(self.people.full(named[0]), cue, person)
+        earlier = (said for said in reversed(self.own[:index]) if said is not None and said.speaker and said.person == person)
+        last = next(earlier, None)
+        return _Said(last.speaker, cue, person) if last else None
 
-    def _full(self, name: str) -> str:
-        return self._full_names.get(name.split()[-1].lower(), name)
+    def _doc(self, index: int):
+        if index not in self.docs:
+            self.docs[index] = self.nlp(self._sentence_text(index))
+        return self.docs[index]
 
 
-def _speaker_of(sentence: str, people: _People, previous: str | None) -> tuple[str | None, str]:
-    for pattern in (_ACCORDING, _SUBJECT_VERB, _POSSESSIVE, _QUOTE_THEN_NAME):
-        match = pattern.search(sentence)
-        if match:
-            cue = match.groupdict().get("cue") or "according to"
-            speaker = people.resolve(match["who"], previous)
-            if speaker:
-                return speaker, cue.lower()
-    return None, ""
+def _cues(doc, inside: set[int]) -> Iterable[tuple["Token", "Token"]]:
+    """(cue, subject) pairs: communication verbs with their subject, and "according to X"."""
+    has_quote = bool(inside) or any(t.text in QUOTE_MARKS for t in doc)
+    for token in doc:
+        if token.i in inside:
+            continue
+        if token.lower_ == "according":
+            target = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "to"), None)
+            objects = [c for c in target.children if c.dep_ == "pobj"] if target is not None else []
+            if objects:
+                yield token, objects[0]
+        elif token.pos_ in ("VERB", "AUX") and _reports_speech(token, has_quote):
+            subject = _subject(token)
+            if subject is not None and subject.i not in inside:
+                yield token, subject
+
+
+def _reports_speech(verb: "Token", has_quote: bool) -> bool:
+    lemma = verb.lemma_.lower()
+    if any(c.dep_ == "neg" for c in verb.children):
+        return False  # "has not said"
+    if lemma in SPEECH_LEMMAS:
+        return True
+    if lemma == "call" and any(c.dep_ == "prep" and c.lower_ in ("on", "for") for c in verb.children):
+        return True  # "called on Congress to …", "called for a ceasefire"
+    return lemma in SPEECH_WITH_CLAUSE and (has_quote or any(c.dep_ in CLAUSES for c in verb.children))
+
+
+def _subject(verb: "Token") -> "Token | None":
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects:
+        # A dateline or a lead-in ("DETROIT -- The agency said", "Key quote: …, Zandi told") is a
+        # subject too, to the parser: the one nearest the verb speaks.
+        child = min(subjects, key=lambda c: abs(verb.i - c.i))
+        # "X, who said …": the relative pronoun stands for the noun the clause hangs on.
+        if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
+            return verb.head
+        return child
+    # "…,” wrote Luce.": the parser may take an inverted subject for the object.
+    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ == "PROPN"]
+    if after and after[0].i >= len(verb.doc) - 3:
+        return after[0]
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        return _subject(verb.head)  # "X said … and added …"
+    return None
+
+
+def _name(subject: "Token", people: People) -> tuple[str, str] | None:
+    """The name the subject gives, with its entity label ("" when the parser saw none): the subject
+    itself, or a name beside it ("John Kirby, a spokesperson", "others, such as Gary Cushing")."""
+    # A title alone is a name when the article names someone so ("Judge" for Aaron Judge).
+    if subject.pos_ == "PROPN" and (subject.lower_.rstrip(".") not in TITLE_WORDS or people.is_person(people.full(subject.text))):
+        return _proper_name(subject), subject.ent_type_
+    # "according to estimates from the CDC": the source of the figures.
+    if subject.pos_ == "NOUN" and subject.lower_ in DOCUMENT_NOUNS:
+        for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("from", "by", "of")):
+            for source in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
+                return _proper_name(source), source.ent_type_
+    candidates = [c for c in subject.children if c.dep_ in NAME_PARTS]
+    # "Dollar Tree CEO and president Michael Witynski": the name is in the coordinated titles.
+    for conj in (c for c in subject.children if c.dep_ == "conj"):
+        candidates += [conj, *(c for c in conj.children if c.dep_ in NAME_PARTS)]
+    for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ == "as"):
+        candidates += [c for c in prep.children if c.dep_ == "pobj"]
+    for labels in (PERSON_LABELS, ORGANISATION_LABELS, {""}):
+        for token in candidates:
+            if token.pos_ == "PROPN" and token.ent_type_ in labels and token.lower_.rstrip(".") not in TITLE_WORDS:
+                return _proper_name(token), token.ent_type_
+    return None
+
+
+def _proper_name(head: "Token") -> str:
+    """The proper noun `head` with the name words just before it, not the titles ("Dollar Tree CEO
+    and president Michael Witynski" -> "Michael Witynski")."""
+    doc = head.doc
+    if head.ent_type_ in ORGANISATION_LABELS:
+        entity = next(e for e in doc.ents if e.start <= head.i < e.end)
+        # "the Centers for Disease Control and Prevention": an organisation's name runs past its head.
+        return re.sub(r"^the ", "", entity.text, flags=re.IGNORECASE)
+    start = head.i
+    while start > 0 and _name_word(doc[start - 1], head) and doc[start - 1].head.i in range(start, head.i + 1):
+        start -= 1
+    return doc[start : head.i + 1].text
+
+
+def _name_word(token: "Token", head: "Token") -> bool:
+    if token.text in ("-", "‐") and not token.whitespace_:
+        return True  # "Hannah-Beth"
+    if head.ent_type_ and token.ent_type_ != head.ent_type_:
+        return False  # the parser's entity ends there: "Should Youmans" is not a name
+    return token.pos_ == "PROPN" and token.lower_.rstrip(".") not in TITLE_WORDS
+def _definite(token: "Token") -> bool:
+    return any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in token.children)
+
+
+def _depth(token: "Token") -> int:
+    depth = 0
+    while token.head.i != token.i:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+QUOTE_MARKS = ("“", "”", '"', "«", "»")
+
+
+def _quoted_tokens(doc) -> set[int]:
+    """Tokens between quotation marks within the sentence: a verb quoted is not the reporter's cue."""
+    inside, open_ = set(), False
+    for token in doc:
+        if token.text in QUOTE_MARKS:
+            if token.text == "“" or token.text == "«" or (token.text == '"' and not open_):
+                open_ = True
+            else:
+                open_ = False
+            continue
+        if open_:
+            inside.add(token.i)
+    return inside
+
+
+def _through_quotations(sentences: list[QuotedSentence], own: list[_Said | None], cued: list[bool]) -> list[_Said | None]:
+    """Each sentence's speaker, its own or that of the quotation it belongs to."""
+    speakers = list(own)
+    start = 0
+    while start < len(sentences):
+        end = start
+        while end + 1 < len(sentences) and sentences[end + 1].continues:
+            end += 1
+        run = range(start, end + 1)
+        # A quotation over several sentences: whoever one of its sentences names says all of them;
+        # a quotation naming no one, right after an attributed one, goes on in the same voice.
+        named = next((own[i] for i in run if own[i] is not None), None)
+        if named is None and start > 0 and _quotes_alone(sentences, run) and sentences[start - 1].has_quote:
+            named = speakers[start - 1]
+        for i in run:
+            if speakers[i] is None:
+                speakers[i] = named
+        start = end + 1
+    # Words quoted in the sentence right after someone's quoted words are theirs too ("… wrote Luce.
+    # The GOP is more “strongly motivated by what it hates”."), unless it has a speech cue of its own,
+    # which may name someone else.
+    for i in range(1, len(sentences)):
+        if speakers[i] is None and not cued[i] and sentences[i].quoted and speakers[i - 1] and sentences[i - 1].has_quote:
+            speakers[i] = speakers[i - 1]
+    return speakers
+
+
+def _quotes_alone(sentences: list[QuotedSentence], run: range) -> bool:
+    """Whether these sentences are all quotation, with no words of the reporter's around it."""
+    return sum(sentences[i].quoted for i in run) >= 0.8 * sum(sentences[i].length for i in run)
+
+
+def _kind(sentence: QuotedSentence, own: _Said | None, text: str) -> str:
+    if own is None or sentence.continues:
+        return "direct"  # a sentence of someone's quotation
+    share = sentence.share_quoted
+    if share == 0:
+        return "indirect"
+    return "direct" if share >= 0.6 else "mixed"

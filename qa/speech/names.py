@@ -1,15 +1,23 @@
-"""Whether a name asked about is a speaker the articles name."""
+"""Whether a name asked about is a speaker the articles name: by surname or full name, in any case,
+with or without accents or a possessive ("Blinken's remarks")."""
 
 import re
 
+from qa.speech.people import fold
 
-def same_person(asked: str, speaker: str, titles: tuple[str, ...] = ()) -> bool:
+# Words that go with a name in a question but are not part of it.
+COURTESY = {"the", "mr", "ms", "mrs", "dr", "sen", "rep", "gov"}
+
+
+def same_person(asked: str, speaker: str | None, titles: tuple[str, ...] = ()) -> bool:
     """Whether the question's speaker ("Netanyahu", "the Israeli prime minister") is this speaker."""
-    asked_words = _words(asked) - {"the", "mr", "ms", "mrs", "dr"}
+    if not speaker:
+        return False  # an unnamed source is nobody a question can name
+    asked_words = name_words(asked) - COURTESY
     if not asked_words:
         return False
-    return asked_words <= _words(speaker) or any(asked_words == _words(title) for title in titles)
+    return asked_words <= name_words(speaker) or any(asked_words == name_words(title) - COURTESY for title in titles)
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[\w’'-]+", text.lower()))
+def name_words(text: str) -> set[str]:
+    return {word for word in (fold(w) for w in re.findall(r"[\w’'.-]+", text)) if word}

@@ -4,7 +4,22 @@
 import re
 from dataclasses import dataclass
 
-from qa.speech.attribution import NOT_NAMES, UNNAMED_TITLES
+TITLES = (
+    "Vice President|President|Prime Minister|Deputy Prime Minister|Foreign Minister|Defense Minister|"
+    "Minister|Secretary of State|Secretary|Senate Majority Leader|Majority Leader|Minority Leader|Leader|"
+    "House Speaker|Speaker|Senator|Sen\\.|Representative|Rep\\.|Governor|Gov\\.|Mayor|Chancellor|King|Queen|"
+    "Prince|Princess|Pope|Chief Executive|CEO|Chairman|Chairwoman|Chair|Director|Spokesperson|Spokesman|"
+    "Spokeswoman|Judge|Justice|General|Gen\\.|Commissioner|Ambassador|Attorney General|Coach|Dr\\."
+)
+# An official the article never names: "the mayor said", "the new police chief announced".
+UNNAMED_TITLES = rf"{TITLES.lower()}|police chief|chief|official|spokesperson|minister"
+# Capitalised at the start of a sentence, but not names.
+NOT_NAMES = {
+    "it", "this", "that", "these", "those", "there", "here", "such", "its", "their", "his", "her", "our", "we",
+    "you", "i", "a", "an", "the", "what", "which", "who", "when", "where", "why", "how", "some", "many", "most",
+    "all", "both", "each", "every", "one", "another", "other", "while", "if", "as", "in", "on", "at", "for",
+    "but", "and", "or", "so", "yet", "they", "officials", "experts", "critics", "analysts", "people",
+}
 
 
 @dataclass(frozen=True)
