@@ -1,4 +1,4 @@
-"""Value objects a question produces: passages, citations and the answer."""
+"""Value objects a question produces: passages, citations and the answer; and the quotes of a speaker."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -46,10 +46,27 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
+    """`quote` is the article's text[start:end]; `speaker` is who says it, when the article says."""
+
     origin: Source
     start: int
     end: int
     quote: str
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence of an article in which `speaker` speaks (None: a source the article does not name),
+    `kind` "direct", "indirect" or "mixed"; `score` is its cosine to the topic asked about, if any."""
+
+    origin: Source
+    start: int
+    end: int
+    quote: str
+    speaker: str | None
+    kind: str
+    score: float | None = None
 
 
 class Abstention(StrEnum):

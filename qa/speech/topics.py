@@ -1,0 +1,32 @@
+"""Whether a sentence is about a topic: it names the topic's words, in any of their forms, or is close
+to it in meaning."""
+
+import re
+
+from qa.lexical import STOPWORDS
+
+# A speaker's sentence this close in meaning to a topic is about it, even without naming it. On the
+# seeds, Netanyahu's sentence on Russia's cooperation with Iran is 0.66 to "the alliance between
+# Moscow and Tehran"; his sentences on other subjects stay below 0.40 to topics they do not name,
+# such as "Syria", "Gaza" or that alliance.
+TOPIC_CLOSENESS = 0.45
+
+
+def names_topic(sentence: str, topic: str, speaker: str) -> bool:
+    """Whether the sentence names at least half the words of the topic other than the speaker's, a
+    word's other forms included ("Iran" names "Iranian", "hostages" names "hostage")."""
+    wanted = content_words(topic) - content_words(speaker)
+    said = set(re.findall(r"\w+", sentence.lower()))
+    named = [w for w in wanted if any(same_word(w, s) for s in said)]
+    return 2 * len(named) >= len(wanted)
+
+
+def same_word(a: str, b: str) -> bool:
+    """One word in two forms: one starts with the other less its last two letters, four letters at least."""
+    if min(len(a), len(b)) < 4:
+        return a == b
+    return b.startswith(a[: max(4, len(a) - 2)]) or a.startswith(b[: max(4, len(b) - 2)])
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1}
