@@ -6,14 +6,29 @@ from pathlib import Path
 from index.database import Database
 from index.errors import IncompatibleStore
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest
+from index.schema import SPEECH_INDEXES, speech_table
 from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-# Statements that bring an index of an older format to this one, in place.
+# Statements that bring an index of an older format to the next one, in place; one after another they
+# bring it to this one. PostgreSQL's schema follows its own migrations (index.postgres), which also
+# record the format they reach, so only SQLite runs these.
 UPGRADES = {
     # Format 5 kept BM25 in SQLite's full-text tables; it is in the catalog now, built on opening.
     "5": ["DROP TABLE IF EXISTS chunk_terms", "DROP TABLE IF EXISTS article_terms"],
+    # Format 7 allows unnamed speakers and adds each row's kind and speaker key. SQLite cannot loosen
+    # a NOT NULL in place, so the table is built anew. The rows kept count as indirect speech (the
+    # default kind) until their articles are ingested again, and are keyed by the SQL function
+    # speaker_key, which index.database gives every connection.
+    "6": [
+        speech_table("speech_v7"),
+        "INSERT INTO speech_v7(article_id, start_char, end_char, speaker, cue, titles, kind, speaker_key) "
+        "SELECT article_id, start_char, end_char, speaker, cue, titles, 'indirect', speaker_key(speaker) FROM speech",
+        "DROP TABLE speech",
+        "ALTER TABLE speech_v7 RENAME TO speech",
+        *SPEECH_INDEXES,
+    ],
 }
 
 
@@ -36,8 +51,9 @@ def check_or_initialize(database: Database, directory: Path, model: str, dimensi
         database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
         # Another process may have initialized it first, for another model: read back what holds.
         meta = database.meta()
-    if meta.get("format_version") in UPGRADES:
-        database.upgrade(UPGRADES[meta["format_version"]], {"format_version": str(FORMAT_VERSION)})
+    while meta.get("format_version") in UPGRADES:
+        version = meta["format_version"]
+        database.upgrade(version, UPGRADES[version], str(int(version) + 1))
         meta = database.meta()
     if meta.get("format_version") != str(FORMAT_VERSION):
         raise IncompatibleStore(

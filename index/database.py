@@ -19,12 +19,14 @@ from index.connections import ThreadConnections
 from index.catalog import CatalogArticle
 from index.lock import writer_lock
 from index.records import (
-    ArticleRecord, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, Statement, StoredArticle, StoryCandidate,
 )
 from index.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, MAX_SQL_VARIABLES,
-    NEWEST_FIRST_KEY, SCHEMA, catalog_articles, chunk_views,
+    NEWEST_FIRST_KEY, SCHEMA, SPEECH_COLUMNS, catalog_articles, chunk_views, speech_by_article, speech_insert,
+    speech_rows, statements, statements_query,
 )
+from index.speakers import stored_key
 
 DATABASE_FILE = "metadata.sqlite"
 
@@ -47,6 +49,8 @@ class Database:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=10000")
+        # The upgrade to format 7 keys the speech rows it keeps with the very function that keys new ones.
+        conn.create_function("speaker_key", 1, stored_key, deterministic=True)
         return conn
 
     def release_thread(self) -> None:
@@ -62,13 +66,15 @@ class Database:
                 self._conn.execute(statement)
             self._conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", sorted(meta.items()))
 
-    def upgrade(self, statements: Sequence[str], meta: dict[str, str]) -> None:
-        """Runs schema statements and records new meta values, in one transaction."""
+    def upgrade(self, version: str, statements: Sequence[str], new_version: str) -> None:
+        """Runs schema statements that bring format `version` to `new_version` and records it, in one
+        transaction; does nothing when another process has upgraded the index meanwhile."""
         with self.transaction():
+            if self.meta().get("format_version") != version:
+                return
             for statement in statements:
                 self._conn.execute(statement)
-            for key, value in meta.items():
-                self._conn.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (new_version,))
 
     def meta(self) -> dict[str, str]:
         row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -169,10 +175,7 @@ class Database:
         added = self._chunk_ids(article.id)
         self._remember_story(article)
         self._conn.execute("DELETE FROM speech WHERE article_id = ?", (article.id,))
-        self._conn.executemany(
-            "INSERT INTO speech(article_id, start_char, end_char, speaker, cue, titles) VALUES (?, ?, ?, ?, ?, ?)",
-            [(article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles))) for s in article.speech],
-        )
+        self._conn.executemany(speech_insert("?"), speech_rows(article))
         return removed, added
 
     def delete_article(self, article_id: str) -> list[int] | None:
@@ -183,14 +186,14 @@ class Database:
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         """Who speaks in which sentence, for each of these articles."""
-        found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
-        query = (
-            "SELECT article_id, start_char, end_char, speaker, cue, titles FROM speech "
-            "WHERE article_id IN ({}) ORDER BY start_char"
-        )
-        for article_id, start, end, speaker, cue, titles in self._select_in(query, article_ids):
-            found[article_id].append(SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles))))
-        return found
+        query = f"SELECT article_id, {SPEECH_COLUMNS} FROM speech WHERE article_id IN ({{}}) ORDER BY start_char"
+        return speech_by_article(self._select_in(query, article_ids), article_ids)
+
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+        """What the speaker with this key (index.speakers) says in the articles the filter lets through:
+        newest first (undated last), then by article and place in it; at most `limit`."""
+        query, params = statements_query(speaker_key, chunk_filter, limit, "?", _one_of)
+        return statements(self._conn.execute(query, params).fetchall())
 
     def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
         """Stored articles sharing a fingerprint band with these keys."""
@@ -297,6 +300,11 @@ class Database:
             part = list(values[i : i + step])
             rows += self._conn.execute(query.format(", ".join("?" * len(part))), [*part, *after]).fetchall()
         return rows
+
+
+def _one_of(column: str, values: Sequence[str]) -> tuple[str, str]:
+    # One JSON parameter rather than one per value: a long list stays under SQLite's variable limit.
+    return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
 
 
 def vector_bytes(vector: np.ndarray) -> bytes:

@@ -7,9 +7,10 @@ from pathlib import Path
 from index.atomic import write_bytes_atomically
 from index.errors import IncompatibleStore
 
-FORMAT_VERSION = 6
-# Versions whose manifest and vectors this version reads as they are (5 kept BM25 in the database).
-READABLE_VERSIONS = (5, 6)
+FORMAT_VERSION = 7
+# Versions whose manifest and vectors this version reads as they are: 5 kept BM25 in the database and
+# 6 a speech table without kinds, which the database upgrade (index.checks) changes in place.
+READABLE_VERSIONS = (5, 6, 7)
 MANIFEST_FILE = "manifest.json"
 
 

@@ -7,22 +7,36 @@ not here: each replica keeps it in memory (index.catalog), unless the vector eng
 """
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
 
 from index.records import (
-    ArticleRecord, ChunkRecord, ChunkView, SpeechRecord, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, Statement, StoredArticle, StoryCandidate,
 )
 from index.connections import ThreadConnections
 from index.database import stored_article, vector_bytes
 from index.catalog import CatalogArticle
-from index.schema import CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_VIEW_COLUMNS, catalog_articles, chunk_views
+from index.schema import (
+    CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_VIEW_COLUMNS, SPEECH_COLUMNS, catalog_articles, chunk_views,
+    speech_by_article, speech_insert, speech_rows, statements, statements_query,
+)
+from index.speakers import stored_key
 
-# Each entry upgrades the schema by one version; entries are only ever appended.
-MIGRATIONS = [
+
+def _key_kept_speakers(conn) -> None:
+    """Keys the speech rows kept from before format 7 with the function that keys new ones: SQL alone
+    cannot fold accents the same way."""
+    speakers = [row[0] for row in conn.execute("SELECT DISTINCT speaker FROM speech WHERE speaker IS NOT NULL")]
+    with conn.cursor() as cursor:
+        cursor.executemany("UPDATE speech SET speaker_key = %s WHERE speaker = %s", [(stored_key(s), s) for s in speakers])
+
+
+# Each entry upgrades the schema by one version, as SQL or as a function of the connection; entries
+# are only ever appended.
+MIGRATIONS: list[str | Callable] = [
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE articles (
@@ -79,6 +93,18 @@ MIGRATIONS = [
     ALTER TABLE articles DROP COLUMN terms;
     ALTER TABLE chunks DROP COLUMN terms;
     """,
+    # Format 7: unnamed speakers, each row's kind, and the key a speaker is looked up by. The rows kept
+    # count as indirect speech (the default kind) until their articles are ingested again. Recording
+    # the format here keeps the SQLite upgrades (index.checks) from ever running on this schema.
+    """
+    ALTER TABLE speech ALTER COLUMN speaker DROP NOT NULL;
+    ALTER TABLE speech ADD COLUMN kind TEXT NOT NULL DEFAULT 'indirect';
+    ALTER TABLE speech ALTER COLUMN kind DROP DEFAULT;
+    ALTER TABLE speech ADD COLUMN speaker_key TEXT;
+    CREATE INDEX speech_by_speaker ON speech(speaker_key);
+    UPDATE meta SET value = '7' WHERE key = 'format_version';
+    """,
+    _key_kept_speakers,
 ]
 # Any constant, the same in every replica: the key of the advisory lock migrations take.
 MIGRATION_LOCK = 7_305_117
@@ -118,13 +144,16 @@ class PostgresDatabase:
                     "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", sorted(meta.items())
                 )
 
-    def upgrade(self, statements: Sequence[str], meta: dict[str, str]) -> None:
-        """Runs schema statements and records new meta values, in one transaction."""
+    def upgrade(self, version: str, statements: Sequence[str], new_version: str) -> None:
+        """Runs schema statements that bring format `version` to `new_version` and records it, in one
+        transaction; does nothing when another replica has upgraded the archive meanwhile."""
         with self.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            if self.meta().get("format_version") != version:
+                return
             for statement in statements:
                 self._conn.execute(statement)
-            for key, value in meta.items():
-                self._conn.execute("UPDATE meta SET value = %s WHERE key = %s", (value, key))
+            self._conn.execute("UPDATE meta SET value = %s WHERE key = 'format_version'", (new_version,))
 
     def meta(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
@@ -247,10 +276,7 @@ class PostgresDatabase:
                     [(key, article.id) for key in article.story.band_keys],
                 )
             self._conn.execute("DELETE FROM speech WHERE article_id = %s", (article.id,))
-            cursor.executemany(
-                "INSERT INTO speech(article_id, start_char, end_char, speaker, cue, titles) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles))) for s in article.speech],
-            )
+            cursor.executemany(speech_insert("%s"), speech_rows(article))
         return removed, self._chunk_ids(article.id)
 
     def delete_article(self, article_id: str) -> list[int] | None:
@@ -259,14 +285,15 @@ class PostgresDatabase:
         return removed if cursor.rowcount else None
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
-        found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
         rows = self._conn.execute(
-            "SELECT article_id, start_char, end_char, speaker, cue, titles FROM speech "
-            "WHERE article_id = ANY(%s) ORDER BY article_id, start_char", (list(article_ids),),
+            f"SELECT article_id, {SPEECH_COLUMNS} FROM speech WHERE article_id = ANY(%s) ORDER BY article_id, start_char",
+            (list(article_ids),),
         ).fetchall()
-        for article_id, start, end, speaker, cue, titles in rows:
-            found[article_id].append(SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles))))
-        return found
+        return speech_by_article(rows, article_ids)
+
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+        query, params = statements_query(speaker_key, chunk_filter, limit, "%s", _one_of)
+        return statements(self._conn.execute(query, params).fetchall())
 
     def story_candidates(self, band_keys: Sequence[int]) -> list[StoryCandidate]:
         rows = self._conn.execute(
@@ -363,10 +390,17 @@ class PostgresDatabase:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
-            for version, sql in enumerate(MIGRATIONS, start=1):
+            for version, migration in enumerate(MIGRATIONS, start=1):
                 if version not in done:
-                    conn.execute(sql)
+                    if isinstance(migration, str):
+                        conn.execute(migration)
+                    else:
+                        migration(conn)
                     conn.execute("INSERT INTO schema_migrations(version) VALUES (%s)", (version,))
+
+
+def _one_of(column: str, values: Sequence[str]) -> tuple[str, list[str]]:
+    return f"{column} = ANY(%s)", list(values)
 
 
 def open_postgres(url: str) -> PostgresDatabase:

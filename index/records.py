@@ -28,15 +28,40 @@ class ArticleRecord(ArticleFields):
     speech: tuple["SpeechRecord", ...] = ()
 
 
+SPEECH_KINDS = ("direct", "indirect", "mixed")
+
+
 @dataclass(frozen=True)
 class SpeechRecord:
-    """Characters `start`..`end` of an article (a sentence) are said by `speaker`, as `cue` shows."""
+    """Characters `start`..`end` of an article (a sentence) are said by `speaker`, as `cue` shows;
+    `speaker` None is a source the article does not name ("officials said"). `kind` tells a quotation
+    ("direct") from reported speech ("indirect") or a sentence holding both ("mixed")."""
 
     start: int
     end: int
-    speaker: str
+    speaker: str | None
     cue: str
     titles: tuple[str, ...] = ()
+    kind: str = "indirect"
+
+    def __post_init__(self) -> None:
+        if self.kind not in SPEECH_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(SPEECH_KINDS)}, got {self.kind!r}")
+        if not self.start < self.end:
+            raise ValueError(f"start must be before end, got start={self.start} end={self.end}")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A speech row found by its speaker's key, with what a citation needs of its article."""
+
+    article_id: str
+    speech: SpeechRecord
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+    published_ts: int | None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,33 @@
 """The database's tables and the SQL pieces shared by its queries."""
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 
 from index.catalog import CatalogArticle
-from index.records import ChunkView
+from index.records import ArticleRecord, ChunkFilter, ChunkView, SpeechRecord, Statement
+from index.speakers import stored_key
+
+
+# Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
+# nothing extra to answer; speaker_key (index.speakers) is what a speaker is looked up by.
+def speech_table(name: str) -> str:
+    """The speech table under `name`: the upgrade to format 7 builds it beside the old one."""
+    return f"""CREATE TABLE IF NOT EXISTS {name} (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    speaker TEXT,
+    cue TEXT NOT NULL,
+    titles TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    speaker_key TEXT
+) STRICT"""
+
+
+SPEECH_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char)",
+    "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -39,16 +63,6 @@ CREATE TABLE IF NOT EXISTS story_bands (
     band_key INTEGER NOT NULL,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
 ) STRICT;
--- Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
--- nothing extra to answer.
-CREATE TABLE IF NOT EXISTS speech (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL,
-    speaker TEXT NOT NULL,
-    cue TEXT NOT NULL,
-    titles TEXT NOT NULL
-) STRICT;
 CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER NOT NULL,
     chunk_id INTEGER NOT NULL,
@@ -61,9 +75,8 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
 CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
-CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char);
-CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation)
-"""
+CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
+""" + ";\n".join([speech_table("speech"), *SPEECH_INDEXES])
 
 MAX_SQL_VARIABLES = 900
 ARTICLE_COLUMNS = (
@@ -103,3 +116,71 @@ def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[in
         if article_id in texts:
             by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end], *fields)
     return [by_id[i] for i in order if i in by_id]
+
+
+# A speech record as both engines read it (see speech_record); a row as they write it (see speech_rows).
+SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
+SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key"
+STATEMENT_COLUMNS = (
+    "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
+    "a.title, a.url, a.source, a.published_at, a.published_ts"
+)
+# Newest published first, undated last; written so that both engines read it alike.
+STATEMENT_ORDER = "a.published_ts IS NULL, a.published_ts DESC, s.article_id, s.start_char"
+
+
+def speech_insert(mark: str) -> str:
+    """The statement writing one row of speech_rows; `mark` is the engine's placeholder."""
+    return f"INSERT INTO speech({SPEECH_ROW}) VALUES ({', '.join([mark] * len(SPEECH_ROW.split(',')))})"
+
+
+def speech_rows(article: ArticleRecord) -> list[tuple]:
+    """The article's speech as rows of SPEECH_ROW."""
+    return [
+        (article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles)), s.kind, stored_key(s.speaker))
+        for s in article.speech
+    ]
+
+
+def speech_record(start: int, end: int, speaker: str | None, cue: str, titles: str, kind: str) -> SpeechRecord:
+    return SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles)), kind)
+
+
+def speech_by_article(rows: Sequence[tuple], article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+    """Rows of article_id and SPEECH_COLUMNS, ordered by start, as each article's speech."""
+    found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
+    for article_id, *fields in rows:
+        found[article_id].append(speech_record(*fields))
+    return found
+
+
+def statements_query(
+    speaker_key: str, chunk_filter: ChunkFilter, limit: int, mark: str,
+    one_of: Callable[[str, Sequence[str]], tuple[str, object]],
+) -> tuple[str, list]:
+    """SQL and parameters for the speech rows under `speaker_key` of articles the filter lets through,
+    with the same meaning as the catalog's filter (index.catalog). `mark` is the engine's placeholder;
+    `one_of(column, values)` is its test of membership in a list, with its one parameter."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    conditions, params = [f"s.speaker_key = {mark}"], [speaker_key]
+    for column, values in (("a.source", chunk_filter.sources), ("a.id", chunk_filter.article_ids)):
+        if values:
+            condition, param = one_of(column, values)
+            conditions.append(condition)
+            params.append(param)
+    # A NULL date fails a comparison: undated articles fail the bounds, and pass not_after explicitly.
+    for bound, condition in ((chunk_filter.published_from, "a.published_ts >= {}"),
+                             (chunk_filter.published_to, "a.published_ts <= {}"),
+                             (chunk_filter.not_after, "(a.published_ts IS NULL OR a.published_ts <= {})")):
+        if bound is not None:
+            conditions.append(condition.format(mark))
+            params.append(bound)
+    query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
+             f"WHERE {' AND '.join(conditions)} ORDER BY {STATEMENT_ORDER} LIMIT {mark}")
+    return query, [*params, limit]
+
+
+def statements(rows: Sequence[tuple]) -> list[Statement]:
+    """Statements from rows of STATEMENT_COLUMNS."""
+    return [Statement(row[0], speech_record(*row[1:7]), *row[7:]) for row in rows]

@@ -24,8 +24,8 @@ from index.headlines import search_title
 from index.milvus import MilvusVectors, VectorRow
 from index.postgres import PostgresDatabase, open_postgres
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
-    StoryCandidate,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, Statement, StoredArticle,
+    StoreStats, StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
 from index.store import KEPT_GENERATIONS, commit_batch, commit_delete, lead_cosines, lexical_hits, search_hits
@@ -161,6 +161,9 @@ class SharedStore:
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         return self._db.speech(article_ids)
+
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+        return self._db.statements(speaker_key, chunk_filter, limit)
 
     def _save_catalog(self) -> None:
         with self._db.snapshot():

@@ -28,8 +28,8 @@ from index.errors import IncompatibleStore, StoreLocked, StoreNotFound
 from index.checks import check_or_initialize, describes, load_if_readable
 from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, StoredArticle, StoreStats,
-    StoryCandidate,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, Statement, StoredArticle,
+    StoreStats, StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
 from index.vectors import VectorIndex
@@ -300,6 +300,11 @@ class IndexStore:
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         return self._db.speech(article_ids)
+
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+        """What the speaker with this key (index.speakers) says in the articles the filter lets through,
+        newest first (undated last); at most `limit`."""
+        return self._db.statements(speaker_key, chunk_filter, limit)
 
     def _search_snapshot(
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,
