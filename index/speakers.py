@@ -5,6 +5,8 @@ import unicodedata
 
 # A possessive ending ("Blinken's", "Blinken’s"), with any punctuation after it ("Blinken's,").
 _POSSESSIVE = re.compile(r"['’]s\W*$")
+# Generational suffixes follow the surname people are asked about by ("David Pike Sr." is "Pike").
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
 def speaker_key(name: str) -> str:
@@ -12,7 +14,7 @@ def speaker_key(name: str) -> str:
     stripped: "Pérez" -> "perez", "J.R. Ford" -> "ford". Empty when the name has no word."""
     for token in reversed(_fold(name).split()):
         word = "".join(c for c in _POSSESSIVE.sub("", token) if c.isalnum())
-        if word:
+        if word and word not in SUFFIXES:
             return word
     return ""
 

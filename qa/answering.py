@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.records import SpeechRecord
-from qa.speech.names import same_person
-from qa.speech.questions import AskedSpeech, asked_speech
 from qa.embedding import Embedder
 from qa.lexical import STOPWORDS
-from qa.models import Abstention, Answer, Citation, Passage, Span
-from qa.retrieval import Retrieval
+from qa.models import Abstention, Answer, Citation, Passage, Source, Span
+from qa.retrieval import Retrieval, chunk_filter
 from qa.sentences import sentence_spans
+from qa.speech.finder import QuoteFinder
+from qa.speech.names import same_person
+from qa.speech.questions import AskedSpeech, asked_speech
+from qa.speech.topics import TOPIC_CLOSENESS, content_words, names_topic
 
 # Embedding the candidate sentences is most of a new question's cost. Reading the two best passages
 # rather than three embeds about 30% fewer (9 against 13 a question on realtimeqa); the share of
@@ -38,11 +40,9 @@ SAME_FACT_OVERLAP = 0.8
 LIST_ITEMS = 3
 # The best sentences handed to a writing model as evidence.
 EVIDENCE_SENTENCES = 8
-# "What did X say about Y": X's sentences naming Y come first, then X's sentences this close to Y in
-# meaning. On the seeds, Netanyahu's sentence on Russia's cooperation with Iran is 0.66 to "the
-# alliance between Moscow and Tehran"; his sentences on other subjects stay below 0.40 to topics they
-# do not name, such as "Syria", "Gaza" or that alliance.
-TOPIC_CLOSENESS = 0.45
+# "What did X say about Y": X's statements naming Y come first, then those close to Y in meaning
+# (TOPIC_CLOSENESS); of all X said in the articles, this many best on the topic are read.
+STATEMENTS_READ = 50
 NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
 LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
 
@@ -51,38 +51,50 @@ LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
 class _Candidate:
     """A sentence that may answer; a lead-in line ("…included:") answers with its list `items`."""
 
-    passage: Passage
+    origin: Source
     span: Span
     quote: str
-    speech: SpeechRecord | None
+    speaker: str | None
     items: tuple[tuple[Span, str], ...] = ()
 
 
 class AnswerComposer:
     def __init__(
         self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
-        speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], min_passage_score: float,
-        min_answer_score: float, max_sentences: int,
+        speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], quotes: QuoteFinder,
+        min_passage_score: float, min_answer_score: float, max_sentences: int,
     ) -> None:
         self._embedder = embedder
         self._article_texts = article_texts
         self._speech = speech
+        self._quotes = quotes
         self._min_passage_score = min_passage_score
         self._min_answer_score = min_answer_score
         self._max_sentences = max_sentences
 
     def compose(self, retrieval: Retrieval) -> Answer:
         listed = retrieval.passages[: retrieval.top_k]
+        asked = asked_speech(retrieval.question)
         # The best passages by score, not the first listed: those take one article at a time.
         relevant = [p for p in retrieval.best if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
+        if asked is not None:
+            # What X said is found by speaker and topic among X's statements, not among the passages:
+            # a statement on the topic answers even when its article's passages score low.
+            statements = self._statements(retrieval, asked)
+            if statements or relevant:
+                return self._answer_from(statements, retrieval, asked, listed)
         if not relevant:
             return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
-        asked = asked_speech(retrieval.question)
-        candidates = self._candidates(relevant, asked)
+        return self._answer_from(self._candidates(relevant), retrieval, None, listed)
+
+    def _answer_from(
+        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None, listed: tuple[Passage, ...]
+    ) -> Answer:
         scores, tiers = self._scores(candidates, retrieval, asked)
         on_topic = np.flatnonzero(tiers > OFF_TOPIC)
         candidates, scores, tiers = [candidates[i] for i in on_topic], scores[on_topic], tiers[on_topic]
-        if not candidates or float(scores.max()) < self._min_answer_score:
+        # A statement by the asked speaker on the topic answers however it scores against the question.
+        if not candidates or (asked is None and float(scores.max()) < self._min_answer_score):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         chosen = self._choose(candidates, scores, tiers)
         citations = tuple(citation for c in chosen for citation in _citations(c))
@@ -91,7 +103,7 @@ class AnswerComposer:
         ))
         return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence)
 
-    def _candidates(self, passages: list[Passage], asked: AskedSpeech | None) -> list[_Candidate]:
+    def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
         texts = self._article_texts(article_ids)
         speech = self._speech(article_ids)
@@ -100,25 +112,39 @@ class AnswerComposer:
             text = texts.get(passage.origin.article_id)
             if text is None or text[passage.start : passage.end] != passage.text:
                 continue  # the article was replaced or deleted since the search: its offsets no longer hold
-            said = {(s.start, s.end): s for s in speech[passage.origin.article_id]}
-            spans = sentence_spans(text, Span(passage.start, passage.end))
-            if asked is not None:
-                # Everything the asked-about speaker says in this article, not only in this passage.
-                spans += [Span(s.start, s.end) for s in said.values() if same_person(asked.speaker, s.speaker, s.titles)]
-            for span in spans:
+            said = {(s.start, s.end): s.speaker for s in speech[passage.origin.article_id]}
+            for span in sentence_spans(text, Span(passage.start, passage.end)):
                 quote = text[span.start : span.end]
                 items = tuple((item, text[item.start : item.end]) for item in _list_after(text, span)) \
                     if quote.endswith(":") else ()
                 # The same sentence reached twice, or through a reprint, is one candidate.
                 candidates.setdefault(
-                    _normalized(quote), _Candidate(passage, span, quote, said.get((span.start, span.end)), items)
+                    _normalized(quote), _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items)
                 )
-        found = [c for c in candidates.values() if c.items or _says_something(c.quote)]
-        if asked is not None:
-            # Only X's own words answer what X said: a sentence that merely mentions X, quoted as the
-            # answer, would put someone else's words, or the reporter's, in X's mouth.
-            found = [c for c in found if c.speech and same_person(asked.speaker, c.speech.speaker, c.speech.titles)]
-        return found
+        return [c for c in candidates.values() if c.items or _says_something(c.quote)]
+
+    def _statements(self, retrieval: Retrieval, asked: AskedSpeech) -> list[_Candidate]:
+        """The asked speaker's own statements within the question's filters and date, on its topic:
+        a sentence that merely mentions X, quoted as the answer, would put someone else's words, or
+        the reporter's, in X's mouth."""
+        quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query, retrieval.as_of),
+                                   STATEMENTS_READ, "relevance")
+        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker) for q in quotes]
+        return found or self._titled_statements(retrieval, asked)
+
+    def _titled_statements(self, retrieval: Retrieval, asked: AskedSpeech) -> list[_Candidate]:
+        """Statements by whoever the articles found give the asked title ("the Israeli prime
+        minister"): a title is not a name to look speakers up by, so it is looked for in the articles
+        the question found."""
+        passages = [p for p in retrieval.best if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
+        article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
+        texts, speech = self._article_texts(article_ids), self._speech(article_ids)
+        origins = {p.origin.article_id: p.origin for p in passages}
+        return [
+            _Candidate(origins[article_id], Span(s.start, s.end), texts[article_id][s.start : s.end], s.speaker)
+            for article_id in article_ids if article_id in texts
+            for s in speech[article_id] if same_person(asked.speaker, s.speaker, s.titles)
+        ]
 
     def _scores(
         self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None
@@ -127,7 +153,7 @@ class AnswerComposer:
         near Y in meaning, or is about something else (never quoted: X on another subject does not
         answer, and an honest "the articles do not say" does)."""
         texts = [c.quote for c in candidates]
-        asked_words = _content_words(retrieval.question)
+        asked_words = content_words(retrieval.question)
         informative = np.array([_informativeness(text, asked_words) for text in texts])
         if asked is None or not asked.topic:
             closeness = self._embedder.embed(texts) @ retrieval.vector if texts else np.zeros(0)
@@ -137,7 +163,8 @@ class AnswerComposer:
         # What X said *about Y*: closeness to the topic counts as much as to the whole question.
         scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
         tiers = np.array([
-            NAMES_TOPIC if _names_topic(text, asked) else NEAR_TOPIC if near >= TOPIC_CLOSENESS else OFF_TOPIC
+            NAMES_TOPIC if names_topic(text, asked.topic, asked.speaker) else NEAR_TOPIC if near >= TOPIC_CLOSENESS
+            else OFF_TOPIC
             for text, near in zip(texts, to_topic)
         ], dtype=int)
         return scores, tiers
@@ -164,10 +191,9 @@ class AnswerComposer:
 
 def _citations(candidate: _Candidate) -> list[Citation]:
     """The candidate's own sentence, or for a lead-in, the items of its list."""
-    origin = candidate.passage.origin
     if not candidate.items:
-        return [Citation(origin, candidate.span.start, candidate.span.end, candidate.quote)]
-    return [Citation(origin, span.start, span.end, quote) for span, quote in candidate.items]
+        return [Citation(candidate.origin, candidate.span.start, candidate.span.end, candidate.quote, candidate.speaker)]
+    return [Citation(candidate.origin, span.start, span.end, quote) for span, quote in candidate.items]
 
 
 def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
@@ -189,31 +215,11 @@ def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
 
 def _informativeness(sentence: str, asked: set[str]) -> float:
     """How much the sentence tells beyond the question's own words (`asked`)."""
-    said = _content_words(sentence)
+    said = content_words(sentence)
     if said and len(said & asked) / len(said) > SAME_FACT_OVERLAP:
         return -RESTATEMENT_PENALTY
     names = {n.lower().strip(".,") for n in re.findall(r"[A-Z][\w'’.-]*|\d[\d,.$%]*", sentence)[1:]}
     return NOVELTY_BONUS * min(1.0, len(names - asked - STOPWORDS) / 2)
-
-
-def _names_topic(sentence: str, asked: AskedSpeech) -> bool:
-    """Whether the sentence names at least half the words of the asked topic other than the speaker's,
-    a word's other forms included ("Iran" names "Iranian", "hostages" names "hostage")."""
-    wanted = _content_words(asked.topic or "") - _content_words(asked.speaker)
-    said = set(re.findall(r"\w+", sentence.lower()))
-    named = [w for w in wanted if any(_same_word(w, s) for s in said)]
-    return 2 * len(named) >= len(wanted)
-
-
-def _same_word(asked: str, said: str) -> bool:
-    """One word in two forms: one starts with the other less its last two letters, four letters at least."""
-    if min(len(asked), len(said)) < 4:
-        return asked == said
-    return said.startswith(asked[: max(4, len(asked) - 2)]) or asked.startswith(said[: max(4, len(said) - 2)])
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
 def _says_something(quote: str) -> bool:

@@ -33,6 +33,7 @@ class Retrieval:
     passages: tuple[Passage, ...]
     top_k: int
     best: tuple[Passage, ...]
+    as_of: datetime  # the moment asked about: the query's as_of, else when it was asked
 
     @property
     def question(self) -> str:
@@ -84,7 +85,7 @@ class Retriever:
         ))
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
-        return Retrieval(query, vector, passages, top_k, best)
+        return Retrieval(query, vector, passages, top_k, best, as_of)
 
     def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))

@@ -28,21 +28,21 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan, Token
 
 # Part of what an ingested article records: when these rules change, articles are redone.
-SPEECH_VERSION = 4
+SPEECH_VERSION = 5
 
 # Verbs that report speech whatever follows them.
 SPEECH_LEMMAS = {
-    "say", "tell", "add", "tweet", "testify", "announce", "warn", "insist", "note", "argue", "claim", "explain",
+    "say", "tell", "add", "tweet", "announce", "warn", "insist", "note", "argue", "claim", "explain",
     "state", "report", "reply", "respond", "comment", "assert", "contend", "stress", "emphasize",
     "emphasise", "acknowledge", "admit", "concede", "deny", "confirm", "predict", "estimate", "urge", "caution",
     "complain", "reveal", "vow", "pledge", "promise", "suggest", "reiterate", "maintain", "remark", "observe",
-    "express",
+    "express", "address",
 }
 # Verbs that report speech only with what was said after them (a clause or a quotation): "wrote
 # that …", but not "wrote a foreword"; "called it “a disgrace”", but not "called a meeting".
 SPEECH_WITH_CLAUSE = {
     "write", "post", "call", "describe", "highlight", "praise", "criticize", "criticise", "accuse", "propose",
-    "thank", "declare", "address", "ask", "question", "blame", "point", "speak",
+    "thank", "declare", "testify", "ask", "question", "blame", "point", "speak",
 }
 CLAUSES = {"ccomp", "parataxis"}
 # Cheap to find before parsing: the word forms of the lemmas above, and "according to".
@@ -74,6 +74,9 @@ ORGANISATION_LABELS = {"ORG", "GPE"}
 NAME_PARTS = {"compound", "flat", "appos", "nmod"}
 # What carries someone's words or figures: "according to estimates from the CDC".
 DOCUMENT_NOUNS = {"estimates", "estimate", "data", "figures", "statement", "report", "analysis", "survey", "study", "records"}
+# Verbs whose subject may follow them ("…, said X"); after "told", "asked" or "warned" comes the listener.
+INVERTING = {"say", "write", "add", "report", "note", "argue", "explain", "claim", "insist", "state", "tweet",
+             "post", "declare", "observe", "remark"}
 # News agencies relay what others said: "X said …, Reuters reported" is X speaking.
 RELAY_LEMMAS = {"report"}
 # How far back a pronoun looks for whom it stands for.
@@ -218,6 +221,9 @@ def _reports_speech(verb: "Token", has_quote: bool) -> bool:
 
 
 def _subject(verb: "Token") -> "Token | None":
+    inverted = _inverted_subject(verb)
+    if inverted is not None:
+        return inverted
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
     if subjects:
         # A dateline or a lead-in ("DETROIT -- The agency said", "Key quote: …, Zandi told") is a
@@ -234,6 +240,25 @@ def _subject(verb: "Token") -> "Token | None":
     if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head)  # "X said … and added …"
     return None
+
+
+def _inverted_subject(verb: "Token") -> "Token | None":
+    """"…, said The Guardian", "…”, wrote Shane Goldmacher in the NYT": after a comma or a closing
+    quotation mark, the name right after the verb speaks, whatever the parser made the subject."""
+    doc = verb.doc
+    if verb.lemma_.lower() not in INVERTING or verb.i == 0 or doc[verb.i - 1].text not in (",", "”", '"'):
+        return None
+    if verb.i + 1 >= len(doc):
+        return None
+    after = doc[verb.i + 1]
+    if after.lower_ == "the" and verb.i + 2 < len(doc):
+        after = doc[verb.i + 2]
+    if after.pos_ != "PROPN":
+        return None
+    head = after
+    while head.dep_ in ("compound", "flat") and head.head.i > head.i:
+        head = head.head
+    return head if head.head.i == verb.i else None
 
 
 def _name(subject: "Token", people: People) -> tuple[str, str] | None:

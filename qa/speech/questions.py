@@ -36,7 +36,8 @@ ASKED_VERBS = (
 )
 # Whom X told ("tell reporters", "say to Putin") is not what X spoke about.
 LISTENER = r"(?:(?:say|said|write|wrote|written) to|tell|told|tells) (?!about\b)[^?]+?"
-TOPIC = r"(?: (?:about|on|regarding|of|concerning|over) (?P<topic>.+?))?"
+# "about Y", or the occasion: "when conceding defeat", "after the vote".
+TOPIC = r"(?: (?:about|on|regarding|of|concerning|over|when|while|after|before|during) (?P<topic>.+?))?"
 _ASKED = [
     # "What did X say about Y?", "What has X said on Y?", "What did X tell reporters about Y?"
     re.compile(
