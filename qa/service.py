@@ -25,12 +25,13 @@ from qa.errors import (
 )
 from qa.generation import AnswerWriter, WrittenAnswer
 from qa.ingestion import IngestReport, Ingestor
-from qa.models import Abstention, Answer, Citation, Passage
-from qa.query import Query
+from qa.models import Abstention, Answer, Citation, Passage, Quote
+from qa.query import Filters, Query
 from qa.readers import Read, Skipped, read_paths
 from qa.reranking import Reranker, load_reranker
-from qa.retrieval import Retrieval, Retriever
+from qa.retrieval import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
+from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 from qa.vector_cache import CachedEmbedder
 
 if TYPE_CHECKING:
@@ -81,8 +82,10 @@ class QAService:
             store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold
         )
         self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
+        sentence_vectors = CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors)
+        self._quote_finder = QuoteFinder(store.statements, self._article_texts, sentence_vectors)
         self._composer = AnswerComposer(
-            CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors), self._article_texts, store.speech,
+            sentence_vectors, self._article_texts, store.speech,
             settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
@@ -169,6 +172,22 @@ class QAService:
         if article is None:
             raise ArticleNotFound(article_id)
         return article
+
+    @_storage_failures_as_errors
+    def article_quotes(self, article_id: str) -> tuple[Quote, ...]:
+        """Every sentence of the article in which someone speaks, named or not, in text order."""
+        article = self.article(article_id)
+        return article_quotes(article, self._store.speech([article.id])[article.id])
+
+    @_storage_failures_as_errors
+    def quotes(
+        self, speaker: str, topic: str | None = None, filters: Filters = Filters(), as_of: datetime | None = None,
+        top_k: int | None = None, sort: str = "relevance",
+    ) -> list[Quote]:
+        """What `speaker` said, about `topic` when given, within the filters, as of `as_of` (default: now)."""
+        name, subject, wanted = checked_request(speaker, topic, top_k, sort, self._settings)
+        limits = chunk_filter(Query(name, filters=filters), as_of or self._clock())
+        return self._quote_finder.find(name, subject, limits, wanted, sort)
 
     @_storage_failures_as_errors
     def list_articles(self, limit: int = 20, cursor: str | None = None) -> ArticlePage:

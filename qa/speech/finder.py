@@ -1,0 +1,138 @@
+"""The quote finder: everything a person said in the articles, or what they said about a subject,
+each sentence cited to the exact characters of its article."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from index.records import ChunkFilter, SpeechRecord, Statement, StoredArticle
+from index.speakers import speaker_key
+from qa.articles import check_storable
+from qa.embedding import Embedder
+from qa.errors import InvalidInput
+from qa.models import Quote, Source
+from qa.settings import Settings
+from qa.speech.names import same_person
+from qa.speech.topics import TOPIC_CLOSENESS, names_topic
+
+Sort = Literal["relevance", "date"]
+SORTS = ("relevance", "date")
+MAX_SPEAKER_CHARS = 200
+
+Statements = Callable[[str, ChunkFilter], list[Statement]]
+ArticleTexts = Callable[[Sequence[str]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A statement with its sentence as the article holds it now; `on_topic` and `score` once a
+    topic is asked."""
+
+    statement: Statement
+    quote: str
+    on_topic: bool = False
+    score: float | None = None
+
+
+class QuoteFinder:
+    def __init__(self, statements: Statements, article_texts: ArticleTexts, embedder: Embedder) -> None:
+        self._statements = statements
+        self._article_texts = article_texts
+        self._embedder = embedder
+
+    def find(self, speaker: str, topic: str | None, chunk_filter: ChunkFilter, top_k: int, sort: Sort) -> list[Quote]:
+        """The speaker's sentences within the filter, about `topic` when given (naming it, or close to
+        it in meaning), best first or newest first; a sentence reprinted word for word is listed once."""
+        said = self._said_by(speaker, chunk_filter)
+        if topic:
+            said = [s for s in self._scored(said, speaker, topic) if s.on_topic or s.score >= TOPIC_CLOSENESS]
+        ordered = sorted(said, key=_by_relevance if topic and sort == "relevance" else _by_date)
+        return [_quote(s) for s in ordered[:top_k]]
+
+    def _said_by(self, speaker: str, chunk_filter: ChunkFilter) -> list[_Said]:
+        key = speaker_key(speaker)
+        statements = [st for st in (self._statements(key, chunk_filter) if key else [])
+                      if same_person(speaker, st.speech.speaker, st.speech.titles)]
+        texts = self._article_texts(list(dict.fromkeys(st.article_id for st in statements)))
+        copies: dict[str, _Said] = {}
+        # The first report of a sentence is kept, its reprints' copies left out.
+        for statement in sorted(statements, key=_by_first_published):
+            quote = _sentence(texts.get(statement.article_id), statement.speech)
+            if quote is not None:
+                copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote))
+        return list(copies.values())
+
+    def _scored(self, said: list[_Said], speaker: str, topic: str) -> list[_Said]:
+        if not said:
+            return []
+        vectors = self._embedder.embed([*(s.quote for s in said), topic])
+        closeness = vectors[:-1] @ vectors[-1]  # inner product is cosine on normalized rows
+        return [_Said(s.statement, s.quote, names_topic(s.quote, topic, speaker), round(float(near), 4))
+                for s, near in zip(said, closeness)]
+
+
+def article_quotes(article: StoredArticle, speech: Sequence[SpeechRecord]) -> tuple[Quote, ...]:
+    """Every sentence of the article in which someone speaks, named or not, in text order."""
+    origin = Source(article.id, article.title, article.url, article.source, article.published_at)
+    quotes = []
+    for record in sorted(speech, key=lambda r: (r.start, r.end)):
+        quote = _sentence(article.text, record)
+        if quote is not None:
+            quotes.append(Quote(origin, record.start, record.end, quote, record.speaker, record.kind))
+    return tuple(quotes)
+
+
+def checked_request(
+    speaker: object, topic: object, top_k: int | None, sort: str, settings: Settings
+) -> tuple[str, str | None, int]:
+    """The speaker and topic stripped (a blank topic is none) and top_k with its default; raises
+    InvalidInput showing the bad value. Lengths are measured as sent, as the API's schema measures them."""
+    name = speaker.strip() if isinstance(speaker, str) else ""
+    if not name:
+        raise InvalidInput(f"speaker is empty, got {speaker!r}")
+    if len(speaker) > MAX_SPEAKER_CHARS:
+        raise InvalidInput(f"speaker must be at most {MAX_SPEAKER_CHARS} characters, got {len(speaker)}")
+    check_storable("speaker", name, InvalidInput)
+    if topic is not None and not isinstance(topic, str):
+        raise InvalidInput(f"topic must be a string, got {type(topic).__name__}")
+    if topic is not None and len(topic) > settings.max_question_chars:
+        raise InvalidInput(f"topic must be at most {settings.max_question_chars} characters, got {len(topic)}")
+    subject = (topic or "").strip() or None
+    if subject is not None:
+        check_storable("topic", subject, InvalidInput)
+    wanted = settings.top_k if top_k is None else top_k
+    if not 1 <= wanted <= settings.max_top_k:
+        raise InvalidInput(f"top_k must be between 1 and {settings.max_top_k}, got {wanted}")
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    return name, subject, wanted
+
+
+def _sentence(text: str | None, record: SpeechRecord) -> str | None:
+    """The record's sentence in the article as it is now; None when the article is gone or its offsets
+    no longer fall on a sentence (the article was replaced since the record was read)."""
+    if text is None or not 0 <= record.start < record.end <= len(text):
+        return None
+    quote = text[record.start : record.end]
+    return quote if quote.strip() == quote else None
+
+
+def _quote(said: _Said) -> Quote:
+    st = said.statement
+    origin = Source(st.article_id, st.title, st.url, st.source, st.published_at)
+    return Quote(origin, st.speech.start, st.speech.end, said.quote, st.speech.speaker, st.speech.kind, said.score)
+
+
+def _by_first_published(statement: Statement) -> tuple:
+    return statement.published_ts is None, statement.published_ts or 0, statement.article_id, statement.speech.start
+
+
+def _by_date(said: _Said) -> tuple:
+    """Newest published first, undated last; then in the order of the text."""
+    st = said.statement
+    return st.published_ts is None, -(st.published_ts or 0), st.article_id, st.speech.start
+
+
+def _by_relevance(said: _Said) -> tuple:
+    """Sentences naming the topic first, then the closest to it."""
+    return not said.on_topic, -(said.score or 0.0), *_by_date(said)
