@@ -19,7 +19,7 @@ from api.guards import RequestGuard
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
 from api.pages import SecurityHeaders, install_pages
-from api.routes import articles, health, questions
+from api.routes import articles, health, questions, quotes
 from index.records import StoreStats
 from qa.service import QAService, open_service
 from qa.settings import Settings
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     document_limits(app, settings)
     install_error_handlers(app)
     install_pages(app)
-    routers = [health.router, questions.router, articles.router]
+    # The quotes of an article before the article itself: its route would take ".../quotes" for an id.
+    routers = [health.router, questions.router, quotes.router, articles.router]
     for router in routers:
         app.include_router(router)
     app.add_middleware(

@@ -26,20 +26,22 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
 def _limit(schema: dict[str, Any], settings: Settings) -> None:
     ask = schema["components"]["schemas"]["AskIn"]["properties"]
     ask["question"]["maxLength"] = settings.max_question_chars
-    _integer_branch(ask["top_k"])["maximum"] = settings.max_top_k
-    for parameter in schema["paths"]["/v1/search"]["get"]["parameters"]:
-        if parameter["name"] == "q":
-            parameter["schema"]["maxLength"] = settings.max_question_chars
-        if parameter["name"] == "top_k":
-            _integer_branch(parameter["schema"])["maximum"] = settings.max_top_k
+    _branch(ask["top_k"], "integer")["maximum"] = settings.max_top_k
+    for path in ("/v1/search", "/v1/quotes"):
+        for parameter in schema["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "q":
+                _branch(parameter["schema"], "string")["maxLength"] = settings.max_question_chars
+            if parameter["name"] == "top_k":
+                _branch(parameter["schema"], "integer")["maximum"] = settings.max_top_k
     body = schema["paths"]["/v1/articles"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     for branch in body["anyOf"]:
         if branch.get("type") == "array":
             branch["maxItems"] = settings.max_articles_per_request
 
 
-def _integer_branch(property_schema: dict[str, Any]) -> dict[str, Any]:
-    return next(b for b in property_schema.get("anyOf", [property_schema]) if b.get("type") == "integer")
+def _branch(property_schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The schema's branch of this type: an optional parameter is `anyOf` it and null."""
+    return next(b for b in property_schema.get("anyOf", [property_schema]) if b.get("type") == kind)
 
 
 def _require_keys(schema: dict[str, Any]) -> None:

@@ -26,7 +26,8 @@ QUOTE = (
     "Netanyahu’s gratitude towards Putin for the release of Israeli citizens with dual Russian citizenship "
     "held by Hamas in Gaza is a reminder of the complex, multifaceted nature of international relations."
 )
-CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE}
+CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE, "speaker": "Benjamin Netanyahu"}
+SAID_EXAMPLE = {"start": 1451, "end": 1652, "quote": QUOTE, "speaker": "Benjamin Netanyahu", "kind": "indirect"}
 PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start": 1182, "end": 1779,
                    "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885,
                    "match_start": 1240, "match_end": 1779,
@@ -87,12 +88,16 @@ class SourceOut(SourceFields):
     model_config = _examples(SOURCE_EXAMPLE)
 
 
-class CitationOut(SourceFields):
-    model_config = _examples(CITATION_EXAMPLE)
-
+class QuotedFields(BaseModel):
     start: int
     end: int
     quote: str = Field(description="Exactly the article's text[start:end].")
+    speaker: str | None = Field(description="Who says the sentence, as the article names them; null when no one "
+                                "named does (the reporter's own words, or \"officials said\").")
+
+
+class CitationOut(QuotedFields, SourceFields):
+    model_config = _examples(CITATION_EXAMPLE)
 
 
 class PassageOut(SourceFields):
@@ -137,6 +142,34 @@ class SearchOut(BaseModel):
 
     query: str
     passages: list[PassageOut]
+
+
+class SaidOut(QuotedFields):
+    model_config = _examples(SAID_EXAMPLE)
+
+    kind: str = Field(description="`direct` (a quotation), `indirect` (reported speech) or `mixed` (both).")
+
+
+class ArticleQuotesOut(BaseModel):
+    model_config = _examples({"article_id": SOURCE_EXAMPLE["article_id"], "quotes": [SAID_EXAMPLE]})
+
+    article_id: str
+    quotes: list[SaidOut] = Field(description="Every sentence in which someone speaks, in the order of the text.")
+
+
+class QuoteOut(SaidOut, SourceFields):
+    model_config = _examples({**SOURCE_EXAMPLE, **SAID_EXAMPLE, "score": 0.6123})
+
+    score: float | None = Field(description="Cosine similarity of the sentence to the topic `q`; null without one.")
+
+
+class QuotesOut(BaseModel):
+    model_config = _examples({"speaker": "Netanyahu", "topic": "Putin", "quotes": [
+        {**SOURCE_EXAMPLE, **SAID_EXAMPLE, "score": 0.6123}]})
+
+    speaker: str
+    topic: str | None
+    quotes: list[QuoteOut]
 
 
 class ArticleIn(BaseModel):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from index.records import StoredArticle
-from qa.models import Answer, Citation, Passage, Source
+from qa.models import Answer, Citation, Passage, Quote, Source
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -19,7 +19,16 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:
-    return {**_source_json(citation.origin), "start": citation.start, "end": citation.end, "quote": citation.quote}
+    return {**_source_json(citation.origin), "start": citation.start, "end": citation.end, "quote": citation.quote,
+            "speaker": citation.speaker}
+
+
+def quotes_json(speaker: str, topic: str | None, quotes: list[Quote]) -> dict[str, Any]:
+    return {"speaker": speaker, "topic": topic, "quotes": [{**_source_json(q.origin), **_said_json(q)} for q in quotes]}
+
+
+def article_quotes_json(article_id: str, quotes: tuple[Quote, ...]) -> dict[str, Any]:
+    return {"article_id": article_id, "quotes": [{k: v for k, v in _said_json(q).items() if k != "score"} for q in quotes]}
 
 
 def passage_json(passage: Passage) -> dict[str, Any]:
@@ -38,6 +47,11 @@ def article_json(article: StoredArticle) -> dict[str, Any]:
         "ingested_at": article.ingested_at, "updated_at": article.updated_at, "chunks": article.chunks,
         "text": article.text,
     }
+
+
+def _said_json(quote: Quote) -> dict[str, Any]:
+    return {"start": quote.start, "end": quote.end, "quote": quote.quote, "speaker": quote.speaker, "kind": quote.kind,
+            "score": quote.score}
 
 
 def _source_json(origin: Source) -> dict[str, Any]:

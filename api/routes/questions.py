@@ -11,10 +11,11 @@ from fastapi.responses import StreamingResponse
 
 from api.dependencies import API_PREFIX, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
-from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, IsoMoment, SearchOut
+from api.parameters import FILTER_PARAMETERS, FilterDep, moment
+from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, SearchOut
 from qa.errors import QAError
 from qa.json_shapes import answer_json, passage_json
-from qa.query import Filters, Query, parse_moment
+from qa.query import Filters, Query
 from qa.retrieval import Retrieval
 from qa.service import QAService
 
@@ -26,7 +27,7 @@ STREAM_EXAMPLE = (
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
 
-SEARCH_PARAMETERS = ("q", "top_k", "source", "published_after", "published_before", "article_id", "as_of")
+SEARCH_PARAMETERS = ("q", "top_k", *FILTER_PARAMETERS)
 
 router = APIRouter(prefix=API_PREFIX, tags=["questions"])
 log = logging.getLogger(__name__)
@@ -61,22 +62,11 @@ async def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
 async def search(
     service: ServiceDep,
     _: Annotated[None, known_parameters(*SEARCH_PARAMETERS)],
+    limits: FilterDep,
     q: Annotated[str, QueryParam(description="The question or keywords.", json_schema_extra={"pattern": SOME_TEXT})],
     top_k: Annotated[int | None, QueryParam(ge=1, description="Passages to return.")] = None,
-    source: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sources (repeat for several).")] = None,
-    published_after: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
-    published_before: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
-    article_id: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these articles (repeat for several).")] = None,
-    as_of: Annotated[IsoMoment | None, QueryParam(description="Leave out articles published after this.")] = None,
 ) -> dict:
-    filters = Filters(
-        sources=tuple(source or ()),
-        article_ids=tuple(article_id or ()),
-        published_after=_moment(published_after, "published_after", end_of_day=False),
-        published_before=_moment(published_before, "published_before", end_of_day=True),
-    )
-    query = Query(q, top_k, filters, _moment(as_of, "as_of", end_of_day=True))
-    passages = await answering(service, service.search, query)
+    passages = await answering(service, service.search, Query(q, top_k, limits.filters, limits.as_of))
     return {"query": q, "passages": [passage_json(p) for p in passages]}
 
 
@@ -89,15 +79,11 @@ def query_from(body: AskIn) -> Query:
         filters=Filters(
             sources=tuple(sources),
             article_ids=tuple(filters.article_ids or ()),
-            published_after=_moment(filters.published_after, "filters.published_after", end_of_day=False),
-            published_before=_moment(filters.published_before, "filters.published_before", end_of_day=True),
+            published_after=moment(filters.published_after, "filters.published_after", end_of_day=False),
+            published_before=moment(filters.published_before, "filters.published_before", end_of_day=True),
         ),
-        as_of=_moment(body.as_of, "as_of", end_of_day=True),
+        as_of=moment(body.as_of, "as_of", end_of_day=True),
     )
-
-
-def _moment(value: str | None, name: str, end_of_day: bool):
-    return None if value is None else parse_moment(value, name, end_of_day)
 
 
 async def _events(service: QAService, retrieval: Retrieval, started: float) -> AsyncIterator[str]:

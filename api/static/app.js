@@ -185,9 +185,18 @@ function renderAnswer(turn, citations) {
     const sentence = document.createElement("span");
     sentence.className = "sentence";
     sentence.textContent = citation.quote;
-    answer.append(sentence, " ", citationMarker(citation, index), " ");
+    answer.append(sentence, " ", ...speakerNote(citation.speaker), citationMarker(citation, index), " ");
   });
   listCitations(answer, citations);
+}
+
+// Who says the quoted sentence, after it; nothing when the article does not say.
+function speakerNote(speaker) {
+  if (!speaker) return [];
+  const note = document.createElement("span");
+  note.className = "speaker";
+  note.textContent = `— ${speaker}`;
+  return [note, " "];
 }
 
 // A written answer: its text as text, each [n] marker a button opening the n-th citation.

@@ -47,6 +47,12 @@ BAD_REQUESTS = [
     ("GET", "/v1/articles", {"params": {"limit": 0}}, 422, "invalid_request"),
     ("GET", "/v1/articles", {"params": {"cursor": "not-a-cursor"}}, 422, "invalid_input"),
     ("GET", "/v1/articles/unknown-id", {}, 404, "article_not_found"),
+    ("GET", "/v1/articles/unknown-id/quotes", {}, 404, "article_not_found"),
+    ("GET", "/v1/quotes", {}, 422, "invalid_request"),
+    ("GET", "/v1/quotes", {"params": {"speaker": " "}}, 422, "invalid_input"),
+    ("GET", "/v1/quotes", {"params": {"speaker": "x", "sort": "oldest"}}, 422, "invalid_request"),
+    ("GET", "/v1/quotes", {"params": {"speaker": "x", "as_of": "soon"}}, 422, "invalid_input"),
+    ("GET", "/v1/quotes", {"params": {"speaker": "x", "speakers": "y"}}, 422, "invalid_input"),
     ("DELETE", "/v1/articles/unknown-id", {}, 404, "article_not_found"),
     ("GET", "/v1/nothing-here", {}, 404, "not_found"),
     ("PUT", "/v1/ask", {"json": {}}, 405, "method_not_allowed"),
@@ -155,6 +161,8 @@ SERVICE_ROUTES = [
     ("GET", "/v1/articles", {}, "list_articles"),
     ("GET", "/v1/articles/budget", {}, "article"),
     ("DELETE", "/v1/articles/budget", {}, "delete"),
+    ("GET", "/v1/quotes", {"params": {"speaker": "senate"}}, "quotes"),
+    ("GET", "/v1/articles/budget/quotes", {}, "article_quotes"),
     ("GET", "/readyz", {}, "stats"),
 ]
 SERVICE_ROUTE_IDS = [f"{m} {p}" for m, p, _, _ in SERVICE_ROUTES]

@@ -394,6 +394,30 @@ def test_no_answer_within_the_dates_says_so_and_lists_the_passages_sent_instead(
     assert passage_titles(turn) == [STRIKE_ENDS["title"]]
 
 
+def test_each_quoted_sentence_shows_who_says_it_as_text(page) -> None:
+    text = STRIKE_ENDS["text"]
+    said, unsaid = text.index("Ferry crossings"), text.index("The ferry strike")
+    source = {k: v for k, v in passage_of(STRIKE_ENDS).items() if k not in ("text", "score", "also_reported_by")}
+    citations = [
+        {**source, "start": said, "end": len(text), "quote": text[said:], "speaker": "Maria Alvarez"},
+        {**source, "start": unsaid, "end": said - 1, "quote": text[unsaid : said - 1], "speaker": None},
+        {**source, "start": said, "end": len(text), "quote": text[said:],
+         "speaker": "<img src=x onerror=\"window.__pwned = 'speaker'\">"},
+    ]
+    serve_stream(
+        page, ("passages", {"passages": [passage_of(STRIKE_ENDS)]}),
+        ("answer", {"answerable": True, "reason": None, "answer": "…", "generated": False}),
+        ("citations", {"citations": citations}), ("done", {"elapsed_ms": 1}),
+    )
+    ask(page, STRIKE)
+    answer = page.locator(".turn").last.locator(".answer")
+    assert answer.locator(".speaker").all_inner_texts() == [
+        "— Maria Alvarez", "— <img src=x onerror=\"window.__pwned = 'speaker'\">"]
+    assert answer.inner_text().startswith(f"{text[said:]} — Maria Alvarez [1] {text[unsaid : said - 1]} [2] ")
+    assert page.locator("img").count() == 0 and page.evaluate("window.__pwned") is None
+    screenshot(page, "chat-speakers.png")
+
+
 def test_a_written_answer_shows_its_markers_as_sources(browser, site) -> None:
     class Writes:
         def complete(self, messages):
