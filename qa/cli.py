@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from qa import cli_format
 from qa.embedding import embedder_for
 from qa.errors import QAError
-from qa.json_shapes import answer_json
+from qa.json_shapes import answer_json, quotes_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
 from qa.service import QAService, back_up_index, check_service_opens, open_service
@@ -69,6 +69,15 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
     answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k, as_of=as_of)))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
+    return 0
+
+
+def quotes(args: argparse.Namespace, settings: Settings) -> int:
+    as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
+    found = _with_service(settings, lambda service: service.quotes(
+        args.speaker, args.topic, as_of=as_of, top_k=args.top_k, sort=args.sort))
+    print(json.dumps(quotes_json(args.speaker, args.topic, found), ensure_ascii=False, indent=2) if args.json
+          else cli_format.quotes(args.speaker, args.topic, found))
     return 0
 
 
@@ -155,6 +164,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="the date or datetime the question is asked about (default: now)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(command=ask)
+
+    p = commands.add_parser("quotes", parents=[common], help="what a person said, on a subject or any, with citations")
+    p.add_argument("speaker", metavar="NAME", help="a surname or a full name, any case, accents optional")
+    p.add_argument("topic", metavar="TOPIC", nargs="?", help="the subject (default: everything they said)")
+    p.add_argument("--top-k", type=int, default=None, help="quotes to return (default: $QA_TOP_K, else 5)")
+    p.add_argument("--as-of", help="leave out articles published after this date or datetime (default: now)")
+    p.add_argument("--sort", choices=["relevance", "date"], default="relevance",
+                   help="relevance (naming the subject first, then closest; without one, newest first) or date")
+    p.add_argument("--json", action="store_true", help="print the quotes as JSON")
+    p.set_defaults(command=quotes)
 
     p = commands.add_parser("eval", parents=[common], help="measure retrieval on questions with known answers")
     p.add_argument("questions", metavar="QUESTIONS.jsonl")

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from index.records import StoreStats
 from qa.evaluation import EvalReport
 from qa.ingestion import IngestReport
-from qa.models import Answer, Citation, Passage, Source
+from qa.models import Answer, Citation, Passage, Quote, Source
 from qa.settings import Settings
 
 WIDTH = 100
@@ -46,6 +46,12 @@ def answer(result: Answer) -> str:
     return "\n".join(lines)
 
 
+def quotes(speaker: str, topic: str | None, found: list[Quote]) -> str:
+    if not found:
+        return f"No quotes of {speaker}" + (f" about {topic}." if topic else ".")
+    return "\n".join(_quote(n, q) for n, q in enumerate(found, start=1))
+
+
 def info(settings: Settings, stats: StoreStats) -> str:
     return "\n".join([
         f"index: {settings.index_dir}",
@@ -73,6 +79,12 @@ def settings_error(error: ValidationError) -> str:
 
 def _citation(number: int, citation: Citation) -> str:
     return f"[{number}] {_source(citation.origin)}, characters {citation.start}-{citation.end}"
+
+
+def _quote(number: int, quote: Quote) -> str:
+    score = f", score {quote.score:.3f}" if quote.score is not None else ""
+    heading = f"{number}. {quote.speaker} ({quote.kind}{score})  {_source(quote.origin)}, characters {quote.start}-{quote.end}"
+    return heading + "\n" + _indent(quote.quote) + "\n"
 
 
 def _passage(number: int, passage: Passage) -> str:

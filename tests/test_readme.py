@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+from qa.cli import _parser
 from qa.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -24,3 +25,9 @@ def documented(default: object) -> str:
 def test_readme_has_exactly_the_two_setup_commands() -> None:
     block = README.read_text().split("## Set up", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == ["make run", "make test"]
+
+
+def test_every_command_is_in_the_command_table() -> None:
+    commands = _parser()._subparsers._group_actions[0].choices
+    documented = set(re.findall(r"^\| `qa ([a-z]+)", README.read_text(), flags=re.MULTILINE))
+    assert documented == set(commands)

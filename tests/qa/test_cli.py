@@ -137,3 +137,53 @@ def test_backup_copies_an_index_that_answers_the_same(index_dir: Path, docs: Pat
     assert "51 votes to 49" in json.loads(capsys.readouterr().out)["answer"]
     assert cli.main(["backup", str(tmp_path / "copy")]) == cli.EXIT_ERROR
     assert "already exists and is not an empty folder" in capsys.readouterr().err
+
+
+@pytest.fixture
+def speeches(tmp_path: Path) -> Path:
+    feed = tmp_path / "speeches.jsonl"
+    lines = [
+        {"id": "calm", "title": "Putin on the border", "source": "wire", "published_at": "2024-03-01",
+         "text": "Russian President Vladimir Putin met his generals. Putin said Russia wanted calm on the border."},
+        {"id": "gas", "title": "Gas exports", "source": "daily", "published_at": "2024-05-10",
+         "text": "Russian President Vladimir Putin visited a gas plant. Putin said gas exports would grow."},
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return feed
+
+
+def test_quotes_as_json_cite_the_exact_sentences(index_dir: Path, speeches: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(speeches)])
+    capsys.readouterr()
+    assert cli.main(["quotes", "putin", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["speaker"], result["topic"]) == ("putin", None)
+    texts = {json.loads(line)["id"]: json.loads(line)["text"] for line in speeches.read_text().splitlines()}
+    assert [q["article_id"] for q in result["quotes"]] == ["gas", "calm"]
+    for quote in result["quotes"]:
+        assert texts[quote["article_id"]][quote["start"] : quote["end"]] == quote["quote"]
+        assert (quote["speaker"], quote["score"]) == ("Vladimir Putin", None)
+
+
+def test_quotes_on_a_topic_print_speaker_title_source_and_date(index_dir: Path, speeches: Path,
+                                                              capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(speeches)])
+    capsys.readouterr()
+    assert cli.main(["quotes", "Vladimir Putin", "the border", "--sort", "date", "--top-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. Vladimir Putin (") and "Putin on the border · id calm · wire · 2024-03-01" in out
+    assert "Putin said Russia wanted calm on the border." in out and "gas" not in out
+    assert cli.main(["quotes", "Putin", "--as-of", "2024-01-01"]) == 0
+    assert capsys.readouterr().out.strip() == "No quotes of Putin."
+
+
+def test_bad_quote_requests_are_errors(index_dir: Path, speeches: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(speeches)])
+    capsys.readouterr()
+    assert cli.main(["quotes", "  "]) == cli.EXIT_ERROR
+    assert "qa: speaker is empty, got '  '" in capsys.readouterr().err
+    assert cli.main(["quotes", "Putin", "--top-k", "0"]) == cli.EXIT_ERROR
+    assert "top_k must be between 1 and 100, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["quotes", "Putin", "--sort", "newest"])
+    assert exit_info.value.code == cli.EXIT_USAGE
