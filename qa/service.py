@@ -31,6 +31,7 @@ from qa.readers import Read, Skipped, read_paths
 from qa.reranking import Reranker, load_reranker
 from qa.retrieval import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
+from qa.speech.pipeline import SpeechReader
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 from qa.vector_cache import CachedEmbedder
 
@@ -79,13 +80,14 @@ class QAService:
         self.model_name = embedder.name
         chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
         self._ingestor = Ingestor(
-            store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold
+            store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold,
+            SpeechReader(settings.speech_pipeline),
         )
         self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
         sentence_vectors = CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors)
         self._quote_finder = QuoteFinder(store.statements, self._article_texts, sentence_vectors)
         self._composer = AnswerComposer(
-            sentence_vectors, self._article_texts, store.speech,
+            sentence_vectors, self._article_texts, store.speech, self._quote_finder,
             settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
         )
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
@@ -314,6 +316,7 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     """Builds the service from settings; `create=False` refuses to start a new, empty index."""
     if not create and not settings.database_url and not (settings.index_dir / DATABASE_FILE).exists():
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
+    SpeechReader(settings.speech_pipeline).check()  # a missing pipeline stops the start, not the first ingest
     embedder = embedder or embedder_for(settings)
     try:
         store = _shared_store(settings, embedder) if settings.milvus_uri else IndexStore.open(
