@@ -59,6 +59,7 @@ class Catalog:
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
         self._cached_dates: tuple[int, np.ndarray] | None = None
+        self._cached_counts: tuple[int, np.ndarray] | None = None
         self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
         self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
         # A chunk is its text and its article's title; an article, its whole text and its title.
@@ -194,6 +195,15 @@ class Catalog:
         """The first chunk of each of these articles that is held, in order."""
         slots = [self._article_slot[a] for a in article_ids if a in self._article_slot]
         return self.refs(self._leads.values[slots].tolist())
+
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks each of these articles has, for those held."""
+        if self._cached_counts is None or self._cached_counts[0] != self._changes:
+            alive = self.chunk_words.alive[: len(self._chunk_ids)]
+            counts = np.bincount(self._chunk_article.values[alive], minlength=len(self._article_ids))
+            self._cached_counts = (self._changes, counts)
+        counts = self._cached_counts[1]
+        return {a: int(counts[self._article_slot[a]]) for a in article_ids if a in self._article_slot}
 
     def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
         """The chunk ids of a mask over chunk slots."""

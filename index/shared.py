@@ -132,6 +132,11 @@ class SharedStore:
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         return self._db.chunk_views(row_ids)
 
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks each of these articles has, for those still held."""
+        with self._lock.reading():
+            return self._catalogs.catalog.chunk_counts(article_ids)
+
     def leads(self, article_ids: Sequence[str], vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
         with self._lock.reading():
             refs = self._catalogs.catalog.leads(article_ids)

@@ -259,6 +259,11 @@ class IndexStore:
     def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
         return article_page(self._db, limit, cursor)
 
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks each of these articles has, for those still held."""
+        with self._lock.reading():
+            return self._catalogs.catalog.chunk_counts(article_ids)
+
     def leads(self, article_ids: Sequence[str], vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
         """Each article's first chunk (its lead) with its cosine to `vector`, for those still held."""
         with self._lock.reading():

@@ -24,10 +24,16 @@ class RankedArticle:
     passages: list[Ranked]
     bonus: float = 0.0
     reprints: list[ChunkRef] = field(default_factory=list)
+    chunks: int = EVIDENCE_PASSAGES  # how many chunks the whole article has
 
     @property
     def score(self) -> float:
-        return self.bonus + sum(p.score for p in self.passages[:EVIDENCE_PASSAGES])
+        evidence = sum(p.score for p in self.passages[:EVIDENCE_PASSAGES])
+        # A short article held in one chunk has no second passage to match: its one passage is the
+        # whole article, and counts for the passage it lacks, or it would rank below long articles
+        # on the strength of their length alone.
+        lacking = max(0, EVIDENCE_PASSAGES - self.chunks)
+        return self.bonus + evidence + lacking * self.passages[0].score
 
 
 def reciprocal_rank_fusion(rankings: Sequence[tuple[float, Sequence[ChunkRef]]], k: int) -> list[Ranked]:
@@ -47,15 +53,21 @@ def boost(ranked: Sequence[Ranked], factor: Callable[[ChunkRef], float]) -> list
 
 
 def rank_articles(
-    ranked: Sequence[Ranked], bonuses: dict[str, float], collapse_stories: bool
+    ranked: Sequence[Ranked], bonuses: dict[str, float], collapse_stories: bool, chunks: dict[str, int] | None = None,
 ) -> list[RankedArticle]:
-    """Articles best first by the evidence of their passages plus their `bonus`. With
+    """Articles best first by the evidence of their passages plus their `bonus`; `chunks` tells how
+    many chunks each article has (by default, at least as many as count as evidence). With
     `collapse_stories`, an article telling a story a better-ranked article already tells is listed as
     that one's reprint instead."""
     by_article: dict[str, RankedArticle] = {}
+    chunks = chunks or {}
     for item in ranked:
         article_id = item.view.article_id
-        by_article.setdefault(article_id, RankedArticle([], bonuses.get(article_id, 0.0))).passages.append(item)
+        if article_id not in by_article:
+            by_article[article_id] = RankedArticle(
+                [], bonuses.get(article_id, 0.0), chunks=chunks.get(article_id, EVIDENCE_PASSAGES)
+            )
+        by_article[article_id].passages.append(item)
     articles = sorted(by_article.values(), key=lambda a: (-a.score, a.passages[0].view.article_id))
     if not collapse_stories:
         return articles

@@ -67,7 +67,8 @@ class Retriever:
         if self._reranker is not None:
             ranked = self._reranked(query.question, ranked)
         bonuses = self._article_evidence(hits.articles, ranked, recency)
-        articles = rank_articles(ranked, bonuses, collapse_stories=self._settings.collapse_duplicates)
+        counts = self._store.chunk_counts(list(dict.fromkeys(r.view.article_id for r in ranked)))
+        articles = rank_articles(ranked, bonuses, self._settings.collapse_duplicates, counts)
         listed = articles[:wanted]
         if self._settings.lead_margin >= 0:
             leads = self._store.leads([a.passages[0].view.article_id for a in listed], vector)

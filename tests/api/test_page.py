@@ -37,7 +37,7 @@ HOSTILE = Article(
     url="javascript:window.__pwned = 'link'",
     source="<i>City desk</i>",
     text=(
-        "The mayor announced a new bridge toll of four dollars on Monday. "
+        "Mayor Ana Ruiz announced a new bridge toll of four dollars on Monday. "
         "<script>window.__pwned = 'script'</script> Residents said <img src=x onerror=\"window.__pwned = 'img'\"> "
         "the bridge toll was far too high for daily commuters."
     ),
@@ -212,7 +212,7 @@ def test_ask_see_citation_open_it_and_see_the_quote_highlighted(page) -> None:
 
 
 def test_hostile_article_text_is_shown_as_text_and_never_runs(page) -> None:
-    ask(page, "What did the mayor announce about the bridge toll?")
+    ask(page, "What did Ruiz announce about the bridge toll?")
     answer = page.locator(".turn").last
     assert "bridge toll" in answer.locator(".answer").inner_text()
     hostile = answer.locator(".passages li", has_text="<b>Bridge</b> toll")
@@ -482,7 +482,7 @@ def test_readable_on_phone_and_desktop_screens(browser, site, name, viewport, mo
         assert _fits_across(page), "the open filters fit the screen's width"
         screenshot(page, f"chat-{name}-filters.png")
         page.click("summary")
-        ask(page, "What did the mayor announce about the bridge toll?")
+        ask(page, "What did Ruiz announce about the bridge toll?")
         ask(page, NETANYAHU)
         assert _fits_across(page)
         question = page.locator(".turn").last.locator(".you")

@@ -62,3 +62,11 @@ def test_an_id_set_reads_back_its_ids() -> None:
     assert len(IdSet.of(np.array([], dtype=np.int64))) == 0
     fewer = id_set.without(np.array([17, 3, 5, 1000], dtype=np.int64))
     assert len(fewer) == 2 and fewer.ids.tolist() == [0, 64] and id_set.ids.tolist() == [0, 3, 17, 64]
+
+
+def test_chunk_counts_follow_additions_and_removals() -> None:
+    short = CatalogArticle("short", None, None, "One short note.", "wire", None, None, ((40, 0, 15),))
+    catalog = catalog_of(entry("march", 10, "2022-03-01"), short)
+    assert catalog.chunk_counts(["march", "short", "absent"]) == {"march": 2, "short": 1}
+    catalog.remove([10, 11])
+    assert catalog.chunk_counts(["march", "short"]) == {"short": 1}

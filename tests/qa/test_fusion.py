@@ -62,3 +62,17 @@ def test_a_lead_that_is_already_the_best_passage_stays_once() -> None:
     articles = rank_articles([Ranked(view(1, "a"), 2.0), Ranked(view(2, "a"), 1.0)], {}, collapse_stories=False)
     lead_first(articles, {"a": (view(1, "a"), 0.9)}, {1: 0.9, 2: 0.8}, margin=0.05)
     assert [p.view.row_id for p in articles[0].passages] == [1, 2]
+
+
+def test_a_short_article_in_one_chunk_is_not_ranked_below_a_long_one_for_its_length() -> None:
+    # The short article's one chunk matches best; the long one has two passages that match less.
+    ranked = [Ranked(view(1, "short"), 3.0), Ranked(view(2, "long"), 2.0), Ranked(view(3, "long"), 1.5)]
+    assert [a.passages[0].view.article_id for a in rank_articles(ranked, {}, False)] == ["long", "short"]
+    counted = rank_articles(ranked, {}, False, {"short": 1, "long": 5})
+    assert [a.passages[0].view.article_id for a in counted] == ["short", "long"]
+
+
+def test_a_long_article_with_one_passage_found_gains_nothing_for_its_others() -> None:
+    ranked = [Ranked(view(1, "long"), 3.0), Ranked(view(2, "pair"), 2.0), Ranked(view(3, "pair"), 1.5)]
+    counted = rank_articles(ranked, {}, False, {"long": 9, "pair": 2})
+    assert [a.passages[0].view.article_id for a in counted] == ["pair", "long"]
