@@ -93,8 +93,11 @@ class AnswerComposer:
         scores, tiers = self._scores(candidates, retrieval, asked)
         on_topic = np.flatnonzero(tiers > OFF_TOPIC)
         candidates, scores, tiers = [candidates[i] for i in on_topic], scores[on_topic], tiers[on_topic]
-        # A statement by the asked speaker on the topic answers however it scores against the question.
-        if not candidates or (asked is None and float(scores.max()) < self._min_answer_score):
+        # A statement by the asked speaker naming the topic answers however it scores against the
+        # question; one only near the topic in meaning may follow it, but does not answer alone (a
+        # speaker's words on the subject of the whole article are near any question about it).
+        if not candidates or (asked is None and float(scores.max()) < self._min_answer_score) \
+                or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         chosen = self._choose(candidates, scores, tiers)
         citations = tuple(citation for c in chosen for citation in _citations(c))
@@ -162,10 +165,11 @@ class AnswerComposer:
         to_topic = vectors[:-1] @ vectors[-1]
         # What X said *about Y*: closeness to the topic counts as much as to the whole question.
         scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
+        articles = self._article_texts([c.origin.article_id for c in candidates])
         tiers = np.array([
-            NAMES_TOPIC if names_topic(text, asked.topic, asked.speaker) else NEAR_TOPIC if near >= TOPIC_CLOSENESS
-            else OFF_TOPIC
-            for text, near in zip(texts, to_topic)
+            NAMES_TOPIC if names_topic(c.quote, asked.topic, asked.speaker, articles.get(c.origin.article_id, ""))
+            else NEAR_TOPIC if near >= TOPIC_CLOSENESS else OFF_TOPIC
+            for c, near in zip(candidates, to_topic)
         ], dtype=int)
         return scores, tiers
 

@@ -47,7 +47,8 @@ _ASKED = [
     ),
     # "How did X describe Y?": the verb's object is the topic.
     re.compile(
-        r"^how (?:did|does|do|has|have|had|would) (?P<who>.+?) (?:describe|described|characteri[sz]ed?|portray|"
+        r"^how (?:did|does|do|has|have|had|would) (?P<who>.+?) (?:describe|described|characteri[sz]ed?|portray|value|valued|"
+        r"rate|rated|judge|judged|"
         r"portrayed|view|viewed|see|seen|assess|assessed|explain|explained|justify|justified) (?P<topic>.+?)\W*$",
         re.IGNORECASE,
     ),
