@@ -52,6 +52,9 @@ def main() -> None:
         service = QAService(store, embedder, settings.model_copy(update=overrides))
         rows.append((name, evaluate(service_retrieve(service), questions)))
         print(f"measured {name}", file=sys.stderr)
+    # Before the issue-19 change, articles were ranked on their two best passages whatever their length.
+    length_blind = QAService(_LengthBlind(store), embedder, settings)
+    rows.append(("default, articles ranked as if none were held in one chunk", evaluate(service_retrieve(length_blind), questions)))
     articles = _article_texts(args.corpus)
     default = QAService(store, embedder, settings)
     rows.append(("ceiling: default, each passage as its whole article", evaluate(_whole_articles(default, articles), questions)))
@@ -60,6 +63,19 @@ def main() -> None:
     print(_table(rows, args))
     print()
     print(_answerable(questions, articles))
+
+
+class _LengthBlind:
+    """The store, except that it tells no article's number of chunks to the ranking."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self._store = store
+
+    def chunk_counts(self, article_ids) -> dict[str, int]:
+        return {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
 
 
 def _ingest(settings: Settings, embedder, corpus: Path) -> None:

@@ -32,8 +32,15 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan, Token
 
 # Part of what an ingested article records: when these rules change, articles are redone.
-SPEECH_VERSION = 6
+SPEECH_VERSION = 7
 
+# Common nouns for a body that speaks, whose name may stand in front of them.
+BODY_NOUNS = {
+    "house", "company", "firm", "group", "agency", "office", "department", "ministry", "council", "committee",
+    "union", "association", "bureau", "network", "team", "campaign", "administration", "government", "service",
+    "institute", "website", "site", "newspaper", "broadcaster", "outlet", "channel", "spokesperson", "spokesman",
+    "spokeswoman", "official", "officials", "lawmakers", "police",
+}
 # A quotation of this many characters or more is cut to a word before parsing (see _short_quotations).
 LONG_QUOTATION = re.compile(r"([“\"])([^“”\"]{40,}?)([,.?!]?)([”\"])")
 # A clause after a verb of speech is what was said.
@@ -78,12 +85,13 @@ class _Article:
             for entity in doc.ents:
                 self.people.learn(entity.text, entity.label_)
         self.own: list[_Said | None] = []
+        self.cued: set[int] = set()  # sentences with a cue of speech outside their quotations
 
     def attributions(self) -> list[SpeechRecord]:
         for index in range(len(self.sentences)):
             doc = self.docs.get(index)
             self.own.append(self._speaker(index, doc) if doc is not None else None)
-        speakers = _through_quotations(self.sentences, self.own, [i in self.docs for i in range(len(self.sentences))])
+        speakers = _through_quotations(self.sentences, self.own, [i in self.cued for i in range(len(self.sentences))])
         return [
             SpeechRecord(s.span.start, s.span.end, said.speaker, said.cue,
                          self.people.titles_of(said.speaker) if said.speaker else (), _kind(s, self.own[i], self.text))
@@ -98,6 +106,7 @@ class _Article:
         """The speaker this sentence names for itself, from its best cue outside quotation marks."""
         found = []
         for cue, subject in _cues(doc, _quoted_tokens(doc)):
+            self.cued.add(index)
             said = self._resolve(index, subject, cue)
             if said is not None:
                 found.append((cue, said))
@@ -119,7 +128,10 @@ class _Article:
         if named and NAME_CHARACTERS.fullmatch(named[0]):
             name, label = named
             full = self.people.full(name)
-            return _Said(full, cue_name, label in PERSON_LABELS or (label not in ORGANISATION_LABELS and self.people.is_person(full)))
+            # A person's, when the parser says so or when it is a surname the article gives in full
+            # ("Vergeer" for Esther Vergeer, whatever the parser made of it): "he said" may refer back to it.
+            surname = len(name.split()) == 1 and full != name and self.people.is_person(full)
+            return _Said(full, cue_name, label in PERSON_LABELS or surname or (label == "" and self.people.is_person(full)))
         phrase = " ".join(t.text for t in subject.subtree if t.dep_ not in ("relcl", "prep", "acl") and t.i <= subject.i)
         titled = self.people.titled(phrase)
         if titled:
@@ -215,6 +227,8 @@ def _subject(verb: "Token") -> "Token | None":
         return after[0]
     if verb.dep_ == "conj" and _verbal(verb.head):
         return _subject(verb.head)  # "X said … and added …"
+    if verb.dep_ == "advcl" and verb.tag_ == "VBG" and _verbal(verb.head):
+        return _subject(verb.head)  # "X unveiled its plan, urging …", "X declined, indicating that …"
     return None
 
 
@@ -248,7 +262,10 @@ def _name(subject: "Token", people: People) -> tuple[str, str] | None:
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("from", "by", "of")):
             for source in (c for c in prep.children if c.dep_ == "pobj" and _proper(c)):
                 return _proper_name(source), source.ent_type_
-    candidates = [c for c in subject.children if c.dep_ in NAME_PARTS]
+    # A name in front of a common noun speaks only for a body ("Lelands auction house"), not for a
+    # thing ("Facebook posts").
+    parts = NAME_PARTS if subject.lower_ in BODY_NOUNS else NAME_PARTS - {"compound"}
+    candidates = [c for c in subject.children if c.dep_ in parts]
     # "Dollar Tree CEO and president Michael Witynski": the name is in the coordinated titles.
     for conj in (c for c in subject.children if c.dep_ == "conj"):
         candidates += [conj, *(c for c in conj.children if c.dep_ in NAME_PARTS)]
@@ -257,6 +274,8 @@ def _name(subject: "Token", people: People) -> tuple[str, str] | None:
     for labels in (PERSON_LABELS, ORGANISATION_LABELS, {""}):
         for token in candidates:
             if _proper(token) and token.ent_type_ in labels and token.lower_.rstrip(".") not in TITLE_WORDS:
+                if token.ent_type_ == "GPE" and token.dep_ == "compound":
+                    return f"{_proper_name(token)} {subject.text}", "ORG"  # "the U.S. government"
                 return _proper_name(token), token.ent_type_
     return None
 

@@ -10,15 +10,16 @@ SPEECH_VERBS = {
     "state", "report", "reply", "respond", "comment", "assert", "contend", "stress", "emphasize",
     "emphasise", "acknowledge", "admit", "concede", "deny", "confirm", "predict", "estimate", "urge", "caution",
     "complain", "reveal", "vow", "pledge", "promise", "suggest", "reiterate", "maintain", "remark", "observe",
-    "express", "address",
+    "express", "address", "forecast", "recommend", "blame",
 }
 # Verbs that report speech only with what was said after them (a clause or a quotation): "wrote
 # that …", but not "wrote a foreword"; "called it “a disgrace”", but not "called a meeting".
 SPEECH_WITH_CLAUSE = {
     "write", "post", "call", "describe", "highlight", "praise", "criticize", "criticise", "accuse", "propose",
-    "thank", "declare", "testify", "ask", "question", "blame", "point", "speak",
+    "thank", "declare", "testify", "ask", "question", "point", "speak", "agree", "indicate",
 }
-IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written"), "speak": ("spoke", "spoken")}
+IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written"), "speak": ("spoke", "spoken"),
+             "forecast": ("forecasted",)}
 # Verbs that double their last consonant: "admitted", "admitting".
 DOUBLING = {"admit"}
 VOWELS = set("aeiou")

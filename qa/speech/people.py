@@ -14,6 +14,13 @@ TITLE_WORDS = {
     "professor", "prof", "sir", "dame", "lord", "lady", "rev", "father", "sister", "officer", "sheriff", "lt",
     "col", "capt", "sgt", "adm", "the", "former", "acting", "interim", "u.s.", "us", "uk", "eu",
 }
+# Titles that end a phrase but are never a surname ("the Met Office's CEO"); "Judge", "King" or
+# "General" may be one ("Aaron Judge").
+NEVER_SURNAMES = {
+    "ceo", "president", "minister", "secretary", "director", "spokesperson", "spokesman", "spokeswoman",
+    "chairman", "chairwoman", "chair", "commissioner", "governor", "mayor", "senator", "chancellor", "ambassador",
+    "officer", "leader", "speaker", "executive", "chief", "representative", "sheriff",
+}
 TITLES = (
     "Vice President|President|Prime Minister|Deputy Prime Minister|Foreign Minister|Defense Minister|"
     "Minister|Secretary of State|Secretary|Senate Majority Leader|Majority Leader|Minority Leader|Leader|"
@@ -101,7 +108,7 @@ class People:
 
     def _remember_person(self, name: str) -> None:
         words = name.split()
-        if len(words) < 2 or len(words) > 5 or words[-1].lower().rstrip(".") in TITLE_WORDS:
+        if len(words) < 2 or len(words) > 5 or words[-1].lower().rstrip(".") in NEVER_SURNAMES:
             return
         key = fold(words[-1])
         if len(name) > len(self._by_surname.get(key, "")):

@@ -124,3 +124,22 @@ def test_offsets_are_whole_sentences_and_narration_is_left_out(nlp) -> None:
     records = attributions(text, nlp)
     assert [text[r.start : r.end] for r in records] == ["Mayor Ana Pérez said the shelters were full."]
     assert records[0].speaker == "Ana Pérez"
+
+
+def test_a_participle_speaks_with_the_subject_of_its_clause(nlp) -> None:
+    text = "The European Union unveiled its gas plan on Wednesday, urging member states to cut demand by 15%."
+    assert speakers(text, nlp) == ["European Union"]
+
+
+def test_a_name_before_a_thing_is_not_a_speaker(nlp) -> None:
+    text = "Some widely shared Facebook posts have compared the two viruses, pointing out that cases differ."
+    assert speakers(text, nlp) == [None]
+
+
+def test_a_pronoun_refers_back_to_the_person_quoted_before(nlp) -> None:
+    text = (
+        '"I am hugely proud of my titles," Esther Vergeer said on Monday.\n\n'
+        "In the last 10 years, she won 120 straight tournaments, the International Tennis Federation said.\n\n"
+        '"It felt great," she said.'
+    )
+    assert speakers(text, nlp) == ["Esther Vergeer", "International Tennis Federation", "Esther Vergeer"]
