@@ -165,10 +165,9 @@ class AnswerComposer:
         to_topic = vectors[:-1] @ vectors[-1]
         # What X said *about Y*: closeness to the topic counts as much as to the whole question.
         scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
-        articles = self._article_texts([c.origin.article_id for c in candidates])
         tiers = np.array([
-            NAMES_TOPIC if names_topic(c.quote, asked.topic, asked.speaker, articles.get(c.origin.article_id, ""))
-            else NEAR_TOPIC if near >= TOPIC_CLOSENESS else OFF_TOPIC
+            NAMES_TOPIC if names_topic(c.quote, asked.topic, asked.speaker) else NEAR_TOPIC if near >= TOPIC_CLOSENESS
+            else OFF_TOPIC
             for c, near in zip(candidates, to_topic)
         ], dtype=int)
         return scores, tiers

@@ -30,7 +30,6 @@ class _Said:
 
     statement: Statement
     quote: str
-    article_text: str = ""
     on_topic: bool = False
     score: float | None = None
 
@@ -58,10 +57,9 @@ class QuoteFinder:
         copies: dict[str, _Said] = {}
         # The first report of a sentence is kept, its reprints' copies left out.
         for statement in sorted(statements, key=_by_first_published):
-            text = texts.get(statement.article_id)
-            quote = _sentence(text, statement.speech)
+            quote = _sentence(texts.get(statement.article_id), statement.speech)
             if quote is not None:
-                copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote, text))
+                copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote))
         return list(copies.values())
 
     def _scored(self, said: list[_Said], speaker: str, topic: str) -> list[_Said]:
@@ -69,8 +67,8 @@ class QuoteFinder:
             return []
         vectors = self._embedder.embed([*(s.quote for s in said), topic])
         closeness = vectors[:-1] @ vectors[-1]  # inner product is cosine on normalized rows
-        return [_Said(s.statement, s.quote, s.article_text, names_topic(s.quote, topic, speaker, s.article_text),
-                      round(float(near), 4)) for s, near in zip(said, closeness)]
+        return [_Said(s.statement, s.quote, names_topic(s.quote, topic, speaker), round(float(near), 4))
+                for s, near in zip(said, closeness)]
 
 
 def article_quotes(article: StoredArticle, speech: Sequence[SpeechRecord]) -> tuple[Quote, ...]:
