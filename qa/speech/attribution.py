@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan, Token
 
 # Part of what an ingested article records: when these rules change, articles are redone.
-SPEECH_VERSION = 7
+SPEECH_VERSION = 8
 
+# Small words inside a name, between its capitalised words.
+NAME_PARTICLES = {"von", "van", "der", "den", "de", "da", "di", "du", "del", "la", "le", "al", "bin", "dos", "ter"}
 # Common nouns for a body that speaks, whose name may stand in front of them.
 BODY_NOUNS = {
     "house", "company", "firm", "group", "agency", "office", "department", "ministry", "council", "committee",
@@ -284,20 +286,24 @@ def _proper_name(head: "Token") -> str:
     """The proper noun `head` with the name words just before it, not the titles ("Dollar Tree CEO
     and president Michael Witynski" -> "Michael Witynski")."""
     doc = head.doc
-    if head.ent_type_ in ORGANISATION_LABELS:
-        entity = next(e for e in doc.ents if e.start <= head.i < e.end)
+    entity = next((e for e in doc.ents if e.start <= head.i < e.end), None)
+    if entity is not None and entity.label_ in ORGANISATION_LABELS and len(entity) > 1:
         # "the Centers for Disease Control and Prevention": an organisation's name runs past its head.
         return re.sub(r"^the ", "", entity.text, flags=re.IGNORECASE)
+    # Where the parser's entity is the head word alone, it is no guide to where the name starts.
+    bounded = entity is not None and len(entity) > 1
     start = head.i
-    while start > 0 and _name_word(doc[start - 1], head) and doc[start - 1].head.i in range(start, head.i + 1):
+    while start > 0 and _name_word(doc[start - 1], head, bounded) and doc[start - 1].head.i in range(start, head.i + 1):
         start -= 1
     return doc[start : head.i + 1].text
 
 
-def _name_word(token: "Token", head: "Token") -> bool:
+def _name_word(token: "Token", head: "Token", bounded: bool) -> bool:
     if token.text in ("-", "‐") and not token.whitespace_:
         return True  # "Hannah-Beth"
-    if head.ent_type_ and token.ent_type_ != head.ent_type_:
+    if token.lower_ in NAME_PARTICLES and token.i > 0 and (_proper(token.doc[token.i - 1]) or token.doc[token.i - 1].lower_ in NAME_PARTICLES):
+        return True  # "Ursula von der Leyen"
+    if bounded and token.ent_type_ != head.ent_type_:
         return False  # the parser's entity ends there: "Should Youmans" is not a name
     return _proper(token) and token.lower_.rstrip(".") not in TITLE_WORDS
 # Parts of speech read from the tagger's Penn Treebank tags: the attribute ruler that maps them to
@@ -381,4 +387,5 @@ def _kind(sentence: QuotedSentence, own: _Said | None, text: str) -> str:
     share = sentence.share_quoted
     if share == 0:
         return "indirect"
-    return "direct" if share >= 0.6 else "mixed"
+    # A quotation followed by who said it ("“…,” said X, the …") is direct however long the attribution.
+    return "direct" if share >= 0.6 or text[sentence.span.start] in QUOTE_MARKS else "mixed"

@@ -143,3 +143,8 @@ def test_a_pronoun_refers_back_to_the_person_quoted_before(nlp) -> None:
         '"It felt great," she said.'
     )
     assert speakers(text, nlp) == ["Esther Vergeer", "International Tennis Federation", "Esther Vergeer"]
+
+
+def test_small_words_inside_a_name_stay_in_it(nlp) -> None:
+    text = '"Russia is using energy as a weapon," said EU Commission President Ursula von der Leyen.'
+    assert said(text, nlp) == [(text[:24], "Ursula von der Leyen", "direct")]
