@@ -156,3 +156,44 @@ def test_the_answer_reads_the_best_passages_not_the_first_listed(settings: Setti
     answer = service.answer(retrieval)
     assert answer.answerable and any("release of Israeli citizens" in q for q in quotes(answer))
     service.close()
+
+
+LONG_NEWS = [
+    Article(f"budget-{n}", " ".join(
+        f"The city budget for {year} spends more on roads, schools and the harbour, the council report shows."
+        for year in range(2000 + n, 2040 + n)
+    ), title=f"City budget {n}") for n in range(3)
+]
+SHORT = Article("weapons", (
+    "Secretary of State Antony Blinken said in a statement Saturday that this third authorization for "
+    "weapons shipments to Ukraine in less than a year was unprecedented."
+), title="Weapons for Ukraine")
+HEARING = Article("hearing", (
+    "Cassidy Hutchinson testified on Tuesday about the events of January 6. "
+    "Trump said on Truth Social during Hutchinson's testimony that he hardly knew her."
+), title="The hearing")
+
+
+@pytest.fixture
+def archive(settings: Settings, embedder: FakeEmbedder) -> QAService:
+    service = open_service(settings, embedder)
+    service.ingest_articles([*LONG_NEWS, SHORT, HEARING])
+    return service
+
+
+def test_a_statement_in_a_short_article_answers_whatever_its_passage_scores(archive: QAService) -> None:
+    answer = archive.ask(Query("What did Blinken say about Ukraine?"))
+    assert answer.answerable and quotes(answer) == [SHORT.text]
+    assert answer.citations[0].speaker == "Antony Blinken"
+
+
+def test_someone_elses_words_are_never_given_as_theirs(archive: QAService) -> None:
+    # The article quotes Trump on Hutchinson; Hutchinson herself is not quoted.
+    answer = archive.ask(Query("What did Hutchinson say about Trump?"))
+    assert not answer.answerable and answer.citations == ()
+
+
+def test_the_speaker_asked_about_matches_by_possessive_accents_and_case(archive: QAService) -> None:
+    for question in ("What were Blinken's remarks on Ukraine?", "What did BLINKEN say about Ukraine?",
+                     "What did Antony Blinkén say about Ukraine?"):
+        assert quotes(archive.ask(Query(question))) == [SHORT.text], question

@@ -131,3 +131,15 @@ def test_ingests_do_not_pile_up_database_connections(service: QAService) -> None
     for i in range(5):
         service.ingest_articles([Article(f"a{i}", f"Story {i} text.")])
     assert len(service._store._db._connections) <= 2
+
+
+def test_reingesting_the_same_content_parses_nothing(service: QAService, tmp_path: Path, monkeypatch) -> None:
+    path = write_articles(tmp_path, {"id": "flood", "text": STORY})
+    service.ingest_paths([path])
+    parsed: list[str] = []
+    monkeypatch.setattr("qa.speech.pipeline.attributions", lambda text, nlp: parsed.append(text) or [])
+    service.ingest_paths([path])
+    assert parsed == []
+    write_articles(tmp_path, {"id": "flood", "text": STORY + " More rain fell."})
+    service.ingest_paths([path])
+    assert len(parsed) == 1, "a changed article is parsed again"
