@@ -191,3 +191,8 @@ def test_a_postgresql_archive_of_format_6_is_migrated_keeping_its_speech(tmp_pat
     store.close()
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "7"
+
+
+def test_chunk_counts_tell_a_short_article_from_a_long_one(store) -> None:
+    put(store, (article("short"), chunks("short", 1)), (article("long"), chunks("long", 3, seed=1)))
+    assert store.chunk_counts(["short", "long", "missing"]) == {"short": 1, "long": 3}
