@@ -18,6 +18,8 @@ LANGUAGE = "en"
 ITEM_NUMBER = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]", re.IGNORECASE)
 # A number that may start an item written inside a line: "Steps: 1. Call. 2. Wait."
 INLINE_NUMBER = re.compile(r"(?<!\S)(\d{1,2})[.)]\s+(?=\S)")
+# A cut before an initial and a comma ("D-N. | Y., announced") splits an abbreviation, not sentences.
+ABBREVIATION_GOES_ON = re.compile(r"\s*[A-Z]\.,")
 # What may end a sentence or number an item inside a line; a line with none of these before its
 # last character is one sentence, and the splitter is not needed.
 SENTENCE_INSIDE = re.compile(r"[.!?;:)\u2026\u3002\uff01\uff1f\n]")
@@ -154,6 +156,8 @@ def _items_kept_whole(line: str, cuts: list[int]) -> list[int]:
     for cut in sorted({*cuts, *_numbered_items(line)}):
         if kept and ITEM_NUMBER.fullmatch(line[kept[-1] : cut].strip()):
             continue
+        if kept and ABBREVIATION_GOES_ON.match(line, cut):
+            continue  # "Maloney, D-N.Y., announced": an initial followed by a comma ends no sentence
         kept.append(cut)
     return kept
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 # Part of what an ingested article records: when these rules change, articles are redone.
-SPEECH_VERSION = 8
+SPEECH_VERSION = 9
 
 # A quotation of this many characters or more is cut to a word before parsing (see _short_quotations).
 LONG_QUOTATION = re.compile(r"([“\"])([^“”\"]{40,}?)([,.?!]?)([”\"])")

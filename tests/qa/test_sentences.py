@@ -131,3 +131,10 @@ def test_a_window_crosses_lines_and_stops_at_its_room() -> None:
     room = Span(text.index("First"), text.index("Last") - 1)
     span = sentence_window(text, Span(core, core + 4), 1000, room)
     assert text[span.start : span.end] == "First one. Core sentence.\nNext line."
+
+
+def test_an_initial_followed_by_a_comma_ends_no_sentence() -> None:
+    text = "Committee Chairwoman Rep. Carolyn Maloney, D-N.Y., announced a subpoena. Snyder declined."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Committee Chairwoman Rep. Carolyn Maloney, D-N.Y., announced a subpoena.", "Snyder declined.",
+    ]
