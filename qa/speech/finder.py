@@ -18,6 +18,10 @@ from qa.speech.topics import TOPIC_CLOSENESS, names_topic
 Sort = Literal["relevance", "date"]
 SORTS = ("relevance", "date")
 MAX_SPEAKER_CHARS = 200
+# Of a speaker's statements, those naming a topic and those not naming it whose closeness to it in
+# meaning is weighed, newest first.
+MAX_NAMING_EMBEDDED = 1000
+MAX_UNNAMING_EMBEDDED = 200
 
 Statements = Callable[[str, ChunkFilter], list[Statement]]
 ArticleTexts = Callable[[Sequence[str]], dict[str, str]]
@@ -63,12 +67,18 @@ class QuoteFinder:
         return list(copies.values())
 
     def _scored(self, said: list[_Said], speaker: str, topic: str) -> list[_Said]:
-        if not said:
+        naming = [names_topic(s.quote, topic, speaker) for s in said]
+        # A prolific speaker has thousands of statements in an archive: only the newest are weighed,
+        # so that a question costs at most so many embeddings.
+        newest = sorted(range(len(said)), key=lambda i: _by_date(said[i]))
+        kept = sorted([i for i in newest if naming[i]][:MAX_NAMING_EMBEDDED]
+                      + [i for i in newest if not naming[i]][:MAX_UNNAMING_EMBEDDED])
+        if not kept:
             return []
-        vectors = self._embedder.embed([*(s.quote for s in said), topic])
+        vectors = self._embedder.embed([*(said[i].quote for i in kept), topic])
         closeness = vectors[:-1] @ vectors[-1]  # inner product is cosine on normalized rows
-        return [_Said(s.statement, s.quote, names_topic(s.quote, topic, speaker), round(float(near), 4))
-                for s, near in zip(said, closeness)]
+        return [_Said(said[i].statement, said[i].quote, naming[i], round(float(near), 4))
+                for i, near in zip(kept, closeness)]
 
 
 def article_quotes(article: StoredArticle, speech: Sequence[SpeechRecord]) -> tuple[Quote, ...]:

@@ -211,3 +211,15 @@ def test_bad_requests_are_refused_with_the_bad_value(speaker, topic, top_k, sort
 def test_a_request_is_stripped_and_takes_the_default_top_k() -> None:
     assert checked_request(" Pérez ", "  ", None, "date", Settings(top_k=7)) == ("Pérez", None, 7)
     assert checked_request("Pérez", " toll ", 3, "relevance", Settings()) == ("Pérez", "toll", 3)
+
+
+def test_a_prolific_speaker_costs_a_bounded_number_of_embeddings(monkeypatch) -> None:
+    monkeypatch.setattr("qa.speech.finder.MAX_UNNAMING_EMBEDDED", 5)
+    archive = Archive()
+    for n in range(30):
+        story = Story(f"day-{n}", f"José Pérez said the weather on day {n} was mild.", MARCH_1 + n * DAY)
+        archive.add(story, (story.text, "José Pérez"))
+    archive.add(TOLL, ("José Pérez said the bridge toll would rise to four dollars.", "José Pérez"))
+    embedder = FakeEmbedder()
+    assert found(archive, "Pérez", "the bridge toll", embedder=embedder)[0] == ("toll", "José Pérez said the bridg")
+    assert embedder.texts_embedded == 1 + 5 + 1, "the one naming the toll, the five newest others, the topic"
