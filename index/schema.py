@@ -121,9 +121,12 @@ def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[in
 # A speech record as both engines read it (see speech_record); a row as they write it (see speech_rows).
 SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
 SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key"
+# The sentence is cut from its article in SQL (both engines count characters from 1, as Python
+# counts code points from 0): a prolific speaker's statements never bring whole articles along.
 STATEMENT_COLUMNS = (
     "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
-    "a.title, a.url, a.source, a.published_at, a.published_ts"
+    "a.title, a.url, a.source, a.published_at, a.published_ts, "
+    "substr(a.text, s.start_char + 1, s.end_char - s.start_char)"
 )
 # Newest published first, undated last; written so that both engines read it alike.
 STATEMENT_ORDER = "a.published_ts IS NULL, a.published_ts DESC, s.article_id, s.start_char"
