@@ -148,3 +148,13 @@ def test_a_pronoun_refers_back_to_the_person_quoted_before(nlp) -> None:
 def test_small_words_inside_a_name_stay_in_it(nlp) -> None:
     text = '"Russia is using energy as a weapon," said EU Commission President Ursula von der Leyen.'
     assert said(text, nlp) == [(text[:24], "Ursula von der Leyen", "direct")]
+
+
+def test_a_title_resolves_to_the_person_the_article_gives_it(nlp) -> None:
+    text = (
+        "Israeli Prime Minister Benjamin Netanyahu spoke with Russian President Vladimir Putin on Sunday. "
+        "The Israeli Prime Minister warned that Iran and its drones were a danger to the region."
+    )
+    records = attributions(text, nlp)
+    assert [r.speaker for r in records] == ["Benjamin Netanyahu"]
+    assert "israeli prime minister" in records[0].titles
