@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from queue import Full, Queue
@@ -13,13 +14,13 @@ from index.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.store import IndexStore
 from qa.articles import Article
-from qa.speech.attribution import SPEECH_VERSION
-from qa.speech.pipeline import SpeechReader
 from qa.chunking import Chunker, ChunkingError
 from qa.duplicates import band_keys, signature, similarity
 from qa.embedding import Embedder
 from qa.models import Span
 from qa.readers import Read, Skipped
+from qa.speech.attribution import SPEECH_VERSION
+from qa.speech.pipeline import SpeechReader
 
 
 @dataclass
@@ -125,9 +126,11 @@ class Ingestor:
                 report.skipped.append(Skipped(read.origin, f"could not be chunked: {error}"))
                 continue
             (report.updated if article.id in stored else report.added).append(article.id)
-        vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
-        speech = {article.id: tuple(self._speech(article.text)) for article, _ in planned}
-        return _Prepared(planned, report, len(batch), vectors, speech)
+        # Parsing for speech runs beside the embedding, on the core the model leaves idle between passages.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-speech") as parser:
+            speech = parser.submit(lambda: {article.id: tuple(self._speech(article.text)) for article, _ in planned})
+            vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
+            return _Prepared(planned, report, len(batch), vectors, speech.result())
 
     def _version(self, article: Article) -> str:
         return _digest(f"{article.content_hash}\x00{self._recipe}")
