@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.records import SpeechRecord
-from qa.models import Span
 from qa.sentences import sentence_spans
 from qa.speech.cues import CUE_WORDS, ORGANISATION_NOUNS, PERSON_PRONOUNS, RELAY_VERBS, SOURCE_NOUNS, THING_PRONOUNS
 from qa.speech.parse import (
