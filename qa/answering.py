@@ -81,8 +81,10 @@ class AnswerComposer:
             # What X said is found by speaker and topic among X's statements, not among the passages:
             # a statement on the topic answers even when its article's passages score low.
             statements = self._statements(retrieval, asked)
-            if statements or relevant:
+            if statements or (relevant and not asked.sourced):
                 return self._answer_from(statements, retrieval, asked, listed)
+            # A source no article quotes ("according to Google ratings") is data, not a speaker: the
+            # question of fact is answered from the passages.
         if not relevant:
             return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
         return self._answer_from(self._candidates(relevant), retrieval, None, listed)

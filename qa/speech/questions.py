@@ -24,10 +24,13 @@ NOT_NAMES = {
 
 @dataclass(frozen=True)
 class AskedSpeech:
-    """A question about what `speaker` said, about `topic` when it names one."""
+    """A question about what `speaker` said, about `topic` when it names one. `sourced`: a question
+    of fact given with a source that is a document or data rather than a speaker ("…, according to
+    Google ratings?", "according to the CDC's figures"), which no article may quote as a speaker."""
 
     speaker: str
     topic: str | None
+    sourced: bool = False
 
 
 ASKED_VERBS = (
@@ -76,7 +79,8 @@ def asked_speech(question: str) -> AskedSpeech | None:
         match = pattern.match(text)
         # "According to reports, …" asks no one: only a name or a title is a speaker here.
         if match and _could_be_speaker(match["who"]) and _names_or_titles(match["who"]):
-            return AskedSpeech(match["who"].strip(), match["topic"].strip())
+            who = match["who"].strip()
+            return AskedSpeech(who, match["topic"].strip(), sourced=_is_document(who))
     for pattern in _ASKED:
         match = pattern.match(text)
         if match and _could_be_speaker(match["who"]):
@@ -96,3 +100,9 @@ def _could_be_speaker(who: str) -> bool:
 def _names_or_titles(who: str) -> bool:
     phrase = re.sub(r"^the ", "", who.strip(), flags=re.IGNORECASE)
     return phrase[:1].isupper() or re.search(rf"\b(?:{UNNAMED_TITLES})\b", phrase.lower()) is not None
+
+
+def _is_document(source: str) -> bool:
+    """"Google ratings", "the CDC's figures": a source ending in a common noun that is no title."""
+    last = source.split()[-1]
+    return last.islower() and re.fullmatch(rf"(?:{UNNAMED_TITLES})s?", last, re.IGNORECASE) is None

@@ -34,3 +34,8 @@ from qa.speech.questions import AskedSpeech, asked_speech
 )
 def test_questions_about_what_someone_said(question: str, expected: AskedSpeech | None) -> None:
     assert asked_speech(question) == expected
+
+
+def test_a_source_that_is_data_not_a_speaker_is_told_apart() -> None:
+    assert asked_speech("Which costume is the most popular, according to Google ratings?").sourced
+    assert not asked_speech("Which costume is the most popular, according to Heidi Klum?").sourced
