@@ -80,7 +80,7 @@ class AnswerComposer:
         if asked is not None:
             # What X said is found by speaker and topic among X's statements, not among the passages:
             # a statement on the topic answers even when its article's passages score low.
-            statements = self._statements(retrieval, asked)
+            statements = self._statements(retrieval, asked, relevant)
             if statements or (relevant and not asked.sourced):
                 return self._answer_from(statements, retrieval, asked, listed)
             # A source no article quotes ("according to Google ratings") is data, not a speaker: the
@@ -128,20 +128,19 @@ class AnswerComposer:
                 )
         return [c for c in candidates.values() if c.items or _says_something(c.quote)]
 
-    def _statements(self, retrieval: Retrieval, asked: AskedSpeech) -> list[_Candidate]:
+    def _statements(self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage]) -> list[_Candidate]:
         """The asked speaker's own statements within the question's filters and date, on its topic:
         a sentence that merely mentions X, quoted as the answer, would put someone else's words, or
         the reporter's, in X's mouth."""
-        quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query, retrieval.as_of),
+        quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
                                    STATEMENTS_READ, "relevance")
         found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker) for q in quotes]
-        return found or self._titled_statements(retrieval, asked)
+        return found or self._titled_statements(asked, relevant)
 
-    def _titled_statements(self, retrieval: Retrieval, asked: AskedSpeech) -> list[_Candidate]:
-        """Statements by whoever the articles found give the asked title ("the Israeli prime
-        minister"): a title is not a name to look speakers up by, so it is looked for in the articles
-        the question found."""
-        passages = [p for p in retrieval.best if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
+    def _titled_statements(self, asked: AskedSpeech, passages: list[Passage]) -> list[_Candidate]:
+        """Statements by whoever the articles of these passages give the asked title ("the Israeli
+        prime minister"): a title is not a name to look speakers up by, so it is looked for in the
+        articles the question found."""
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
         texts, speech = self._article_texts(article_ids), self._speech(article_ids)
         origins = {p.origin.article_id: p.origin for p in passages}

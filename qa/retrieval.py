@@ -15,7 +15,7 @@ from qa.embedding import Embedder
 from qa.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.lexical import query_terms
 from qa.models import Passage, Source, Span
-from qa.query import Query
+from qa.query import Filters, Query
 from qa.recency import freshness, recency_half_life
 from qa.reranking import Reranker
 from qa.sentences import sentence_window
@@ -53,7 +53,7 @@ class Retriever:
         vector = self._embedder.embed([query.question])[0]
         mode = self._settings.retriever
         hits = self._store.search(
-            vector, max(self._settings.retrieval_depth, 4 * wanted), chunk_filter(query, as_of),
+            vector, max(self._settings.retrieval_depth, 4 * wanted), chunk_filter(query.filters, as_of),
             terms=query_terms(query.question) if mode != "dense" else (), dense=mode != "bm25",
             title_weight=self._settings.bm25_title_weight,
         )
@@ -139,8 +139,8 @@ class Retriever:
         return reordered + tail
 
 
-def chunk_filter(query: Query, as_of: datetime) -> ChunkFilter:
-    filters = query.filters
+def chunk_filter(filters: Filters, as_of: datetime) -> ChunkFilter:
+    """What the index lets through for these filters, as of a moment."""
     return ChunkFilter(
         sources=filters.sources,
         article_ids=filters.article_ids,

@@ -31,8 +31,8 @@ from qa.readers import Read, Skipped, read_paths
 from qa.reranking import Reranker, load_reranker
 from qa.retrieval import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
-from qa.speech.pipeline import SpeechReader
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
+from qa.speech.pipeline import SpeechReader
 from qa.vector_cache import CachedEmbedder
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class QAService:
     ) -> list[Quote]:
         """What `speaker` said, about `topic` when given, within the filters, as of `as_of` (default: now)."""
         name, subject, wanted = checked_request(speaker, topic, top_k, sort, self._settings)
-        limits = chunk_filter(Query(name, filters=filters), as_of or self._clock())
+        limits = chunk_filter(filters, as_of or self._clock())
         return self._quote_finder.find(name, subject, limits, wanted, sort)
 
     @_storage_failures_as_errors
