@@ -4,13 +4,8 @@
 import re
 from dataclasses import dataclass
 
-TITLES = (
-    "Vice President|President|Prime Minister|Deputy Prime Minister|Foreign Minister|Defense Minister|"
-    "Minister|Secretary of State|Secretary|Senate Majority Leader|Majority Leader|Minority Leader|Leader|"
-    "House Speaker|Speaker|Senator|Sen\\.|Representative|Rep\\.|Governor|Gov\\.|Mayor|Chancellor|King|Queen|"
-    "Prince|Princess|Pope|Chief Executive|CEO|Chairman|Chairwoman|Chair|Director|Spokesperson|Spokesman|"
-    "Spokeswoman|Judge|Justice|General|Gen\\.|Commissioner|Ambassador|Attorney General|Coach|Dr\\."
-)
+from qa.speech.people import TITLES
+
 # An official the article never names: "the mayor said", "the new police chief announced".
 UNNAMED_TITLES = rf"{TITLES.lower()}|police chief|chief|official|spokesperson|minister"
 # Capitalised at the start of a sentence, but not names.

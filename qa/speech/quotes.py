@@ -23,14 +23,13 @@ LINE_BREAK_REACH = 400
 @dataclass(frozen=True)
 class QuotedSentence:
     """A sentence, how much of it is inside quotation marks, and whether a quotation runs into it
-    from the sentence before (`continues`) or on past its end (`runs_on`)."""
+    from the sentence before (`continues`)."""
 
     span: Span
     quoted: int
     continues: bool
-    runs_on: bool
 
-    length: int = 0  # characters other than spaces
+    length: int  # characters other than spaces
 
     @property
     def has_quote(self) -> bool:
@@ -48,9 +47,8 @@ def quoted_sentences(text: str, sentences: list[Span]) -> list[QuotedSentence]:
     for span in sentences:
         quoted = sum(1 for i in range(span.start, span.end) if inside[i] and not text[i].isspace())
         continues = span.start > 0 and inside[span.start - 1]
-        runs_on = span.end < len(text) and inside[span.end - 1] and inside[min(span.end, len(text) - 1)]
         length = sum(1 for i in range(span.start, span.end) if not text[i].isspace())
-        result.append(QuotedSentence(span, quoted, continues, runs_on, length))
+        result.append(QuotedSentence(span, quoted, continues, length))
     return result
 
 
