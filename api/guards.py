@@ -1,8 +1,13 @@
 """Requests refused before any work is done, in this order: no valid API key, a body that is not
-plain JSON, a body too large, too many requests at once."""
+UTF-8 JSON or is too large, too many requests at once.
+
+A body is read whole here (it is bounded by the size limit) before the request counts as in flight:
+a client sending its body slowly holds only its own connection, until the server's read deadline
+(api.http_protocol) closes it, never a slot other clients' requests need."""
+
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KeyRing
@@ -10,6 +15,12 @@ from api.errors import error_response
 from qa.errors import QAError
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+# JSON is UTF-8 (RFC 8259); a text in UTF-16 or UTF-32 begins with a NUL in its first four bytes,
+# since a JSON text begins with an ASCII character.
+NUL = 0
+UTF8_BOM = b"\xef\xbb\xbf"
+
+Refusal = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class RequestGuard:
@@ -28,52 +39,75 @@ class RequestGuard:
             await self._app(scope, receive, send)
             return
         refusal = self._refusal(scope)
+        if refusal is None and scope["method"] in BODY_METHODS:
+            read = await self._read_body(receive)
+            if read is None:
+                return  # the client left, or its request timed out: nobody to answer
+            if isinstance(read, bytes):
+                refusal = _encoding_problem(read)
+                receive = _replaying(read, receive)
+            else:
+                refusal = read
+        if refusal is None and self._in_flight >= self._max_in_flight:
+            refusal = error_response(
+                429, "too_many_requests", f"more than {self._max_in_flight} requests at once; retry shortly",
+                headers={"Retry-After": "1"},
+            )
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         self._in_flight += 1
         try:
-            await self._app(scope, self._counting(receive), send)
+            await self._app(scope, receive, send)
         finally:
             self._in_flight -= 1
 
-    def _refusal(self, scope: Scope):
+    def _refusal(self, scope: Scope) -> Refusal | None:
         headers = Headers(scope=scope)
         try:
             self._keys.check(scope["method"], scope["path"], headers)
         except QAError as error:
             return error_response(error.status, error.code, error.message, headers={"WWW-Authenticate": "Bearer"})
         if scope["method"] in BODY_METHODS:
-            problem = _body_problem(headers, self._max_body_bytes)
-            if problem is not None:
-                return problem
-        if self._in_flight >= self._max_in_flight:
-            return error_response(
-                429, "too_many_requests", f"more than {self._max_in_flight} requests at once; retry shortly",
-                headers={"Retry-After": "1"},
-            )
+            return _header_problem(headers, self._max_body_bytes)
         return None
 
-    def _counting(self, receive: Receive) -> Receive:
-        """Stops a body sent without Content-Length (chunked) once it passes the limit."""
+    async def _read_body(self, receive: Receive) -> bytes | Refusal | None:
+        """The whole body; a 413 as soon as it passes the limit (a body sent chunked has no length
+        to check beforehand); None if the client is gone."""
+        chunks = []
         received = 0
-
-        async def receive_within_limit() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self._max_body_bytes:
-                    raise HTTPException(413, f"the request body is larger than {self._max_body_bytes} bytes")
-            return message
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self._max_body_bytes:
+                return _too_large(self._max_body_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        return receive_within_limit
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """Gives the app the body read already, then whatever the connection says next (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
-def _body_problem(headers: Headers, max_body_bytes: int):
+def _header_problem(headers: Headers, max_body_bytes: int) -> Refusal | None:
     media_type, _, parameters = headers.get("content-type", "").partition(";")
     media_type = media_type.strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    if media_type != "application/json":
         return _unsupported(f"send the body as application/json, not {media_type or 'without a Content-Type'}")
     charset = parameters.strip().lower().removeprefix("charset=").strip('"') if "charset" in parameters.lower() else "utf-8"
     if charset not in ("utf-8", "utf8"):
@@ -82,9 +116,26 @@ def _body_problem(headers: Headers, max_body_bytes: int):
         return _unsupported("send the body uncompressed (no Content-Encoding)")
     length = headers.get("content-length", "")
     if length.isdigit() and int(length) > max_body_bytes:
-        return error_response(413, "payload_too_large", f"the request body is larger than {max_body_bytes} bytes")
+        return _too_large(max_body_bytes)
     return None
 
 
-def _unsupported(message: str):
+def _encoding_problem(body: bytes) -> Refusal | None:
+    """Python's JSON parser would read UTF-16, UTF-32 and a byte order mark; the API takes UTF-8 only."""
+    if body.startswith(UTF8_BOM):
+        return _unsupported("the request body starts with a byte order mark: send UTF-8 without one")
+    if NUL in body[:4]:
+        return _unsupported("the request body is in UTF-16 or UTF-32: send it in UTF-8")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        return _unsupported(f"the request body is not valid UTF-8 (at byte {problem.start})")
+    return None
+
+
+def _too_large(max_body_bytes: int) -> Refusal:
+    return error_response(413, "payload_too_large", f"the request body is larger than {max_body_bytes} bytes")
+
+
+def _unsupported(message: str) -> Refusal:
     return error_response(415, "unsupported_media_type", message)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 IsoMoment = Annotated[str, Field(json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]})]
 SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides spaces, and no NUL characters
 NO_NUL = r"^[^\x00]*$"
-ARTICLE_ID = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+# No surrounding spaces or control characters, and not "." or "..", which a URL path cannot hold.
+ARTICLE_ID = r"^(?!\.\.?$)[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
 StoredText = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL})]
 ArticleText = Annotated[str, Field(json_schema_extra={"pattern": SOME_TEXT})]
 ArticleId = Annotated[str, Field(json_schema_extra={"pattern": ARTICLE_ID, "maxLength": 256})]

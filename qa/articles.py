@@ -11,6 +11,7 @@ from qa.errors import InvalidInput
 from qa.isodates import first_instant, iso_text, parse_iso
 
 MAX_ID_CHARS = 256
+DOT_SEGMENTS = {".", ".."}
 METADATA_FIELDS = ("id", "title", "url", "source", "authors", "published_at")
 TEXT_FIELDS = ("text", "body")
 
@@ -100,6 +101,9 @@ def _check_id(article_id: Any) -> None:
         raise InvalidArticle(f"id must be at most {MAX_ID_CHARS} characters, got {len(article_id)}")
     if article_id != article_id.strip() or any(unicodedata.category(c) == "Cc" for c in article_id):
         raise InvalidArticle(f"id must not have surrounding spaces or control characters, got {article_id!r}")
+    # A URL path cannot hold them: browsers and HTTP clients resolve them away, so /v1/articles/.. reads nothing.
+    if article_id in DOT_SEGMENTS:
+        raise InvalidArticle(f"id must not be {article_id!r}, which a URL path cannot hold")
     check_storable("id", article_id)
 
 

@@ -16,6 +16,7 @@ from qa.errors import QAError
 from qa.json_shapes import answer_json, quotes_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
+from qa.readers import count_inputs
 from qa.service import QAService, back_up_index, check_service_opens, open_service
 from qa.settings import Settings
 
@@ -53,10 +54,16 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         from qa.ray_embedding import RayEmbedder  # Ray loads only for a bulk ingest that asks for it
 
         embedder = RayEmbedder(args.ray, settings, embedder_for(settings))
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not _exists(p)]
+    if missing:
+        # A mistyped path is a mistake to fix before anything is read, not an input to skip.
+        raise InputMissing(f"no such file or folder: {', '.join(missing)}")
     service = open_service(settings, embedder, create=True)
     try:
-        with cli_format.progress(quiet=args.quiet) as tick:
-            report = service.ingest_paths([Path(p) for p in args.paths], on_article=tick)
+        total = count_inputs(paths, exclude=settings.index_dir)
+        with cli_format.progress(total, quiet=args.quiet) as tick:
+            report = service.ingest_paths(paths, on_input=tick)
     finally:
         service.close()
     print(cli_format.ingest_summary(report))
@@ -83,15 +90,18 @@ def quotes(args: argparse.Namespace, settings: Settings) -> int:
 
 def delete(args: argparse.Namespace, settings: Settings) -> int:
     def delete_each(service: QAService) -> int:
-        status = 0
+        deleted, failed = [], []
         for article_id in args.ids:
             try:
                 service.delete(article_id)
+                deleted.append(article_id)
                 print(f"deleted {article_id}")
             except QAError as error:
+                failed.append(article_id)
                 print(f"qa: {error.message}", file=sys.stderr)
-                status = EXIT_ERROR
-        return status
+        if failed:
+            print(cli_format.delete_summary(deleted, failed), file=sys.stderr)
+        return EXIT_ERROR if failed else 0
 
     return _with_service(settings, delete_each)
 
@@ -106,22 +116,25 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from api.server import run, run_workers  # the HTTP edge, imported only by the command that needs it
+    from api.server import listen, run, run_workers  # the HTTP edge, imported only by the command that needs it
 
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
                  if value is not None}
     settings = settings.model_copy(update=overrides)
-    if settings.serve_workers > 1:
-        # Opened once first, so that a missing model or an incompatible index is one clear error,
-        # not workers failing one after the other; in a child, so this process stays small.
-        check_service_opens(settings)
-        run_workers(settings, settings.serve_workers)
-        return 0
-    service = open_service(settings, create=True)
-    try:
-        run(settings, service)
-    finally:
-        service.close()
+    # First, so that a port in use is said at once, not after the model has loaded.
+    sock = listen(settings)
+    with sock:
+        if settings.serve_workers > 1:
+            # Opened once first, so that a missing model or an incompatible index is one clear error,
+            # not workers failing one after the other; in a child, so this process stays small.
+            check_service_opens(settings)
+            run_workers(settings, settings.serve_workers, sock)
+            return 0
+        service = open_service(settings, create=True)
+        try:
+            run(settings, service, sock)
+        finally:
+            service.close()
     return 0
 
 
@@ -137,12 +150,29 @@ def backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class InputMissing(QAError):
+    code = "input_missing"
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return True  # there, but not readable: reported as a skipped input with the reason
+
+
 def _with_service(settings: Settings, work: Callable[[QAService], object]):
     service = open_service(settings, create=False)
     try:
         return work(service)
     finally:
         service.close()
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -188,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("serve", parents=[common], help="serve the HTTP API and the web page")
     p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
-    p.add_argument("--port", type=int, help="port to listen on (default: $QA_PORT, else 8000)")
+    p.add_argument("--port", type=_port, help="port to listen on (default: $QA_PORT, else 8000)")
     p.add_argument("--workers", type=int, help="processes to serve from (default: $QA_WORKERS, else one per CPU core)")
     p.set_defaults(command=serve)
 

@@ -18,10 +18,16 @@ PASSAGE_PREVIEW_CHARS = 400
 
 
 @contextmanager
-def progress(quiet: bool) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr, shown only on a terminal."""
-    with tqdm(unit=" articles", disable=True if quiet else None, leave=False) as bar:
-        yield lambda: bar.update(1)
+def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr, shown only on a terminal, left on screen at the end. The total is
+    counted ahead; should the inputs give more, the total follows."""
+    with tqdm(total=total, unit=" articles", disable=True if quiet else None, leave=True) as bar:
+        def tick() -> None:
+            if bar.total is not None and bar.n >= bar.total:
+                bar.total = bar.n + 1
+            bar.update(1)
+
+        yield tick
 
 
 def ingest_summary(report: IngestReport) -> str:
@@ -30,6 +36,11 @@ def ingest_summary(report: IngestReport) -> str:
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
         f"({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused)"
     )
+
+
+def delete_summary(deleted: list[str], failed: list[str]) -> str:
+    shown = ", ".join(failed[:10]) + (f" and {len(failed) - 10} more" if len(failed) > 10 else "")
+    return f"qa: deleted {len(deleted)} of {len(deleted) + len(failed)} articles; not deleted: {shown}"
 
 
 def answer(result: Answer) -> str:
@@ -72,9 +83,14 @@ def eval_report(report: EvalReport, retriever: str) -> str:
 
 def settings_error(error: ValidationError) -> str:
     problems = [
-        f"QA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" if e["loc"] else e["msg"] for e in error.errors()
+        f"QA_{'_'.join(map(str, e['loc'])).upper()}: {_plain(e['msg'])}" if e["loc"] else _plain(e["msg"])
+        for e in error.errors()
     ]
     return "qa: invalid settings: " + "; ".join(problems)
+
+
+def _plain(message: str) -> str:
+    return message.removeprefix("Value error, ")
 
 
 def _citation(number: int, citation: Citation) -> str:

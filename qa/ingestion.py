@@ -70,8 +70,9 @@ class Ingestor:
             f"speech v{SPEECH_VERSION} by {speech.pipeline}; untitled: slug words"
         )
 
-    def ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None] = lambda: None) -> IngestReport:
+    def ingest(self, items: Iterable[Read | Skipped], on_input: Callable[[], None] = lambda: None) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons.
+        `on_input` is called once for each item, article or skip, once it is done with.
 
         Reading, chunking and embedding the next batch run in a thread while this one is written
         (the model releases the interpreter while it computes), so the cores embed while the
@@ -83,8 +84,8 @@ class Ingestor:
                 if prepared.planned:
                     self._store.put(self._records(prepared))
                 _merge(report, prepared.report)
-                for _ in range(prepared.articles):
-                    on_article()
+                for _ in range(prepared.articles + len(prepared.report.skipped)):
+                    on_input()
         return report
 
     def _prepared_batches(self, items: Iterable[Read | Skipped]) -> Iterator[_Prepared]:

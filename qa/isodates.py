@@ -1,10 +1,14 @@
 """ISO 8601 dates and datetimes as the service reads them: a bare date stays a date, datetimes become UTC."""
 
+import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 
 
 def parse_iso(value: str) -> date | datetime:
     """Raises ValueError for anything that is not an ISO date or datetime; naive datetimes are taken as UTC."""
+    # CPython's parser stops at a NUL and would take "2024-01-01T00:00:00Z\x00<script>" for its first part.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("a date has no control characters")
     text = value.strip().upper()  # RFC 3339 allows a lower-case "t" and "z"
     if len(text) <= 10:
         return date.fromisoformat(text)

@@ -67,6 +67,35 @@ def read_paths(
             yield Skipped(str(path), "no such file or folder")
 
 
+def count_inputs(paths: Sequence[Path], exclude: Path | None = None) -> int:
+    """How many articles and skips `read_paths` will give, counted ahead for a progress bar: a JSON Lines
+    file counts its lines that are not blank, a JSON file the articles of its list, any other file one.
+    Nothing is decoded but the JSON files, which are parsed again when read."""
+    excluded = exclude.resolve() if exclude else None
+    total = 0
+    for path in paths:
+        try:
+            found = _files_under(path, excluded) if path.is_dir() else iter([path])
+            total += sum(1 if isinstance(item, Skipped) else _inputs_in(item) for item in found)
+        except OSError:
+            total += 1
+    return total
+
+
+def _inputs_in(path: Path) -> int:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            with path.open("rb") as file:
+                return max(1, sum(1 for raw in _lines(file) if raw.strip()))
+        if suffix == ".json" and not path.name.lower().endswith(SIDECAR_SUFFIX) and path.stat().st_size <= MAX_FILE_BYTES:
+            data = _parse_json(_decode(path.read_bytes()))
+            return max(1, len(data)) if isinstance(data, list) else 1
+    except (OSError, InvalidInput):
+        pass
+    return 1
+
+
 def read_file(path: Path, max_article_chars: int | None = None) -> Iterator[Read | Skipped]:
     try:
         yield from _read_by_type(path, max_article_chars)

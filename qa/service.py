@@ -112,10 +112,10 @@ class QAService:
             self._text_vectors.close()
 
     @_storage_failures_as_errors
-    def ingest_paths(self, paths: Sequence[Path], on_article: Callable[[], None] = lambda: None) -> IngestReport:
+    def ingest_paths(self, paths: Sequence[Path], on_input: Callable[[], None] = lambda: None) -> IngestReport:
         """Reads files and folders; what cannot be read is skipped and reported, the rest ingested."""
         items = read_paths(paths, exclude=self._settings.index_dir, max_article_chars=self._settings.max_article_chars)
-        return self._ingest(items, on_article)
+        return self._ingest(items, on_input)
 
     @_storage_failures_as_errors
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
@@ -204,9 +204,9 @@ class QAService:
     def stats(self) -> StoreStats:
         return self._store.stats()
 
-    def _ingest(self, items: Iterable[Read | Skipped], on_article: Callable[[], None]) -> IngestReport:
+    def _ingest(self, items: Iterable[Read | Skipped], on_input: Callable[[], None]) -> IngestReport:
         with _busy_as_error():
-            report = self._ingestor.ingest(items, on_article)
+            report = self._ingestor.ingest(items, on_input)
         for listener in self._ingest_listeners:
             listener(report)
         return report

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -203,6 +203,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest HTTP request body accepted, in bytes."
     )
+    # Large enough for any browser's cookies and headers (a few KB), small enough that reading them costs nothing.
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024, le=1024 * 1024,
+        description="Largest request headers accepted, in bytes; larger ones get 431 before anything else is done.",
+    )
+    request_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="Seconds a client has to send a whole request, headers and body; a slower one gets 408.",
+    )
     workers: int = Field(
         default=0, ge=0, le=64,
         description="Processes `qa serve` runs, each with the model and the index in memory; 0: one per CPU core.",
@@ -222,10 +231,14 @@ class Settings(BaseSettings):
 
     @field_validator("read_keys", "write_keys", "cors_origins", mode="before")
     @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _comma_separated(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        # Set to nothing but commas or spaces, a keys setting would leave the API open while looking set.
+        if not parts and info.field_name.endswith("_keys"):
+            raise ValueError("holds no key: give comma-separated keys, or leave the setting unset for an open API")
+        return parts
 
     @property
     def serve_workers(self) -> int:

@@ -78,12 +78,16 @@ def shipped_embedder() -> SentenceTransformerEmbedder:
 
 
 @contextmanager
-def live_server(app) -> Iterator[str]:
-    """Serves `app` with uvicorn on a free loopback port in a thread; yields its base URL."""
+def live_server(app, settings: Settings | None = None, log_level: str = "warning") -> Iterator[str]:
+    """Serves `app` with uvicorn on a free loopback port in a thread, as `qa serve` does (its HTTP
+    limits from `settings`, else the defaults); yields its base URL."""
     import uvicorn
 
+    from api.server import uvicorn_config
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    limits = (settings or Settings.model_construct()).model_copy(update={"host": "127.0.0.1", "port": port})
+    server = uvicorn.Server(uvicorn_config(limits, app, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -29,7 +29,7 @@ BAD_REQUESTS = [
     ("POST", "/v1/ask", {"json": {"question": "x", "colour": "blue"}}, 422, "invalid_request"),
     ("POST", "/v1/ask", {"json": ["question"]}, 422, "invalid_request"),
     ("POST", "/v1/ask", {"content": b'{"question": ', "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
-    ("POST", "/v1/ask", {"content": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+    ("POST", "/v1/ask", {"content": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 415, "unsupported_media_type"),
     ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
     ("POST", "/v1/ask", {"content": b'{"question": "x"}'}, 415, "unsupported_media_type"),
     ("POST", "/v1/ask/stream", {"json": {"question": ""}}, 422, "invalid_input"),
@@ -123,8 +123,65 @@ MORE_BAD_REQUESTS = [
     ("GET", "/v1/search", {"params": {"q": "budget", "sources": "wire"}}, 422, "invalid_input"),
     ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "application/json; charset=latin-1"}}, 415, "unsupported_media_type"),
     ("POST", "/v1/ask", {"content": b'{"question": "x"}', "headers": {"content-type": "application/json", "content-encoding": "gzip"}}, 415, "unsupported_media_type"),
-    ("POST", "/v1/ask", {"content": b'{"question": "caf\xe9"}', "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+    ("POST", "/v1/ask", {"content": b'{"question": "caf\xe9"}', "headers": {"content-type": "application/json"}}, 415, "unsupported_media_type"),
 ]
+
+QUESTION = '{"question": "How did the senate vote on the budget?"}'
+# JSON in other encodings than UTF-8, which Python's parser would read; and types that only end in +json.
+NOT_UTF8_JSON = {
+    "utf-16": (QUESTION.encode("utf-16"), "application/json"),
+    "utf-16-le": (QUESTION.encode("utf-16-le"), "application/json"),
+    "utf-16-be": (QUESTION.encode("utf-16-be"), "application/json"),
+    "utf-32": (QUESTION.encode("utf-32"), "application/json"),
+    "utf-32-le": (QUESTION.encode("utf-32-le"), "application/json"),
+    "utf-8 with a byte order mark": (QUESTION.encode("utf-8-sig"), "application/json"),
+    "evil+json": (QUESTION.encode(), "application/evil+json"),
+    "problem+json": (QUESTION.encode(), "application/problem+json"),
+    "json-seq": (QUESTION.encode(), "application/json-seq"),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_UTF8_JSON))
+@pytest.mark.parametrize("path", ["/v1/ask", "/v1/ask/stream", "/v1/articles"])
+def test_json_not_in_utf8_or_not_json_is_unsupported(loaded: TestClient, path: str, name: str) -> None:
+    body, media_type = NOT_UTF8_JSON[name]
+    response = loaded.post(path, content=body, headers={"content-type": media_type})
+    assert response.status_code == 415, response.text
+    assert_error_shape(response.json(), "unsupported_media_type")
+
+
+def test_utf8_json_with_its_charset_named_is_read(loaded: TestClient) -> None:
+    response = loaded.post("/v1/ask", content=QUESTION.encode(), headers={"content-type": "application/json; charset=UTF-8"})
+    assert response.status_code == 200, response.text
+
+
+DATES_WITH_CONTROL_CHARACTERS = ["2024-01-01T00:00:00Z\u0000<script>", "2024-01-01\u0000zz", "2024-01-01\n",
+                                 "2024-01-01T10:00:00\u001b[31m", "\t2024-01-01"]
+
+
+@pytest.mark.parametrize("date", DATES_WITH_CONTROL_CHARACTERS)
+def test_dates_with_control_characters_are_refused_everywhere(loaded: TestClient, date: str) -> None:
+    refused = [
+        loaded.post("/v1/articles", json={"id": "dated", "text": "x", "published_at": date}),
+        loaded.post("/v1/ask", json={"question": "budget", "as_of": date}),
+        loaded.post("/v1/ask", json={"question": "budget", "filters": {"published_after": date}}),
+        loaded.post("/v1/ask", json={"question": "budget", "filters": {"published_before": date}}),
+        loaded.post("/v1/ask/stream", json={"question": "budget", "as_of": date}),
+        loaded.get("/v1/search", params={"q": "budget", "as_of": date}),
+        loaded.get("/v1/search", params={"q": "budget", "published_after": date}),
+        loaded.get("/v1/quotes", params={"speaker": "x", "as_of": date}),
+    ]
+    for response in refused:
+        assert response.status_code == 422, (response.request.url, response.text)
+    assert loaded.get("/v1/articles/dated").status_code == 404
+
+
+@pytest.mark.parametrize("article_id", [".", ".."])
+def test_ids_a_url_path_cannot_hold_are_refused(loaded: TestClient, article_id: str) -> None:
+    response = loaded.post("/v1/articles", json={"id": article_id, "text": "x"})
+    assert response.status_code == 422, response.text
+    assert_error_shape(response.json(), "invalid_article")
+    assert "a URL path cannot hold" in str(response.json()["error"]["details"])
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status", "code"), MORE_BAD_REQUESTS,

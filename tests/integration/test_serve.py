@@ -48,6 +48,10 @@ def test_serve_ingest_ask_delete_stop(tmp_path: Path) -> None:
         citation = answer["citations"][0]
         assert article["text"][citation["start"] : citation["end"]] == citation["quote"]
 
+        # A key put in the query string by mistake, and a reader's question, stay out of the access log.
+        found = httpx.get(f"{base}/v1/search", params={"q": "senate budget vote", "api_key": "key-in-the-query"}, timeout=60)
+        assert found.status_code == 422  # a parameter search does not take
+
         assert httpx.delete(f"{base}/v1/articles/budget-1", timeout=60).json()["status"] == "deleted"
         gone = httpx.post(f"{base}/v1/ask", json={"question": "By how many votes did the budget pass?"}, timeout=60).json()
         assert gone["answerable"] is False and gone["passages"] == []
@@ -57,6 +61,8 @@ def test_serve_ingest_ask_delete_stop(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "no API keys configured: the API is open" in output
     assert f"Uvicorn running on http://127.0.0.1:{port}" in output
+    assert '"GET /v1/search?[query left out] HTTP/1.1" 422' in output
+    assert "key-in-the-query" not in output and "senate" not in output
 
 
 def test_two_replicas_share_postgresql_and_milvus(tmp_path: Path, postgres_url: str, milvus_server: str) -> None:

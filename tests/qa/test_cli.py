@@ -1,4 +1,6 @@
 import json
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,8 +86,67 @@ def test_delete_known_and_unknown_ids(index_dir: Path, docs: Path, capsys: pytes
     assert cli.main(["delete", "budget", "nope"]) == cli.EXIT_ERROR
     captured = capsys.readouterr()
     assert "deleted budget" in captured.out and "qa: no article with id 'nope'" in captured.err
+    assert "qa: deleted 1 of 2 articles; not deleted: nope" in captured.err
     assert cli.main(["info"]) == 0
     assert "articles: 0" in capsys.readouterr().out
+
+
+def test_a_missing_input_path_is_an_error_and_nothing_is_ingested(index_dir: Path, docs: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    missing = docs.parent / "no-such-folder"
+    assert cli.main(["ingest", "-q", str(docs), str(missing)]) == cli.EXIT_ERROR
+    assert f"qa: no such file or folder: {missing}" in capsys.readouterr().err
+    assert not index_dir.exists()
+
+
+def test_ingest_progress_has_a_total_and_counts_skips(index_dir: Path, docs: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    (docs / "broken.json").write_text("{")
+    (docs / "more.jsonl").write_text('{"id": "a", "text": "one"}\n\n{"id": "b", "text": "two"}\n{"id": "a", "text": "again"}\n')
+    bars = []
+
+    @contextmanager
+    def progress(total: int, quiet: bool):
+        bar = {"total": total, "ticks": 0}
+        bars.append(bar)
+        yield lambda: bar.update(ticks=bar["ticks"] + 1)
+
+    monkeypatch.setattr("qa.cli_format.progress", progress)
+    assert cli.main(["ingest", str(docs)]) == cli.EXIT_SKIPPED
+    # budget.txt, broken.json and three lines, one a duplicate id: five inputs, each ticked once.
+    assert bars == [{"total": 5, "ticks": 5}]
+
+
+def test_the_progress_bar_stays_with_its_total(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import cli_format
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    with cli_format.progress(3, quiet=False) as tick:
+        for _ in range(4):  # one more than counted: the total follows
+            tick()
+    shown = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "4/4" in shown and "100%" in shown
+
+
+def test_a_keys_setting_that_holds_no_key_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("QA_WRITE_KEYS", " , ")
+    monkeypatch.setenv("QA_READ_KEYS", ",")
+    assert cli.main(["info"]) == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "QA_WRITE_KEYS: holds no key" in error and "QA_READ_KEYS: holds no key" in error
+
+
+def test_serve_on_a_busy_port_says_which_setting_to_change(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port), "--workers", "1"]) == cli.EXIT_ERROR
+    error = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in error and "--port" in error and "QA_PORT" in error
+    assert not index_dir.exists()  # refused before anything was opened
 
 
 def test_invalid_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
