@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -61,6 +62,12 @@ def main() -> None:
                      *asyncio.run(load(base, questions, 8, args.requests, keep_alive=False))))
         rows.append(("this service, /v1/search, 8 clients", *asyncio.run(load(base, questions, 8, args.requests,
                                                                                path="/v1/search"))))
+        # Questions the server has never seen: no question vector is cached for them, and the
+        # headlines lead to passages no earlier row read.
+        rows.append(("this service, /v1/ask, 8 clients, questions never asked (dev questions, words reordered)",
+                     *asyncio.run(load(base, reordered(questions, args.requests), 8, args.requests, warm=False))))
+        rows.append(("this service, /v1/ask, 8 clients, questions never asked (headlines of the corpus)",
+                     *asyncio.run(load(base, headlines(args.requests), 8, args.requests, warm=False))))
         peak_rss = memory_mb(server.process.pid, "VmHWM")
     if args.others:
         rows += _others(args.others, questions)
@@ -82,6 +89,30 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         subprocess.run([PYTHON, "-m", "qa", "ingest", "-q", feed.name], env=env, cwd=REPO, check=False)
         os.unlink(feed.name)
         copy += 1
+
+
+def reordered(questions: list[dict], total: int) -> list[dict]:
+    """`total` questions, each a dev question with its words in an order not asked before."""
+    rng = random.Random(7)
+    asked = {q["question"] for q in questions}
+    found: list[dict] = []
+    while len(found) < total:
+        item = questions[len(found) % len(questions)]
+        words = item["question"].rstrip("?").split()
+        rng.shuffle(words)
+        question = " ".join(words) + "?"
+        if question not in asked:
+            asked.add(question)
+            found.append({**item, "question": question})
+    return found
+
+
+def headlines(total: int) -> list[dict]:
+    """`total` different headlines of the corpus as questions, each asked on its article's day."""
+    corpus = [json.loads(line) for line in (SHARED / "corpus.jsonl").read_text().splitlines()]
+    titled = list({a["title"]: a for a in corpus if a.get("title") and a.get("published_at")}.values())
+    random.Random(7).shuffle(titled)
+    return [{"question": a["title"], "asked_on": a["published_at"][:10]} for a in titled[:total]]
 
 
 async def load(base: str, questions: list[dict], clients: int, total: int, path: str = "/v1/ask", warm: bool = True,

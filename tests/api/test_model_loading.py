@@ -9,6 +9,7 @@ from api.app import create_app
 from qa import cli
 from qa.settings import Settings
 from tests.api.conftest import ARTICLES
+from tests.conftest import free_port
 from tests.fakes import FakeEmbedder
 
 
@@ -49,14 +50,16 @@ def test_the_app_loads_the_model_once_at_start(settings: Settings, loads: list[F
 def test_qa_serve_loads_the_model_once(settings: Settings, loads: list[FakeEmbedder], monkeypatch) -> None:
     served = []
 
-    def serve_in_process(app, **options) -> None:  # stands in for uvicorn: the same app, the same lifespan
-        with TestClient(app) as client:
+    def serve_in_process(server, sockets) -> None:  # stands in for uvicorn: the same app, the same lifespan
+        with TestClient(server.config.app) as client:
             exercise(client)
-        served.append(options)
+        served.append((server.config, [sock.getsockname() for sock in sockets]))
 
-    monkeypatch.setattr("uvicorn.run", serve_in_process)
-    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8123", "--workers", "1"]) == 0
-    assert served and served[0]["port"] == 8123
+    monkeypatch.setattr("uvicorn.Server.run", serve_in_process)
+    port = free_port()
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", str(port), "--workers", "1"]) == 0
+    (config, sockets), = served
+    assert config.port == port and sockets == [("127.0.0.1", port)]
     assert len(loads) == 1 and loads[0].texts_embedded > 0
 
 
@@ -65,18 +68,23 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
 ) -> None:
     started = []
 
-    def start_workers(app, **options) -> None:  # stands in for uvicorn's process manager
-        started.append((app, options, dict(os.environ)))
+    class Supervisor:  # stands in for uvicorn's process manager
+        def __init__(self, config, sockets) -> None:
+            self.config = config
 
-    monkeypatch.setattr("uvicorn.run", start_workers)
+        def run(self) -> None:
+            started.append((self.config, dict(os.environ)))
+
+    monkeypatch.setattr("uvicorn.supervisors.Multiprocess", Supervisor)
+    port = free_port()
     for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "PROMETHEUS_MULTIPROC_DIR", "QA_LOAD_BOARD"):
         monkeypatch.setenv(name, "")  # so that it is put back as it was after the test, whatever serve sets
         monkeypatch.delenv(name)
-    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", "8124", "--workers", "3"]) == 0
-    (app, options, environment), = started
-    assert app == "api.app:create_app" and options["factory"] and options["workers"] == 3
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", str(port), "--workers", "3"]) == 0
+    (config, environment), = started
+    assert config.app == "api.app:create_app" and config.factory and config.workers == 3
     # Each worker builds its app from the environment, which carries what the command line said.
-    assert environment["QA_INDEX_DIR"] == str(settings.index_dir) and environment["QA_PORT"] == "8124"
+    assert environment["QA_INDEX_DIR"] == str(settings.index_dir) and environment["QA_PORT"] == str(port)
     assert environment["PROMETHEUS_MULTIPROC_DIR"]
     assert environment["QA_LOAD_BOARD"], "the workers share a board to keep connections spread"
     assert "QA_LOAD_BOARD" not in os.environ, "the board went with the server"
@@ -86,12 +94,19 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
 
 def test_qa_serve_without_connection_balance_shares_no_board(settings: Settings, monkeypatch) -> None:
     started = []
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: started.append(dict(os.environ)))
+    class Supervisor:
+        def __init__(self, config, sockets) -> None:
+            pass
+
+        def run(self) -> None:
+            started.append(dict(os.environ))
+
+    monkeypatch.setattr("uvicorn.supervisors.Multiprocess", Supervisor)
     for name in ("QA_INDEX_DIR", "QA_HOST", "QA_PORT", "QA_LOAD_BOARD", "QA_BALANCE_CONNECTIONS"):
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.setenv("QA_BALANCE_CONNECTIONS", "false")
-    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--workers", "2"]) == 0
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", str(free_port()), "--workers", "2"]) == 0
     (environment,) = started
     assert "QA_LOAD_BOARD" not in environment
 
@@ -105,6 +120,6 @@ def test_qa_serve_with_workers_stops_with_the_error_that_stops_the_service(
         raise IndexIncompatible("the index at X was built with model 'other'")
 
     monkeypatch.setattr("qa.service.open_service", incompatible)
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("no worker may start"))
-    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--workers", "2"]) != 0
+    monkeypatch.setattr("uvicorn.supervisors.Multiprocess", lambda *args, **kwargs: pytest.fail("no worker may start"))
+    assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", str(free_port()), "--workers", "2"]) != 0
     assert "was built with model 'other'" in capsys.readouterr().err
