@@ -92,7 +92,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         # Headers that arrived whole in one read were not seen growing past the limit.
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > self._max_header_bytes:
-            self._refuse(431, "headers_too_large", f"the request headers are larger than {self._max_header_bytes} bytes")
+            self._refuse(431, "headers_too_large",
+                         f"the request headers are larger than {self._max_header_bytes} bytes")
             # Stops the parser, which reports it as a callback error (uvicorn's answer to those is a 400).
             raise _Refused
         self._reading_headers = False

@@ -104,4 +104,5 @@ def run_workers(settings: Settings, workers: int, sock: socket.socket) -> None:
 def _announce(config: LimitedConfig) -> None:
     # What uvicorn says when it binds the socket itself (and its log configuration is set by now).
     address = f"[{config.host}]" if ":" in config.host else config.host
-    logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d (Press CTRL+C to quit)", address, config.port)
+    logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d (Press CTRL+C to quit)", address,
+                                            config.port)

@@ -56,7 +56,8 @@ def _searching(base: str, attack, seconds: float = 20.0) -> tuple[list[float], i
         while time.monotonic() < ended:
             started = time.perf_counter()
             try:
-                errors += client.get("/v1/search", params={"q": "What did Netanyahu say about Iran?"}).status_code != 200
+                found = client.get("/v1/search", params={"q": "What did Netanyahu say about Iran?"})
+                errors += found.status_code != 200
             except httpx.TransportError:
                 errors += 1
             latencies.append((time.perf_counter() - started) * 1000)
@@ -100,8 +101,8 @@ def _slow_bodies(address: tuple[str, int], stop: threading.Event, clients: int) 
     socks = []
     for _ in range(clients):
         sock = socket.create_connection(address, timeout=60)
-        sock.sendall(b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
-                     + KEY.encode() + b"\r\nContent-Length: 100000\r\n\r\n")
+        sock.sendall(b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Length: 100000\r\n\r\n")
         socks.append(sock)
     open_ones = list(socks)
     while not stop.is_set() and open_ones:

@@ -88,7 +88,8 @@ def _inputs_in(path: Path) -> int:
         if suffix == ".jsonl":
             with path.open("rb") as file:
                 return max(1, sum(1 for raw in _lines(file) if raw.strip()))
-        if suffix == ".json" and not path.name.lower().endswith(SIDECAR_SUFFIX) and path.stat().st_size <= MAX_FILE_BYTES:
+        sidecar = path.name.lower().endswith(SIDECAR_SUFFIX)
+        if suffix == ".json" and not sidecar and path.stat().st_size <= MAX_FILE_BYTES:
             data = _parse_json(_decode(path.read_bytes()))
             return max(1, len(data)) if isinstance(data, list) else 1
     except (OSError, InvalidInput):
