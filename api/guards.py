@@ -3,7 +3,9 @@ UTF-8 JSON or is too large, too many requests at once.
 
 A body is read whole here (it is bounded by the size limit) before the request counts as in flight:
 a client sending its body slowly holds only its own connection, until the server's read deadline
-(api.http_protocol) closes it, never a slot other clients' requests need."""
+(api.http_protocol) closes it, never a slot other clients' requests need. The bodies held at once,
+read or being read, are bounded as they were when only requests in flight read them: at most
+`max_in_flight` full bodies' worth; past that, a request gets 429."""
 
 from collections.abc import Awaitable, Callable
 
@@ -31,16 +33,24 @@ class RequestGuard:
         self._keys = keys
         self._max_body_bytes = max_body_bytes
         self._max_in_flight = max_in_flight
-        # One event loop serves every request, so a plain counter is safe.
+        # One event loop serves every request, so plain counters are safe.
         self._in_flight = 0
+        self._body_bytes_held = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self._protected):
             await self._app(scope, receive, send)
             return
+        held = _Held()
+        try:
+            await self._guarded(scope, receive, send, held)
+        finally:
+            self._body_bytes_held -= held.bytes
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, held: "_Held") -> None:
         refusal = self._refusal(scope)
         if refusal is None and scope["method"] in BODY_METHODS:
-            read = await self._read_body(receive)
+            read = await self._read_body(receive, held)
             if read is None:
                 return  # the client left, or its request timed out: nobody to answer
             if isinstance(read, bytes):
@@ -49,10 +59,7 @@ class RequestGuard:
             else:
                 refusal = read
         if refusal is None and self._in_flight >= self._max_in_flight:
-            refusal = error_response(
-                429, "too_many_requests", f"more than {self._max_in_flight} requests at once; retry shortly",
-                headers={"Retry-After": "1"},
-            )
+            refusal = _too_many(f"more than {self._max_in_flight} requests at once; retry shortly")
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -72,11 +79,13 @@ class RequestGuard:
             return _header_problem(headers, self._max_body_bytes)
         return None
 
-    async def _read_body(self, receive: Receive) -> bytes | Refusal | None:
+    async def _read_body(self, receive: Receive, held: "_Held") -> bytes | Refusal | None:
         """The whole body; a 413 as soon as it passes the limit (a body sent chunked has no length
-        to check beforehand); None if the client is gone."""
+        to check beforehand), a 429 when the bodies held at once would pass theirs; None if the
+        client is gone. What is read is counted in `held` until the request is done."""
         chunks = []
         received = 0
+        budget = self._max_in_flight * self._max_body_bytes
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -85,9 +94,20 @@ class RequestGuard:
             received += len(chunk)
             if received > self._max_body_bytes:
                 return _too_large(self._max_body_bytes)
+            if self._body_bytes_held + len(chunk) > budget:
+                return _too_many("too many request bodies are arriving at once; retry shortly")
+            self._body_bytes_held += len(chunk)
+            held.bytes += len(chunk)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+class _Held:
+    """The body bytes one request holds."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -135,6 +155,10 @@ def _encoding_problem(body: bytes) -> Refusal | None:
 
 def _too_large(max_body_bytes: int) -> Refusal:
     return error_response(413, "payload_too_large", f"the request body is larger than {max_body_bytes} bytes")
+
+
+def _too_many(message: str) -> Refusal:
+    return error_response(429, "too_many_requests", message, headers={"Retry-After": "1"})
 
 
 def _unsupported(message: str) -> Refusal:

@@ -5,6 +5,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,10 +26,11 @@ ARTICLE = {"id": "budget", "title": "Budget vote",
            "text": "The senate passed the budget on Tuesday by 51 votes to 49."}
 
 
-@pytest.fixture
-def edge(settings: Settings, embedder: FakeEmbedder) -> Iterator[str]:
+@contextmanager
+def serving(settings: Settings, embedder: FakeEmbedder, **overrides) -> Iterator[str]:
     configured = settings.model_copy(update={
         "write_keys": [SecretStr(KEY)], "max_concurrent_requests": SLOTS, "request_read_timeout_seconds": READ_TIMEOUT,
+        **overrides,
     })
     service = open_service(configured, embedder)
     service.add_articles([ARTICLE])
@@ -37,6 +39,12 @@ def edge(settings: Settings, embedder: FakeEmbedder) -> Iterator[str]:
             yield url
     finally:
         service.close()
+
+
+@pytest.fixture
+def edge(settings: Settings, embedder: FakeEmbedder) -> Iterator[str]:
+    with serving(settings, embedder) as url:
+        yield url
 
 
 def connect(url: str) -> socket.socket:
@@ -145,3 +153,29 @@ def test_a_request_sent_whole_is_answered_however_slowly_its_connection_began(ed
     with httpx.Client(base_url=edge, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as client:
         for _ in range(3):
             assert client.get("/v1/articles/budget").status_code == 200
+
+
+def test_bodies_held_at_once_are_bounded_as_when_only_requests_in_flight_read_them(
+    settings: Settings, embedder: FakeEmbedder
+) -> None:
+    """Room for SLOTS whole bodies: bodies arriving fast beyond that get 429, reads go on."""
+    limit = 64 * 1024
+    with serving(settings, embedder, max_body_bytes=limit) as url:
+        senders = []
+        for _ in range(SLOTS):
+            sock = connect(url)
+            sock.sendall(b"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: "
+                         b"Bearer " + KEY.encode() + b"\r\nContent-Length: %d\r\n\r\n" % limit + b" " * (limit - 100))
+            senders.append(sock)
+        assert keyed_get(url).status_code == 200  # by then the server has read what was sent
+        one_more = httpx.post(f"{url}/v1/ask", content=b" " * (limit - 100) + b'{"question": "budget"}',
+                              headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}, timeout=30)
+        assert one_more.status_code == 429, one_more.text
+        for sock in senders:
+            sock.sendall(b'{"question": "How did the senate vote?"}'.ljust(100))
+            response = sock.recv(65536)
+            assert response.startswith(b"HTTP/1.1 200 "), response[:200]
+            sock.close()
+        answered = httpx.post(f"{url}/v1/ask", json={"question": "How did the senate vote?"},
+                              headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+        assert answered.status_code == 200
