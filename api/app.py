@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
         app.state.service = service or await run_in_threadpool(open_service, settings)
+        _one_blas_thread()
         # Writes wait their turn here, on the event loop, rather than each holding a worker thread.
         app.state.write_turn = anyio.Lock()
         app.state.service.on_ingest(metrics.record_ingest)
@@ -84,6 +85,15 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     if board is not None:
         app.add_middleware(ConnectionBalance, board=board)
     return app
+
+
+def _one_blas_thread() -> None:
+    """A serving process answers one question at a time, and there are as many processes as cores:
+    a second BLAS thread (OpenBLAS starts one per core) only spins on another process's core. On a
+    search as of a past day it doubled the CPU a search took (6.5 to 13 ms, docs/benchmarks.md)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _index_stats(app: FastAPI) -> StoreStats | None:

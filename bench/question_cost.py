@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from common import REPO, commit
 
@@ -38,6 +39,8 @@ def main() -> None:
         (args.index_dir / f"{TEXT_VECTORS_FILE}{suffix}").unlink(missing_ok=True)
     settings = Settings(index_dir=args.index_dir, embedding_backend=args.backend)
     service = open_service(settings, create=False)
+    # As a serving process runs (api.app): one BLAS thread, which would otherwise spin on the other core.
+    threadpool_limits(limits=1, user_api="blas")
     print(f"Commit `{commit()}`, `python bench/question_cost.py --backend {args.backend}`, CPU milliseconds.\n")
     print("| the model on one text of | median (ms) |\n| --- | --- |")
     for tokens, cost in _model_runs(embedder_for(settings)):
