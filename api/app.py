@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 def _one_blas_thread() -> None:
     """A serving process answers one question at a time, and there are as many processes as cores:
     a second BLAS thread (OpenBLAS starts one per core) only spins on another process's core. On a
-    search as of a past day it doubled the CPU a search took (6.5 to 13 ms, docs/benchmarks.md)."""
+    search as of a past day it doubled the CPU a search took (7 to 16 ms, docs/benchmarks.md)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
