@@ -14,7 +14,7 @@ from typing import Any
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 
 class _Refused(Exception):
@@ -74,8 +74,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
         if self._reading_headers and self._header_bytes > self._max_header_bytes:
-            self._refuse(431, "headers_too_large",
-                         f"the request headers are larger than {self._max_header_bytes} bytes")
+            self._refuse_headers()
 
     def _invalid_request(self) -> None:
         message = "Invalid HTTP request received."
@@ -92,8 +91,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         # Headers that arrived whole in one read were not seen growing past the limit.
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > self._max_header_bytes:
-            self._refuse(431, "headers_too_large",
-                         f"the request headers are larger than {self._max_header_bytes} bytes")
+            self._refuse_headers()
             # Stops the parser, which reports it as a callback error (uvicorn's answer to those is a 400).
             raise _Refused
         self._reading_headers = False
@@ -126,6 +124,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
+    def _refuse_headers(self) -> None:
+        self._refuse(431, "headers_too_large", f"the request headers are larger than {self._max_header_bytes} bytes")
+
     def _refuse(self, status: int, code: str, message: str) -> None:
         """Answers with the error shape of the API and closes the connection; the app, if it was
         reading this request's body, is told the client left."""
@@ -133,8 +134,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         body = json.dumps({"error": {"code": code, "message": message}}).encode()
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
-        head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        head = [STATUS_LINE[status]]
         head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
         head += [b"content-type: application/json\r\n", b"content-length: %d\r\n" % len(body),
                  b"connection: close\r\n\r\n"]

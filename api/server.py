@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 class CannotListen(QAError):
     code = "cannot_listen"
-    status = 500
 
 
 def listen(settings: Settings) -> socket.socket:
