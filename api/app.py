@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import KeyRing
-from api.balance import BOARD_FILE, ConnectionBalance, LoadBoard
+from api.server.balance import BOARD_FILE, ConnectionBalance, LoadBoard
 from api.dependencies import API_PREFIX, current_service
 from api.errors import install_error_handlers
 from api.guards import RequestGuard
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     """The app; it builds the service (loading the model once) at start-up unless one is given."""
     settings = settings or Settings()
     metrics = Metrics()
-    # Set by `qa serve` when it serves from several processes (see api.server).
+    # Set by `qa serve` when it serves from several processes (see api.server.run).
     board = LoadBoard(Path(os.environ[BOARD_FILE])) if os.environ.get(BOARD_FILE) else None
 
     @asynccontextmanager

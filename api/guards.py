@@ -3,7 +3,7 @@ UTF-8 JSON or is too large, too many requests at once.
 
 A body is read whole here (it is bounded by the size limit) before the request counts as in flight:
 a client sending its body slowly holds only its own connection, until the server's read deadline
-(api.http_protocol) closes it, never a slot other clients' requests need. The bodies held at once,
+(api.server.protocol) closes it, never a slot other clients' requests need. The bodies held at once,
 read or being read, are bounded as they were when only requests in flight read them: at most
 `max_in_flight` full bodies' worth; past that, a request gets 429."""
 

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.records import StoreStats
-from qa.ingestion import IngestReport
+from qa.ingest.ingestion import IngestReport
 
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 class Metrics:
     """One registry per app, so that several apps in one process (tests) keep separate counts. When
-    `qa serve` runs several processes (PROMETHEUS_MULTIPROC_DIR set, see api.server), the counts are
+    `qa serve` runs several processes (PROMETHEUS_MULTIPROC_DIR set, see api.server.run), the counts are
     kept in that folder's files and every scrape, whichever process answers it, adds them all up."""
 
     def __init__(self) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.store import IndexStore  # noqa: E402
-from qa.embedding import embedder_for  # noqa: E402
+from index.store.store import IndexStore  # noqa: E402
+from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
 from qa.service import QAService, open_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from common import commit  # noqa: E402
-from qa.embedding import load_embedder  # noqa: E402
+from qa.embedding.embedder import load_embedder  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "eval" / "realtimeqa" / "corpus.jsonl"
@@ -55,8 +55,8 @@ def _row(name: str, batch: int, embedder, texts: list[str]) -> str:
 def _through_st(backend: str, batch: int):
     """The same ONNX file run by sentence-transformers' ONNX backend (with ONNX Runtime's threads), as
     the service ran it before it ran ONNX Runtime directly."""
-    from qa.embedding import SentenceTransformerEmbedder, _sentence_transformers_onnx, resolve_model
-    from qa.model_cache import onnx_model_folder
+    from qa.embedding.embedder import SentenceTransformerEmbedder, _sentence_transformers_onnx, resolve_model
+    from qa.embedding.model_cache import onnx_model_folder
 
     settings = Settings()
     path, name = resolve_model(settings.model)

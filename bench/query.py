@@ -28,7 +28,7 @@ import httpx
 from common import PYTHON, REPO, LightClient, Server, commit, memory_mb, percentiles
 
 sys.path.insert(0, str(REPO))
-from index.text_vectors import TEXT_VECTORS_FILE  # noqa: E402
+from index.vectors.text_cache import TEXT_VECTORS_FILE  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 
@@ -39,7 +39,7 @@ def main() -> None:
     env = {**os.environ, "QA_INDEX_DIR": str(args.index_dir), "QA_EMBEDDING_BACKEND": args.backend,
            **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
     chunks = _build(args, env)
-    # First answers must be first: no vectors kept from an earlier run (index.text_vectors).
+    # First answers must be first: no vectors kept from an earlier run (index.vectors.text_cache).
     for suffix in ("", "-wal", "-shm"):
         (args.index_dir / f"{TEXT_VECTORS_FILE}{suffix}").unlink(missing_ok=True)
     rows = []
@@ -57,7 +57,7 @@ def main() -> None:
         rows.append(("this service, /v1/ask, 1 client", *asyncio.run(load(base, questions, 1, args.requests))))
         rows.append(("this service, /v1/ask, 8 clients", *asyncio.run(load(base, questions, 8, args.requests))))
         # Keep-alive ties each client to the process that accepted its connection, until a busy
-        # process closes it (api.balance). A new connection per request goes to whichever is free.
+        # process closes it (api.server.balance). A new connection per request goes to whichever is free.
         rows.append(("this service, /v1/ask, 8 clients, a new connection per request",
                      *asyncio.run(load(base, questions, 8, args.requests, keep_alive=False))))
         rows.append(("this service, /v1/search, 8 clients", *asyncio.run(load(base, questions, 8, args.requests,
@@ -149,9 +149,9 @@ async def warm_every_process(base: str, questions: list[dict]) -> None:
     """Each question asked 8 times by 8 clients, each time on a new connection, which goes to
     whichever process takes it first: with 2 processes the chance that one never got a given
     question is about 1 in 256. Kept-alive connections would not do: the busy process keeps them
-    while its clients are not two more than the other's (api.balance), and the other may be left
+    while its clients are not two more than the other's (api.server.balance), and the other may be left
     with questions it never answered. The processes share the vectors of what they embedded
-    (index.text_vectors), but each keeps its own BM25 term scores, filter masks and vectors in memory."""
+    (index.vectors.text_cache), but each keeps its own BM25 term scores, filter masks and vectors in memory."""
     await load(base, questions, 8, 8 * len(questions), warm=False, keep_alive=False)
 
 

@@ -23,8 +23,8 @@ from threadpoolctl import threadpool_limits
 from common import REPO, commit
 
 sys.path.insert(0, str(REPO))
-from index.text_vectors import TEXT_VECTORS_FILE  # noqa: E402
-from qa.embedding import embedder_for  # noqa: E402
+from index.vectors.text_cache import TEXT_VECTORS_FILE  # noqa: E402
+from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
 from qa.service import open_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402

@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.store import IndexStore  # noqa: E402
-from qa.embedding import embedder_for, resolve_model  # noqa: E402
+from index.store.store import IndexStore  # noqa: E402
+from qa.embedding.embedder import embedder_for, resolve_model  # noqa: E402
 from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402

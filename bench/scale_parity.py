@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryRecord  # noqa: E402
-from index.shared import SharedStore  # noqa: E402
-from index.store import IndexStore  # noqa: E402
-from qa.embedding import embedder_for  # noqa: E402
+from index.store.shared import SharedStore  # noqa: E402
+from index.store.store import IndexStore  # noqa: E402
+from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.evaluation import evaluate, load_questions, service_retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402

@@ -41,7 +41,7 @@ def scored(work_dir: Path) -> dict:
 def cost(articles: int) -> dict:
     """CPU seconds of attribution alone over the first realtimeqa articles, and the share of sentences parsed."""
     sys.path.insert(0, str(REPO))
-    from qa.sentences import sentence_spans
+    from qa.text.sentences import sentence_spans
     from qa.speech.attribution import attributions
     from qa.speech.cues import CUE_WORDS
     from qa.speech.pipeline import DEFAULT_PIPELINE, load_pipeline

@@ -1,5 +1,5 @@
 import sys
 
-from qa.cli import main
+from qa.cli.main import main
 
 sys.exit(main())

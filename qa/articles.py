@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qa.errors import InvalidInput
-from qa.isodates import first_instant, iso_text, parse_iso
+from qa.text.isodates import first_instant, iso_text, parse_iso
 
 MAX_ID_CHARS = 256
 DOT_SEGMENTS = {".", ".."}

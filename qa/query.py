@@ -5,7 +5,7 @@ from datetime import datetime
 
 from qa.articles import check_storable
 from qa.errors import InvalidInput
-from qa.isodates import first_instant, last_instant, parse_iso
+from qa.text.isodates import first_instant, last_instant, parse_iso
 
 MAX_FILTER_VALUES = 1000
 

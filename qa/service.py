@@ -8,35 +8,35 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.backup import BackupRefused, BackupReport, back_up
-from index.database import DATABASE_FILE
+from index.files.backup import BackupRefused, BackupReport, back_up
+from index.sql.sqlite import DATABASE_FILE
 from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable, engine_errors
 from index.records import ArticlePage, StoredArticle, StoreStats
-from index.store import IndexStore
-from index.text_vectors import TEXT_VECTORS_FILE, TextVectors
-from qa.answering import PASSAGES_TO_READ, AnswerComposer
+from index.store.store import IndexStore
+from index.vectors.text_cache import TEXT_VECTORS_FILE, TextVectors
+from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
-from qa.chat_client import OpenAICompatibleChat
-from qa.chunking import Chunker
-from qa.embedding import Embedder, embedder_for
+from qa.answering.chat_client import OpenAICompatibleChat
+from qa.ingest.chunking import Chunker
+from qa.embedding.embedder import Embedder, embedder_for
 from qa.errors import (
     ArticleNotFound, BackupFailed, IndexBusy, IndexIncompatible, IndexNotFound, InvalidInput, QAError, StorageUnavailable,
     TooLarge,
 )
-from qa.generation import AnswerWriter, WrittenAnswer
-from qa.ingestion import IngestReport, Ingestor
+from qa.answering.generation import AnswerWriter, WrittenAnswer
+from qa.ingest.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage, Quote
 from qa.query import Filters, Query
-from qa.readers import Read, Skipped, read_paths
-from qa.reranking import Reranker, load_reranker
-from qa.retrieval import Retrieval, Retriever, chunk_filter
+from qa.ingest.readers import Read, Skipped, read_paths
+from qa.retrieval.reranking import Reranker, load_reranker
+from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 from qa.speech.pipeline import SpeechReader
-from qa.vector_cache import CachedEmbedder
+from qa.embedding.vector_cache import CachedEmbedder
 
 if TYPE_CHECKING:
-    from index.shared import SharedStore
+    from index.store.shared import SharedStore
 
 MAX_PAGE = 100
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
@@ -341,7 +341,7 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
 
 
 def _shared_store(settings: Settings, embedder: Embedder) -> "SharedStore":
-    from index.shared import SharedStore  # the scale-out mode's libraries load only when it is used
+    from index.store.shared import SharedStore  # the scale-out mode's libraries load only when it is used
 
     return SharedStore.open(
         settings.index_dir, database_url=settings.database_url.get_secret_value(), milvus_uri=settings.milvus_uri,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import SentenceTransformerEmbedder, embedder_for, load_embedder
+from qa.embedding.embedder import SentenceTransformerEmbedder, embedder_for, load_embedder
 from qa.service import QAService, open_service
 from qa.settings import PACKAGED_MODEL, Settings
 from tests.fakes import FakeEmbedder
@@ -83,7 +83,7 @@ def live_server(app, settings: Settings | None = None, log_level: str = "warning
     limits from `settings`, else the defaults); yields its base URL."""
     import uvicorn
 
-    from api.server import uvicorn_config
+    from api.server.run import uvicorn_config
 
     port = free_port()
     limits = (settings or Settings.model_construct()).model_copy(update={"host": "127.0.0.1", "port": port})

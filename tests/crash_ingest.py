@@ -19,8 +19,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-import index.store
-from index.database import Database
+import index.store.store
+from index.sql.sqlite import Database
 from qa.service import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -51,7 +51,7 @@ class SlowFakeEmbedder(FakeEmbedder):
 def instrument(kill_at: tuple[str, int] | None) -> None:
     transaction = Database.transaction
     write_index = faiss.write_index
-    write_manifest = index.store.write_manifest
+    write_manifest = index.store.store.write_manifest
 
     @contextmanager
     def killable_transaction(self):
@@ -80,7 +80,7 @@ def instrument(kill_at: tuple[str, int] | None) -> None:
     Database.transaction = killable_transaction
     faiss.write_index = killable_write_index
     np.savez = killable_savez
-    index.store.write_manifest = killable_write_manifest
+    index.store.store.write_manifest = killable_write_manifest
 
 
 def main(index_dir: str, feed: str, point: str) -> None:

@@ -1,7 +1,7 @@
 import re
 from pathlib import Path
 
-from qa.cli import _parser
+from qa.cli.main import _parser
 from qa.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"

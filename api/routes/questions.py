@@ -16,7 +16,7 @@ from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, SearchOut
 from qa.errors import QAError
 from qa.json_shapes import answer_json, passage_json
 from qa.query import Filters, Query
-from qa.retrieval import Retrieval
+from qa.retrieval.retriever import Retrieval
 from qa.service import QAService
 
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 422, 429, 503)}

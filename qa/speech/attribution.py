@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.records import SpeechRecord
-from qa.sentences import sentence_spans
+from qa.text.sentences import sentence_spans
 from qa.speech.cues import CUE_WORDS, ORGANISATION_NOUNS, PERSON_PRONOUNS, RELAY_VERBS, SOURCE_NOUNS, THING_PRONOUNS
 from qa.speech.parse import (
     ORGANISATION_LABELS, PERSON_LABELS, QUOTE_MARKS, cues, depth, is_definite, is_pronoun, name_of, quoted_tokens,

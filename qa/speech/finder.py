@@ -8,7 +8,7 @@ from typing import Literal
 from index.records import ChunkFilter, SpeechRecord, Statement, StoredArticle
 from index.speakers import speaker_key
 from qa.articles import check_storable
-from qa.embedding import Embedder
+from qa.embedding.embedder import Embedder
 from qa.errors import InvalidInput
 from qa.models import Quote, Source
 from qa.settings import Settings

@@ -3,7 +3,7 @@ to it in meaning."""
 
 import re
 
-from qa.lexical import STOPWORDS
+from qa.retrieval.lexical import STOPWORDS
 
 # A speaker's sentence this close in meaning to a topic is about it, even without naming it. On the
 # seeds, Netanyahu's sentence on Russia's cooperation with Iran is 0.66 to "the alliance between

@@ -67,7 +67,7 @@ def test_ids_with_slashes_and_spaces_work_in_paths(client: TestClient) -> None:
 
 
 def test_a_write_while_another_process_writes_gets_409_and_reads_go_on(loaded: TestClient, settings) -> None:
-    from index.lock import writer_lock
+    from index.files.lock import writer_lock
 
     with writer_lock(settings.index_dir):  # as `qa ingest` in another process holds it
         response = loaded.post("/v1/articles", json={"id": "late", "text": "A late article."})

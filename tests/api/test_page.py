@@ -16,8 +16,8 @@ import pytest
 from api.app import create_app
 from qa.articles import Article
 from qa.errors import ModelUnavailable
-from qa.embedding import Embedder
-from qa.generation import AnswerWriter, ChatModel
+from qa.embedding.embedder import Embedder
+from qa.answering.generation import AnswerWriter, ChatModel
 from qa.service import QAService, open_service
 from qa.settings import Settings
 from tests.conftest import SEEDS, live_server

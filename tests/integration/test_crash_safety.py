@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from index.database import DATABASE_FILE
-from index.manifest import read_manifest
+from index.sql.sqlite import DATABASE_FILE
+from index.files.manifest import read_manifest
 from index.records import ChunkFilter
-from index.store import IndexStore
+from index.store.store import IndexStore
 from tests.fakes import FakeEmbedder
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embedding import load_embedder
+from qa.embedding.embedder import load_embedder
 from qa.settings import PACKAGED_MODEL
 from tests.conftest import SEEDS
 
@@ -51,15 +51,15 @@ def test_a_backend_that_cannot_be_made_falls_back_to_torch(cache_dir: Path, monk
     def unavailable(*args, **kwargs):
         raise ImportError("onnxruntime is not installed")
 
-    monkeypatch.setattr("qa.embedding.onnx_model_folder", unavailable)
+    monkeypatch.setattr("qa.embedding.embedder.onnx_model_folder", unavailable)
     embedder = load_embedder(PACKAGED_MODEL, 32, "onnx-int8", cache_dir)
     assert embedder.backend == "torch" and embedder.embed(TEXTS[:1]).shape == (1, 384)
     assert "the onnx-int8 embedding backend is not available (onnxruntime is not installed); using torch" in caplog.text
 
 
 def test_the_direct_onnx_embedder_gives_sentence_transformers_vectors(cache_dir: Path) -> None:
-    from qa.embedding import _sentence_transformers_onnx, SentenceTransformerEmbedder
-    from qa.model_cache import ONNX_FILE
+    from qa.embedding.embedder import _sentence_transformers_onnx, SentenceTransformerEmbedder
+    from qa.embedding.model_cache import ONNX_FILE
 
     direct = load_embedder(PACKAGED_MODEL, 2, "onnx", cache_dir)
     folder = next(p for p in cache_dir.iterdir() if not p.name.startswith("."))
@@ -74,7 +74,7 @@ def test_the_direct_onnx_embedder_gives_sentence_transformers_vectors(cache_dir:
 def test_the_onnx_backend_loads_without_torch(cache_dir: Path) -> None:
     load_embedder(PACKAGED_MODEL, 8, "onnx-int8", cache_dir)  # the export, which does need torch, made first
     script = (
-        "import sys; from pathlib import Path; from qa.embedding import load_embedder; "
+        "import sys; from pathlib import Path; from qa.embedding.embedder import load_embedder; "
         f"e = load_embedder({PACKAGED_MODEL!r}, 8, 'onnx-int8', Path({str(cache_dir)!r})); "
         "e.embed(['a test']); print(e.backend, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import cli
+from qa.cli import main as cli
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

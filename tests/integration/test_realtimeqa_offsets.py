@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from qa.chunking import Chunker
-from qa.readers import Read, read_paths
+from qa.ingest.chunking import Chunker
+from qa.ingest.readers import Read, read_paths
 from qa.settings import Settings
 from tests.conftest import SHARED
 

@@ -1,0 +1,347 @@
+"""What every search needs of every stored chunk and article, in memory, kept at the same
+generation as the vectors: which article a chunk belongs to, the article's date and outlet (so a
+filter is a few array operations, not a database query), and BM25 over chunks, titles and whole
+articles. A search then asks the database only for the few chunks it returns.
+
+Chunks and articles live in slots numbered in the order they were added; a removed or replaced one
+leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.catalog.headlines import search_title
+from index.catalog.postings import Documents, Postings, bm25
+from index.recent import RecentlyUsed
+from index.records import Allowed, ChunkFilter, ChunkRef, IdSet
+from index.catalog.terms import terms, terms_with_starts
+
+# Undated articles sort before every date, so "published before" comparisons leave them out.
+NO_DATE = np.iinfo(np.int64).min
+# 7: an article without a title has its URL's slug words as its title.
+FORMAT = 7
+# Filters whose masks are kept, most recently used: questions asked as of the same day, or with the
+# same outlets, share them. A mask over 100k chunks with its bitmap is about 150 kB.
+KEPT_FILTERS = 32
+# Chunk refs kept for the chunks searches found lately, a few MB: searches find the same chunks again.
+KEPT_REFS = 50_000
+
+
+@dataclass(frozen=True)
+class CatalogArticle:
+    """An article as the catalog needs it, with its chunks as (chunk id, start, end)."""
+
+    id: str
+    title: str | None
+    url: str | None
+    text: str
+    source: str | None
+    published_ts: int | None
+    cluster_id: str | None
+    chunks: tuple[tuple[int, int, int], ...]
+
+
+class Catalog:
+    def __init__(self, generation: int = 0) -> None:
+        self.generation = generation
+        self._chunk_slot: dict[int, int] = {}
+        self._chunk_ids = _Column(np.int64)
+        self._chunk_article = _Column(np.int32)
+        self._article_slot: dict[str, int] = {}
+        self._article_ids: list[str] = []
+        self._clusters: list[str | None] = []
+        self._leads = _Column(np.int64)  # each article's first chunk
+        self._published = _Column(np.int64)
+        self._source = _Column(np.int32)
+        self._sources: dict[str, int] = {}
+        self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
+        self._cached_documents: tuple | None = None
+        self._cached_dates: tuple[int, np.ndarray] | None = None
+        self._cached_counts: tuple[int, np.ndarray] | None = None
+        self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
+        self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
+        # A chunk is its text and its article's title; an article, its whole text and its title.
+        self.chunk_words = Postings()
+        self.article_words = Postings()
+
+    @property
+    def chunks(self) -> int:
+        return self.chunk_words.live
+
+    @property
+    def dead_share(self) -> float:
+        slots = len(self._chunk_ids)
+        return 1.0 - self.chunk_words.live / slots if slots else 0.0
+
+    def has_chunk(self, chunk_id: int) -> bool:
+        slot = self._chunk_slot.get(chunk_id)
+        return slot is not None and bool(self.chunk_words.alive[slot])
+
+    def add(self, articles: Sequence[CatalogArticle]) -> None:
+        """Adds articles, each with all its chunks, replacing a version of it still held; an article
+        already held with these very chunks (a change replayed twice) is left as it is."""
+        chunk_docs, article_docs = [], []
+        for article in articles:
+            chunks = article.chunks
+            if all(self.has_chunk(c[0]) for c in chunks):
+                continue
+            if article.id in self._article_slot:
+                self.remove(self._chunk_ids_of(self._article_slot[article.id]))
+            slot = self._new_article(article, chunks[0][0])
+            words, starts = terms_with_starts(article.text)
+            title = terms(search_title(article.title, article.url) or "")
+            article_docs.append((slot, words, title))
+            for chunk_id, start, end in chunks:
+                first, last = np.searchsorted(starts, [start, end])
+                chunk_docs.append((self._new_chunk(chunk_id, slot), words[first:last], title))
+        self.chunk_words.add(chunk_docs)
+        self.article_words.add(article_docs)
+        self._changed()
+
+    def remove(self, chunk_ids: Iterable[int]) -> None:
+        """Removes chunks, and with them their articles (an article's chunks always go together)."""
+        chunk_slots = [self._chunk_slot.pop(int(i)) for i in chunk_ids if int(i) in self._chunk_slot]
+        if not chunk_slots:
+            return
+        article_slots = set(self._chunk_article.values[chunk_slots].tolist())
+        for slot in article_slots:
+            if self._article_slot.get(self._article_ids[slot]) == slot:
+                del self._article_slot[self._article_ids[slot]]
+        self.chunk_words.remove(chunk_slots)
+        self.article_words.remove(article_slots)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._changes += 1
+        self._refs = {}
+        self._allowed.clear()
+
+    def allowed(self, chunk_filter: ChunkFilter) -> Allowed:
+        """What the filter lets through (dead slots never are). Two filters that let the same
+        articles through, such as questions asked as of two moments with nothing published between,
+        share one answer, worked out once until the catalog changes."""
+        key = self._filter_key(chunk_filter)
+        allowed = self._allowed.get(key)
+        if allowed is None:
+            allowed = self._work_out_allowed(chunk_filter)
+            self._allowed.put(key, allowed)
+        return allowed
+
+    def _filter_key(self, chunk_filter: ChunkFilter) -> tuple:
+        """The filter with each date bound replaced by where it falls among the published dates held."""
+        dates = self._dates()
+
+        def place(moment: int | None, side: str) -> int | None:
+            return None if moment is None else int(np.searchsorted(dates, moment, side=side))
+
+        return (self._changes, chunk_filter.sources, chunk_filter.article_ids, place(chunk_filter.published_from, "left"),
+                place(chunk_filter.published_to, "right"), place(chunk_filter.not_after, "right"))
+
+    def _dates(self) -> np.ndarray:
+        cached = self._cached_dates
+        if cached is None or cached[0] != self._changes:
+            cached = (self._changes, np.unique(self._published.values))
+            self._cached_dates = cached
+        return cached[1]
+
+    def _work_out_allowed(self, chunk_filter: ChunkFilter) -> Allowed:
+        articles = self.article_words.alive[: len(self._article_ids)].copy()
+        published = self._published.values
+        if chunk_filter.sources:
+            codes = [self._sources[s] for s in chunk_filter.sources if s in self._sources]
+            articles &= np.isin(self._source.values, codes)
+        if chunk_filter.article_ids:
+            only = np.zeros(len(articles), dtype=bool)
+            only[[self._article_slot[i] for i in chunk_filter.article_ids if i in self._article_slot]] = True
+            articles &= only
+        if chunk_filter.published_from is not None:
+            articles &= published >= chunk_filter.published_from
+        if chunk_filter.published_to is not None:
+            articles &= (published <= chunk_filter.published_to) & (published != NO_DATE)
+        if chunk_filter.not_after is not None:
+            articles &= published <= chunk_filter.not_after
+        chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
+        everything = int(chunks.sum()) == self.chunk_words.live
+        return Allowed(chunks, articles, None if everything else IdSet.of(self.chunk_ids(chunks)))
+
+    def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
+        """What ranking needs of these chunks; chunks not in the catalog are left out."""
+        made = self._refs
+        if len(made) > KEPT_REFS:
+            made.clear()
+        refs = []
+        for chunk_id in chunk_ids:
+            ref = made.get(chunk_id)
+            if ref is None:
+                ref = self._ref(int(chunk_id))
+                if ref is None:
+                    continue
+                made[chunk_id] = ref
+            refs.append(ref)
+        return refs
+
+    def _ref(self, chunk_id: int) -> ChunkRef | None:
+        slot = self._chunk_slot.get(chunk_id)
+        if slot is None:
+            return None
+        article = int(self._chunk_article.values[slot])
+        published = int(self._published.values[article])
+        return ChunkRef(chunk_id, self._article_ids[article], None if published == NO_DATE else published,
+                        self._clusters[article])
+
+    def leads(self, article_ids: Sequence[str]) -> list[ChunkRef]:
+        """The first chunk of each of these articles that is held, in order."""
+        slots = [self._article_slot[a] for a in article_ids if a in self._article_slot]
+        return self.refs(self._leads.values[slots].tolist())
+
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks each of these articles has, for those held."""
+        if self._cached_counts is None or self._cached_counts[0] != self._changes:
+            alive = self.chunk_words.alive[: len(self._chunk_ids)]
+            counts = np.bincount(self._chunk_article.values[alive], minlength=len(self._article_ids))
+            self._cached_counts = (self._changes, counts)
+        counts = self._cached_counts[1]
+        return {a: int(counts[self._article_slot[a]]) for a in article_ids if a in self._article_slot}
+
+    def chunk_ids(self, chunk_slots: np.ndarray) -> np.ndarray:
+        """The chunk ids of a mask over chunk slots."""
+        return self._chunk_ids.values[chunk_slots]
+
+    def best_chunks(
+        self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float
+    ) -> list[tuple[int, float]]:
+        """The k (chunk id, BM25) best for any of the words among the allowed chunk slots; a chunk is
+        its text and its article's title, a title word counting `title_weight` times one of the text."""
+        scores = bm25(words, self.chunk_words, self._documents()[0], title_weight)
+        best = _top(scores, allowed, k)
+        return list(zip(self._chunk_ids.values[best].tolist(), scores[best].tolist()))
+
+    def best_articles(self, words: Sequence[str], k: int, allowed: np.ndarray, title_weight: float) -> list[str]:
+        """Ids of the k whole articles BM25 ranks best for any of the words, among the allowed."""
+        scores = bm25(words, self.article_words, self._documents()[1], title_weight)
+        return [self._article_ids[s] for s in _top(scores, allowed, k).tolist()]
+
+    def _documents(self) -> tuple[Documents, Documents]:
+        """Chunks (their text and their article's title) and whole articles, as BM25 scores them."""
+        cached = self._cached_documents
+        if cached is None or cached[0] != self._changes:
+            cached = (self._changes, Documents.of(self.chunk_words, len(self._chunk_ids)),
+                      Documents.of(self.article_words, len(self._article_ids)))
+            self._cached_documents = cached  # searches may race to fill it: they fill it alike
+        return cached[1], cached[2]
+
+    def compact(self) -> None:
+        """Folds recent additions into the postings' base runs, for the fastest queries."""
+        for postings in (self.chunk_words, self.article_words):
+            postings.compact()
+
+    def state(self) -> dict[str, np.ndarray]:
+        chunk_ids = self._chunk_ids.values
+        live = np.zeros(len(chunk_ids), dtype=bool)
+        live[list(self._chunk_slot.values())] = True
+        state = {
+            "format": np.array([FORMAT]), "generation": np.array([self.generation]),
+            "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
+            "article_ids": np.array(["\x00".join(self._article_ids)]),
+            "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
+            "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
+            "published": self._published.values, "source": self._source.values, "leads": self._leads.values,
+            "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
+        }
+        for name, postings in (("chunk_words", self.chunk_words), ("article_words", self.article_words)):
+            state.update({f"{name}.{key}": value for key, value in postings.state().items()})
+        return state
+
+    @classmethod
+    def restore(cls, state: dict[str, np.ndarray]) -> "Catalog":
+        if int(state["format"][0]) != FORMAT:
+            raise ValueError(f"catalog format {int(state['format'][0])}, this version reads {FORMAT}")
+        catalog = cls(int(state["generation"][0]))
+        chunk_ids = state["chunk_ids"].astype(np.int64)
+        catalog._chunk_ids.extend(chunk_ids)
+        catalog._chunk_article.extend(state["chunk_article"])
+        catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
+        catalog._article_ids = _split(state["article_ids"])
+        catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
+        live = state["article_live"]
+        catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
+        catalog._published.extend(state["published"])
+        catalog._source.extend(state["source"])
+        catalog._leads.extend(state["leads"])
+        catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
+        for name in ("chunk_words", "article_words"):
+            prefix = f"{name}."
+            setattr(catalog, name, Postings.restore(
+                {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+            ))
+        if not len(catalog._article_ids) == len(catalog._clusters) == len(catalog._published.values):
+            raise ValueError("the saved catalog does not fit together")
+        return catalog
+
+    def _chunk_ids_of(self, article_slot: int) -> list[int]:
+        slots = np.flatnonzero(self._chunk_article.values == article_slot)
+        return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
+
+    def _new_article(self, article: CatalogArticle, lead: int) -> int:
+        slot = len(self._article_ids)
+        self._leads.append(lead)
+        self._article_ids.append(article.id)
+        self._clusters.append(article.cluster_id)
+        self._article_slot[article.id] = slot
+        self._published.append(NO_DATE if article.published_ts is None else article.published_ts)
+        source = -1
+        if article.source is not None:
+            source = self._sources.setdefault(article.source, len(self._sources))
+        self._source.append(source)
+        return slot
+
+    def _new_chunk(self, chunk_id: int, article_slot: int) -> int:
+        slot = len(self._chunk_ids)
+        self._chunk_slot[chunk_id] = slot
+        self._chunk_ids.append(chunk_id)
+        self._chunk_article.append(article_slot)
+        return slot
+
+
+def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Slots of the k best positive scores among the allowed, best first (ties: earlier slot)."""
+    candidates = np.flatnonzero((scores[: len(allowed)] > 0) & allowed)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+def _split(joined: np.ndarray) -> list[str]:
+    text = str(joined[0])
+    return text.split("\x00") if text else []
+
+
+class _Column:
+    """A growable numpy array: appends in amortized constant time."""
+
+    def __init__(self, dtype) -> None:
+        self._data = np.zeros(1024, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[: self._size]
+
+    def append(self, value) -> None:
+        if self._size == len(self._data):
+            self._data = np.concatenate([self._data, np.zeros(len(self._data), dtype=self._data.dtype)])
+        self._data[self._size] = value
+        self._size += 1
+
+    def extend(self, values: np.ndarray) -> None:
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            self._data = np.concatenate([self._data[: self._size], values, np.zeros(needed, dtype=self._data.dtype)])
+        else:
+            self._data[self._size : needed] = values
+        self._size = needed

@@ -1,0 +1,75 @@
+"""What an index directory must agree with before it is used: its format, model and manifest."""
+
+import logging
+from pathlib import Path
+
+from index.sql.sqlite import Database
+from index.errors import IncompatibleStore
+from index.files.manifest import FORMAT_VERSION, Manifest, read_manifest
+from index.sql.schema import SPEECH_INDEXES, speech_table
+from index.vectors.faiss import VectorIndex
+
+log = logging.getLogger(__name__)
+
+# Statements that bring an index of an older format to the next one, in place; one after another they
+# bring it to this one. PostgreSQL's schema follows its own migrations (index.sql.postgres), which also
+# record the format they reach, so only SQLite runs these.
+UPGRADES = {
+    # Format 5 kept BM25 in SQLite's full-text tables; it is in the catalog now, built on opening.
+    "5": ["DROP TABLE IF EXISTS chunk_terms", "DROP TABLE IF EXISTS article_terms"],
+    # Format 7 allows unnamed speakers and adds each row's kind and speaker key. SQLite cannot loosen
+    # a NOT NULL in place, so the table is built anew. The rows kept count as indirect speech (the
+    # default kind) until their articles are ingested again, and are keyed by the SQL function
+    # speaker_key, which index.sql.sqlite gives every connection.
+    "6": [
+        speech_table("speech_v7"),
+        "INSERT INTO speech_v7(article_id, start_char, end_char, speaker, cue, titles, kind, speaker_key) "
+        "SELECT article_id, start_char, end_char, speaker, cue, titles, 'indirect', speaker_key(speaker) FROM speech",
+        "DROP TABLE speech",
+        "ALTER TABLE speech_v7 RENAME TO speech",
+        *SPEECH_INDEXES,
+    ],
+}
+
+
+def load_if_readable(path: Path, ef_search: int) -> VectorIndex | None:
+    try:
+        return VectorIndex.load(path, ef_search)
+    except RuntimeError:
+        log.warning("%s cannot be read", path)
+        return None
+
+
+def describes(manifest: Manifest | None, faiss_index: str) -> bool:
+    """Whether a manifest vouches for a vectors file of the index type wanted now."""
+    return manifest is not None and manifest.faiss_index == faiss_index
+
+
+def check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:
+    meta = database.meta()
+    if not meta:
+        database.initialize({"model": model, "dimension": str(dimension), "format_version": str(FORMAT_VERSION)})
+        # Another process may have initialized it first, for another model: read back what holds.
+        meta = database.meta()
+    while meta.get("format_version") in UPGRADES:
+        version = meta["format_version"]
+        database.upgrade(version, UPGRADES[version], str(int(version) + 1))
+        meta = database.meta()
+    if meta.get("format_version") != str(FORMAT_VERSION):
+        raise IncompatibleStore(
+            f"the index at {directory} has format version {meta.get('format_version')}; this version reads "
+            f"{FORMAT_VERSION}: ingest the articles again into a new index directory"
+        )
+    _check_model(directory, meta["model"], int(meta["dimension"]), model, dimension)
+    manifest = read_manifest(directory)
+    if manifest is not None:
+        _check_model(directory, manifest.model, manifest.dimension, model, dimension)
+
+
+def _check_model(directory: Path, stored_model: str, stored_dimension: int, model: str, dimension: int) -> None:
+    if (stored_model, stored_dimension) != (model, dimension):
+        raise IncompatibleStore(
+            f"the index at {directory} was built with model {stored_model!r} ({stored_dimension} dimensions), "
+            f"but the configured model is {model!r} ({dimension} dimensions); use that model, or another "
+            f"index directory for this one"
+        )

@@ -1,0 +1,189 @@
+"""The database's tables and the SQL pieces shared by its queries."""
+
+import json
+from collections.abc import Callable, Sequence
+
+from index.catalog.catalog import CatalogArticle
+from index.records import ArticleRecord, ChunkFilter, ChunkView, SpeechRecord, Statement
+from index.speakers import stored_key
+
+
+# Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
+# nothing extra to answer; speaker_key (index.speakers) is what a speaker is looked up by.
+def speech_table(name: str) -> str:
+    """The speech table under `name`: the upgrade to format 7 builds it beside the old one."""
+    return f"""CREATE TABLE IF NOT EXISTS {name} (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    speaker TEXT,
+    cue TEXT NOT NULL,
+    titles TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    speaker_key TEXT
+) STRICT"""
+
+
+SPEECH_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char)",
+    "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT,
+    url TEXT,
+    source TEXT,
+    authors TEXT NOT NULL,
+    published_at TEXT,
+    published_ts INTEGER,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    cluster_id TEXT,
+    fingerprint BLOB,
+    ingested_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+-- AUTOINCREMENT: a deleted chunk's id is never reused, so a stale FAISS id can never
+-- point at another chunk's row.
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    chunk_key TEXT NOT NULL,
+    embed_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+) STRICT;
+-- Band keys of each article's MinHash fingerprint: articles sharing one may tell the same story.
+CREATE TABLE IF NOT EXISTS story_bands (
+    band_key INTEGER NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+) STRICT;
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER NOT NULL,
+    chunk_id INTEGER NOT NULL,
+    added INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_ts);
+CREATE INDEX IF NOT EXISTS articles_newest_first ON articles(coalesce(published_ts, -1 << 62) DESC, id);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
+CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
+CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
+CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
+CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
+""" + ";\n".join([speech_table("speech"), *SPEECH_INDEXES])
+
+MAX_SQL_VARIABLES = 900
+ARTICLE_COLUMNS = (
+    "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
+    "ingested_at, updated_at"
+)
+# What the in-memory catalog reads of chunks and articles (see catalog_articles).
+CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
+CATALOG_ARTICLE_COLUMNS = "id, title, url, text, source, published_ts, cluster_id"
+# A chunk as search results show it; its text is cut from the article's in Python (see chunk_views).
+CHUNK_VIEW_COLUMNS = (
+    "c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
+    "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id"
+)
+CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
+# Newest published first; undated articles last. Used by the listing and its cursor.
+NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
+
+
+def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[CatalogArticle]:
+    """Catalog entries from rows of CATALOG_CHUNK_COLUMNS and of CATALOG_ARTICLE_COLUMNS, chunks in text order."""
+    chunks: dict[str, list[tuple[int, int, int]]] = {}
+    for chunk_id, article_id, start, end in spans:
+        chunks.setdefault(article_id, []).append((chunk_id, start, end))
+    return [
+        CatalogArticle(article_id, title, url, text, source, published_ts, cluster_id,
+                       tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
+        for article_id, title, url, text, source, published_ts, cluster_id in fields if article_id in chunks
+    ]
+
+
+def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[int]) -> list[ChunkView]:
+    """Views from rows of CHUNK_VIEW_COLUMNS and their articles' texts, in the order of the ids given:
+    the text is article.text[start:end], sliced in Python (which counts code points, as offsets do)."""
+    by_id = {}
+    for chunk_id, key, article_id, start, end, *fields in rows:
+        if article_id in texts:
+            by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end], *fields)
+    return [by_id[i] for i in order if i in by_id]
+
+
+# A speech record as both engines read it (see speech_record); a row as they write it (see speech_rows).
+SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
+SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key"
+# The sentence is cut from its article in SQL (both engines count characters from 1, as Python
+# counts code points from 0): a prolific speaker's statements never bring whole articles along.
+STATEMENT_COLUMNS = (
+    "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
+    "a.title, a.url, a.source, a.published_at, a.published_ts, "
+    "substr(a.text, s.start_char + 1, s.end_char - s.start_char)"
+)
+# Newest published first, undated last; written so that both engines read it alike.
+STATEMENT_ORDER = "a.published_ts IS NULL, a.published_ts DESC, s.article_id, s.start_char"
+
+
+def speech_insert(mark: str) -> str:
+    """The statement writing one row of speech_rows; `mark` is the engine's placeholder."""
+    return f"INSERT INTO speech({SPEECH_ROW}) VALUES ({', '.join([mark] * len(SPEECH_ROW.split(',')))})"
+
+
+def speech_rows(article: ArticleRecord) -> list[tuple]:
+    """The article's speech as rows of SPEECH_ROW."""
+    return [
+        (article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles)), s.kind, stored_key(s.speaker))
+        for s in article.speech
+    ]
+
+
+def speech_record(start: int, end: int, speaker: str | None, cue: str, titles: str, kind: str) -> SpeechRecord:
+    return SpeechRecord(start, end, speaker, cue, tuple(json.loads(titles)), kind)
+
+
+def speech_by_article(rows: Sequence[tuple], article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
+    """Rows of article_id and SPEECH_COLUMNS, ordered by start, as each article's speech."""
+    found: dict[str, list[SpeechRecord]] = {article_id: [] for article_id in article_ids}
+    for article_id, *fields in rows:
+        found[article_id].append(speech_record(*fields))
+    return found
+
+
+def statements_query(
+    speaker_key: str, chunk_filter: ChunkFilter, limit: int, mark: str,
+    one_of: Callable[[str, Sequence[str]], tuple[str, object]],
+) -> tuple[str, list]:
+    """SQL and parameters for the speech rows under `speaker_key` of articles the filter lets through,
+    with the same meaning as the catalog's filter (index.catalog.catalog). `mark` is the engine's placeholder;
+    `one_of(column, values)` is its test of membership in a list, with its one parameter."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    conditions, params = [f"s.speaker_key = {mark}"], [speaker_key]
+    for column, values in (("a.source", chunk_filter.sources), ("a.id", chunk_filter.article_ids)):
+        if values:
+            condition, param = one_of(column, values)
+            conditions.append(condition)
+            params.append(param)
+    # A NULL date fails a comparison: undated articles fail the bounds, and pass not_after explicitly.
+    for bound, condition in ((chunk_filter.published_from, "a.published_ts >= {}"),
+                             (chunk_filter.published_to, "a.published_ts <= {}"),
+                             (chunk_filter.not_after, "(a.published_ts IS NULL OR a.published_ts <= {})")):
+        if bound is not None:
+            conditions.append(condition.format(mark))
+            params.append(bound)
+    query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
+             f"WHERE {' AND '.join(conditions)} ORDER BY {STATEMENT_ORDER} LIMIT {mark}")
+    return query, [*params, limit]
+
+
+def statements(rows: Sequence[tuple]) -> list[Statement]:
+    """Statements from rows of STATEMENT_COLUMNS."""
+    return [Statement(row[0], speech_record(*row[1:7]), *row[7:]) for row in rows]

@@ -1,0 +1,1 @@
+"""The store the domain uses: a database and a vector backend kept at one generation."""

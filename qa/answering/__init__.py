@@ -1,0 +1,1 @@
+"""The answer to a question: sentences quoted from the passages, and an optional written answer."""

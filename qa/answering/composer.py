@@ -1,0 +1,240 @@
+"""The answer: the sentences of the best passages closest to the question, quoted verbatim, one
+citation each; for "what did X say about Y", sentences in which X is the one speaking. When the
+evidence is weak the answer is an abstention with its reason, and the passages are still listed."""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.records import SpeechRecord
+from qa.embedding.embedder import Embedder
+from qa.retrieval.lexical import STOPWORDS
+from qa.models import Abstention, Answer, Citation, Passage, Source, Span
+from qa.retrieval.retriever import Retrieval, chunk_filter
+from qa.text.sentences import sentence_spans
+from qa.speech.finder import QuoteFinder
+from qa.speech.names import same_person
+from qa.speech.questions import AskedSpeech, asked_speech
+from qa.speech.topics import TOPIC_CLOSENESS, content_words, names_topic
+
+# Embedding the candidate sentences is most of a new question's cost. Reading the two best passages
+# rather than three embeds about 30% fewer (9 against 13 a question on realtimeqa); the share of
+# realtimeqa answers holding a gold string and every seed result stayed the same (docs/benchmarks.md).
+PASSAGES_TO_READ = 2
+MIN_SENTENCE_WORDS = 4
+# Headlines, subheads and lead-ins ("Key areas included:") name a topic without saying anything
+# about it; a line that does not end like a sentence is only a candidate when it is long.
+SENTENCE_ENDINGS = (".", "!", "?", "…", '"', "”", "’", "'", ")")
+MIN_UNPUNCTUATED_WORDS = 15
+# A further sentence must be nearly as close to the question as the best one to be worth adding.
+FURTHER_SENTENCE_MARGIN = 0.1
+# An answer tells something the question does not: a sentence naming people, places or numbers the
+# question does not name gains up to this much; one that only restates the question loses the other.
+NOVELTY_BONUS = 0.1
+RESTATEMENT_PENALTY = 0.2
+# Two sentences sharing this much of their words say the same thing (a reprint's copy).
+SAME_FACT_OVERLAP = 0.8
+# "Key areas of focus included:" answers with the list that follows it; at most this many items.
+LIST_ITEMS = 3
+# The best sentences handed to a writing model as evidence.
+EVIDENCE_SENTENCES = 8
+# "What did X say about Y": X's statements naming Y come first, then those close to Y in meaning
+# (TOPIC_CLOSENESS); of all X said in the articles, this many best on the topic are read.
+STATEMENTS_READ = 50
+NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
+LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A sentence that may answer; a lead-in line ("…included:") answers with its list `items`."""
+
+    origin: Source
+    span: Span
+    quote: str
+    speaker: str | None
+    items: tuple[tuple[Span, str], ...] = ()
+
+
+class AnswerComposer:
+    def __init__(
+        self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
+        speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], quotes: QuoteFinder,
+        min_passage_score: float, min_answer_score: float, max_sentences: int,
+    ) -> None:
+        self._embedder = embedder
+        self._article_texts = article_texts
+        self._speech = speech
+        self._quotes = quotes
+        self._min_passage_score = min_passage_score
+        self._min_answer_score = min_answer_score
+        self._max_sentences = max_sentences
+
+    def compose(self, retrieval: Retrieval) -> Answer:
+        listed = retrieval.passages[: retrieval.top_k]
+        asked = asked_speech(retrieval.question)
+        # The best passages by score, not the first listed: those take one article at a time.
+        relevant = [p for p in retrieval.best if p.score >= self._min_passage_score][:PASSAGES_TO_READ]
+        if asked is not None:
+            # What X said is found by speaker and topic among X's statements, not among the passages:
+            # a statement on the topic answers even when its article's passages score low.
+            statements = self._statements(retrieval, asked, relevant)
+            if statements or (relevant and not asked.sourced):
+                return self._answer_from(statements, retrieval, asked, listed)
+            # A source no article quotes ("according to Google ratings") is data, not a speaker: the
+            # question of fact is answered from the passages.
+        if not relevant:
+            return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
+        return self._answer_from(self._candidates(relevant), retrieval, None, listed)
+
+    def _answer_from(
+        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None, listed: tuple[Passage, ...]
+    ) -> Answer:
+        scores, tiers = self._scores(candidates, retrieval, asked)
+        on_topic = np.flatnonzero(tiers > OFF_TOPIC)
+        candidates, scores, tiers = [candidates[i] for i in on_topic], scores[on_topic], tiers[on_topic]
+        # A statement by the asked speaker naming the topic answers however it scores against the
+        # question; one only near the topic in meaning may follow it, but does not answer alone (a
+        # speaker's words on the subject of the whole article are near any question about it).
+        if not candidates or (asked is None and float(scores.max()) < self._min_answer_score) \
+                or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
+            return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
+        chosen = self._choose(candidates, scores, tiers)
+        citations = tuple(citation for c in chosen for citation in _citations(c))
+        evidence = tuple(dict.fromkeys(
+            [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
+        ))
+        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence)
+
+    def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
+        article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
+        texts = self._article_texts(article_ids)
+        speech = self._speech(article_ids)
+        candidates: dict[str, _Candidate] = {}
+        for passage in passages:
+            text = texts.get(passage.origin.article_id)
+            if text is None or text[passage.start : passage.end] != passage.text:
+                continue  # the article was replaced or deleted since the search: its offsets no longer hold
+            said = {(s.start, s.end): s.speaker for s in speech[passage.origin.article_id]}
+            for span in sentence_spans(text, Span(passage.start, passage.end)):
+                quote = text[span.start : span.end]
+                items = tuple((item, text[item.start : item.end]) for item in _list_after(text, span)) \
+                    if quote.endswith(":") else ()
+                # The same sentence reached twice, or through a reprint, is one candidate.
+                candidates.setdefault(
+                    _normalized(quote), _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items)
+                )
+        return [c for c in candidates.values() if c.items or _says_something(c.quote)]
+
+    def _statements(self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage]) -> list[_Candidate]:
+        """The asked speaker's own statements within the question's filters and date, on its topic:
+        a sentence that merely mentions X, quoted as the answer, would put someone else's words, or
+        the reporter's, in X's mouth."""
+        quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
+                                   STATEMENTS_READ, "relevance")
+        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker) for q in quotes]
+        return found or self._titled_statements(asked, relevant)
+
+    def _titled_statements(self, asked: AskedSpeech, passages: list[Passage]) -> list[_Candidate]:
+        """Statements by whoever the articles of these passages give the asked title ("the Israeli
+        prime minister"): a title is not a name to look speakers up by, so it is looked for in the
+        articles the question found."""
+        article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
+        texts, speech = self._article_texts(article_ids), self._speech(article_ids)
+        origins = {p.origin.article_id: p.origin for p in passages}
+        return [
+            _Candidate(origins[article_id], Span(s.start, s.end), texts[article_id][s.start : s.end], s.speaker)
+            for article_id in article_ids if article_id in texts
+            for s in speech[article_id] if same_person(asked.speaker, s.speaker, s.titles)
+        ]
+
+    def _scores(
+        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's score, and its tier: for "what did X say about Y", whether it names Y, is
+        near Y in meaning, or is about something else (never quoted: X on another subject does not
+        answer, and an honest "the articles do not say" does)."""
+        texts = [c.quote for c in candidates]
+        asked_words = content_words(retrieval.question)
+        informative = np.array([_informativeness(text, asked_words) for text in texts])
+        if asked is None or not asked.topic:
+            closeness = self._embedder.embed(texts) @ retrieval.vector if texts else np.zeros(0)
+            return closeness + informative, np.full(len(texts), NAMES_TOPIC)
+        vectors = self._embedder.embed([*texts, asked.topic])
+        to_topic = vectors[:-1] @ vectors[-1]
+        # What X said *about Y*: closeness to the topic counts as much as to the whole question.
+        scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
+        tiers = np.array([
+            NAMES_TOPIC if names_topic(c.quote, asked.topic, asked.speaker) else NEAR_TOPIC if near >= TOPIC_CLOSENESS
+            else OFF_TOPIC
+            for c, near in zip(candidates, to_topic)
+        ], dtype=int)
+        return scores, tiers
+
+    def _choose(self, candidates: list[_Candidate], scores: np.ndarray, tiers: np.ndarray) -> list[_Candidate]:
+        """The best candidates, a better tier first; a further one only if nearly as good as the first."""
+        order = np.lexsort((-scores, -tiers))
+        best = float(scores[order[0]])
+        chosen: list[_Candidate] = []
+        for index in order:
+            candidate = candidates[index]
+            if len(chosen) == self._max_sentences:
+                break
+            if scores[index] < best - FURTHER_SENTENCE_MARGIN:
+                continue  # a lower tier may still hold one as good
+            if candidate.items and chosen:
+                continue  # a list answers alone
+            if not any(_overlap(candidate.quote, c.quote) >= SAME_FACT_OVERLAP for c in chosen):
+                chosen.append(candidate)
+            if candidate.items:
+                break
+        return chosen
+
+
+def _citations(candidate: _Candidate) -> list[Citation]:
+    """The candidate's own sentence, or for a lead-in, the items of its list."""
+    if not candidate.items:
+        return [Citation(candidate.origin, candidate.span.start, candidate.span.end, candidate.quote, candidate.speaker)]
+    return [Citation(candidate.origin, span.start, span.end, quote) for span, quote in candidate.items]
+
+
+def _list_after(text: str, lead_in: Span) -> tuple[Span, ...]:
+    """The bulleted or numbered lines right after a lead-in line, up to LIST_ITEMS of them."""
+    items = []
+    start = text.find("\n", lead_in.end)
+    while start != -1 and len(items) < LIST_ITEMS:
+        end = text.find("\n", start + 1)
+        end = len(text) if end == -1 else end
+        line = text[start + 1 : end]
+        if not LIST_ITEM.match(line):
+            break
+        stripped = line.strip()
+        offset = start + 1 + line.index(stripped)
+        items.append(Span(offset, offset + len(stripped)))
+        start = end if end < len(text) else -1
+    return tuple(items)
+
+
+def _informativeness(sentence: str, asked: set[str]) -> float:
+    """How much the sentence tells beyond the question's own words (`asked`)."""
+    said = content_words(sentence)
+    if said and len(said & asked) / len(said) > SAME_FACT_OVERLAP:
+        return -RESTATEMENT_PENALTY
+    names = {n.lower().strip(".,") for n in re.findall(r"[A-Z][\w'’.-]*|\d[\d,.$%]*", sentence)[1:]}
+    return NOVELTY_BONUS * min(1.0, len(names - asked - STOPWORDS) / 2)
+
+
+def _says_something(quote: str) -> bool:
+    words = len(quote.split())
+    return words >= MIN_UNPUNCTUATED_WORDS or (words >= MIN_SENTENCE_WORDS and quote.endswith(SENTENCE_ENDINGS))
+
+
+def _normalized(quote: str) -> str:
+    return " ".join(quote.lower().split())
+
+
+def _overlap(first: str, second: str) -> float:
+    a, b = set(re.findall(r"\w+", first.lower())), set(re.findall(r"\w+", second.lower()))
+    return len(a & b) / max(1, len(a | b))

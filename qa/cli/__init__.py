@@ -1,0 +1,1 @@
+"""The `qa` command: the command-line edge of the service."""

@@ -1,0 +1,1 @@
+"""Text as the domain reads it: sentences with exact offsets, and ISO dates."""

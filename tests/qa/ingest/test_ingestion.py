@@ -1,0 +1,145 @@
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa.articles import Article
+from qa.ingest.readers import Skipped
+from qa.query import Query
+from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
+
+STORY = (
+    "Heavy rain flooded the river valley on Monday. Rescue teams moved families to higher ground.\n\n"
+    "The mayor said the dam held, but warned that more rain was expected overnight.\n\n"
+    "Schools in the valley will stay closed until Thursday, officials said."
+)
+
+
+def write_articles(folder: Path, *articles: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "feed.jsonl"
+    path.write_text("".join(json.dumps(a) + "\n" for a in articles))
+    return path
+
+
+def chunk_rows(service: QAService) -> list[tuple]:
+    return service._store._db._conn.execute("SELECT article_id, start_char, end_char FROM chunks ORDER BY id").fetchall()
+
+
+def test_ingest_adds_articles_with_exact_chunk_offsets(service: QAService, tmp_path: Path) -> None:
+    path = write_articles(tmp_path, {"id": "flood", "text": STORY}, {"id": "other", "text": "Markets rose on Friday."})
+    report = service.ingest_paths([path])
+    assert (report.added, report.updated, report.unchanged, report.skipped) == (["flood", "other"], [], [], [])
+    rows = chunk_rows(service)
+    assert len(rows) > 2 and service.stats().vectors == len(rows)
+    for article_id, start, end in rows:
+        text = service.article(article_id).text
+        assert text[start:end] and text[start:end] == text[start:end].strip()
+
+
+def test_reingesting_the_same_content_is_a_no_op(service: QAService, embedder: FakeEmbedder, tmp_path: Path) -> None:
+    path = write_articles(tmp_path, {"id": "flood", "text": STORY})
+    service.ingest_paths([path])
+    before = (service.stats(), chunk_rows(service), embedder.texts_embedded)
+    report = service.ingest_paths([path])
+    assert (report.added, report.updated, report.unchanged) == ([], [], ["flood"])
+    assert (service.stats(), chunk_rows(service), embedder.texts_embedded) == before
+
+
+def test_changed_content_replaces_chunks_and_reuses_unchanged_vectors(
+    service: QAService, embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    service.ingest_paths([write_articles(tmp_path / "v1", {"id": "flood", "text": STORY})])
+    embedded_before = embedder.texts_embedded
+    changed = STORY.replace("Thursday", "Friday")
+    report = service.ingest_paths([write_articles(tmp_path / "v2", {"id": "flood", "text": changed})])
+    assert report.updated == ["flood"] and report.chunks_reused > 0
+    assert embedder.texts_embedded - embedded_before == report.chunks_embedded < len(chunk_rows(service))
+    assert service.article("flood").text == changed
+    assert service.stats().chunks == service.stats().vectors == len(chunk_rows(service))
+    assert all(changed[s:e] for _, s, e in chunk_rows(service))
+    assert "Friday" in service.search(Query("schools closed until Friday", top_k=1))[0].text
+
+
+def test_metadata_change_is_an_update(service: QAService) -> None:
+    service.ingest_articles([Article("a", "Some text here.")])
+    report = service.ingest_articles([Article("a", "Some text here.", title="Now with a title")])
+    assert report.updated == ["a"] and service.article("a").title == "Now with a title"
+
+
+def test_bad_inputs_are_skipped_and_the_rest_is_ingested(service: QAService, tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(STORY)
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    report = service.ingest_paths([tmp_path, tmp_path / "nope.md"])
+    assert report.added == ["good"]
+    assert [Path(s.origin).name for s in report.skipped] == ["bad.txt", "nope.md"]
+
+
+def test_a_repeated_id_in_one_run_is_skipped_not_silently_overwritten(service: QAService, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "story.txt").write_text("First version of the story.")
+    (tmp_path / "b" / "story.txt").write_text("Second file with the same name.")
+    report = service.ingest_paths([tmp_path])
+    assert report.added == ["story"]
+    assert report.skipped == [Skipped(str(tmp_path / "b" / "story.txt"),
+                                      f"duplicate id 'story', already read from {tmp_path / 'a' / 'story.txt'}")]
+    assert service.article("story").text == "First version of the story."
+
+
+def test_large_ingest_is_written_in_batches(settings: Settings, embedder: FakeEmbedder) -> None:
+    service = open_service(settings.model_copy(update={"ingest_batch_articles": 3}), embedder)
+    report = service.ingest_articles(Article(f"a{i}", f"Story number {i} about topic {i}.") for i in range(10))
+    assert len(report.added) == 10 and service.stats().generation == 4
+
+
+def test_title_is_embedded_with_each_chunk(service: QAService) -> None:
+    service.ingest_articles([Article("a", "The vote was close.", title="Senate budget")])
+    assert service.search(Query("senate budget", top_k=1))[0].score > 0.5
+
+
+def test_without_a_title_the_url_slug_words_are_embedded(service: QAService) -> None:
+    service.ingest_articles([Article("a", "The vote was close.", url="https://example.com/2024/senate-budget")])
+    assert service.search(Query("senate budget", top_k=1))[0].score > 0.5
+
+
+def test_new_chunk_settings_rechunk_articles_on_the_next_ingest(settings: Settings, embedder: FakeEmbedder) -> None:
+    first = open_service(settings, embedder)
+    first.ingest_articles([Article("flood", STORY)])
+    chunks_before = first.stats().chunks
+    first.close()
+    wider = open_service(settings.model_copy(update={"chunk_tokens": 200, "chunk_overlap_tokens": 0}), embedder)
+    report = wider.ingest_articles([Article("flood", STORY)])
+    assert report.updated == ["flood"] and wider.stats().chunks < chunks_before
+
+
+def test_an_error_while_writing_stops_the_reading_thread_too(service: QAService, monkeypatch) -> None:
+    def broken(items):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(service._store, "put", broken)
+    articles = (Article(f"a{i}", f"Story {i} text.") for i in range(500))
+    with pytest.raises(OSError, match="disk full"):
+        service.ingest_articles(articles)
+    assert not any(t.name == "ingest-reader" for t in threading.enumerate())
+
+
+def test_ingests_do_not_pile_up_database_connections(service: QAService) -> None:
+    for i in range(5):
+        service.ingest_articles([Article(f"a{i}", f"Story {i} text.")])
+    assert len(service._store._db._connections) <= 2
+
+
+def test_reingesting_the_same_content_parses_nothing(service: QAService, tmp_path: Path, monkeypatch) -> None:
+    path = write_articles(tmp_path, {"id": "flood", "text": STORY})
+    service.ingest_paths([path])
+    parsed: list[str] = []
+    monkeypatch.setattr("qa.speech.pipeline.attributions", lambda text, nlp: parsed.append(text) or [])
+    service.ingest_paths([path])
+    assert parsed == []
+    write_articles(tmp_path, {"id": "flood", "text": STORY + " More rain fell."})
+    service.ingest_paths([path])
+    assert len(parsed) == 1, "a changed article is parsed again"
