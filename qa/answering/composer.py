@@ -10,14 +10,14 @@ import numpy as np
 
 from index.records import SpeechRecord
 from qa.embedding.embedder import Embedder
-from qa.retrieval.lexical import STOPWORDS
 from qa.models import Abstention, Answer, Citation, Passage, Source, Span
 from qa.retrieval.retriever import Retrieval, chunk_filter
 from qa.text.sentences import sentence_spans
 from qa.speech.finder import QuoteFinder
 from qa.speech.names import same_person
 from qa.speech.questions import AskedSpeech, asked_speech
-from qa.speech.topics import TOPIC_CLOSENESS, content_words, names_topic
+from qa.speech.topics import TOPIC_CLOSENESS, names_topic
+from qa.text.words import NAME_MARKS, STOPWORDS, content_words, words
 
 # Embedding the candidate sentences is most of a new question's cost. Reading the two best passages
 # rather than three embeds about 30% fewer (9 against 13 a question on realtimeqa); the share of
@@ -45,6 +45,8 @@ EVIDENCE_SENTENCES = 8
 STATEMENTS_READ = 50
 NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
 LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
+# What a sentence names: capitalised words, with the marks names keep, and numbers with theirs.
+NAMES_AND_NUMBERS = re.compile(rf"[A-Z][\w{re.escape(NAME_MARKS)}]*|\d[\d,.$%]*")
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def _informativeness(sentence: str, asked: set[str]) -> float:
     said = content_words(sentence)
     if said and len(said & asked) / len(said) > SAME_FACT_OVERLAP:
         return -RESTATEMENT_PENALTY
-    names = {n.lower().strip(".,") for n in re.findall(r"[A-Z][\w'’.-]*|\d[\d,.$%]*", sentence)[1:]}
+    names = {n.lower().strip(".,") for n in NAMES_AND_NUMBERS.findall(sentence)[1:]}
     return NOVELTY_BONUS * min(1.0, len(names - asked - STOPWORDS) / 2)
 
 
@@ -236,5 +238,5 @@ def _normalized(quote: str) -> str:
 
 
 def _overlap(first: str, second: str) -> float:
-    a, b = set(re.findall(r"\w+", first.lower())), set(re.findall(r"\w+", second.lower()))
+    a, b = set(words(first)), set(words(second))
     return len(a & b) / max(1, len(a | b))

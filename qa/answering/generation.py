@@ -9,14 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from qa.retrieval.lexical import STOPWORDS
 from qa.models import Citation
 from qa.text.sentences import sentence_spans
+from qa.text.words import content_words
 
 MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 NOT_IN_SOURCES = "NOT IN THE SOURCES"
 # A written sentence is supported when this share of its content words appear in the sentences it cites.
 SUPPORT = 0.6
+# Content words of three letters or more count towards that share.
+SUPPORT_MIN_WORD_LENGTH = 3
 INSTRUCTIONS = (
     "You answer questions about news articles using only the numbered sentences given. Write one to three "
     "short sentences. After each sentence put the numbers of the sentences it relies on in brackets, like [2] "
@@ -92,9 +94,5 @@ def _verified(reply: str, evidence: Sequence[Citation]) -> WrittenAnswer | None:
 
 
 def _supports(source: str, claim: str) -> bool:
-    words = _content_words(claim)
-    return bool(words) and len(words & _content_words(source)) / len(words) >= SUPPORT
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 2}
+    words = content_words(claim, SUPPORT_MIN_WORD_LENGTH)
+    return bool(words) and len(words & content_words(source, SUPPORT_MIN_WORD_LENGTH)) / len(words) >= SUPPORT

@@ -6,9 +6,10 @@ share 80% or more of their shingles, while follow-ups on the same topic ("will c
 """
 
 import hashlib
-import re
 
 import numpy as np
+
+from qa.text.words import words
 
 SHINGLE_WORDS = 5
 PERMUTATIONS = 128
@@ -22,8 +23,9 @@ _B = _GENERATOR.integers(0, PRIME, PERMUTATIONS, dtype=np.uint64)
 
 def signature(text: str) -> np.ndarray:
     """128 minimum hashes (uint32); equal positions estimate the share of 5-word shingles in common."""
-    words = re.findall(r"\w+", text.lower())
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
+    # Every word counts, stopwords included: a shingle is five words in a row as the text has them.
+    sequence = words(text)
+    shingles = {" ".join(sequence[i : i + SHINGLE_WORDS]) for i in range(max(1, len(sequence) - SHINGLE_WORDS + 1))}
     hashes = np.fromiter(
         (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little") for s in shingles),
         dtype=np.uint64, count=len(shingles),

@@ -1,9 +1,8 @@
 """Whether a name asked about is a speaker the articles name: by surname or full name, in any case,
 with or without accents or a possessive ("Blinken's remarks")."""
 
-import re
-
 from qa.speech.people import fold
+from qa.text.words import words_of_name
 
 # Words that go with a name in a question but are not part of it.
 COURTESY = {"the", "mr", "ms", "mrs", "dr", "sen", "rep", "gov"}
@@ -20,4 +19,4 @@ def same_person(asked: str, speaker: str | None, titles: tuple[str, ...] = ()) -
 
 
 def name_words(text: str) -> set[str]:
-    return {word for word in (fold(w) for w in re.findall(r"[\w’'.-]+", text)) if word}
+    return {word for word in map(fold, words_of_name(text)) if word}

@@ -1,9 +1,7 @@
 """Whether a sentence is about a topic: it names the topic's words, in any of their forms, or is close
 to it in meaning."""
 
-import re
-
-from qa.retrieval.lexical import STOPWORDS
+from qa.text.words import content_words, words
 
 # A speaker's sentence this close in meaning to a topic is about it, even without naming it. On the
 # seeds, Netanyahu's sentence on Russia's cooperation with Iran is 0.66 to "the alliance between
@@ -16,7 +14,7 @@ def names_topic(sentence: str, topic: str, speaker: str) -> bool:
     """Whether the sentence names at least half the words of the topic other than the speaker's, a
     word's other forms included ("Iran" names "Iranian", "hostages" names "hostage")."""
     wanted = content_words(topic) - content_words(speaker)
-    said = set(re.findall(r"\w+", sentence.lower()))
+    said = set(words(sentence))
     named = [w for w in wanted if any(same_word(w, s) for s in said)]
     return 2 * len(named) >= len(wanted)
 
@@ -26,7 +24,3 @@ def same_word(a: str, b: str) -> bool:
     if min(len(a), len(b)) < 4:
         return a == b
     return b.startswith(a[: max(4, len(a) - 2)]) or a.startswith(b[: max(4, len(b) - 2)])
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1}

@@ -1,1 +1,1 @@
-"""Text as the domain reads it: sentences with exact offsets, and ISO dates."""
+"""Text as the domain reads it: words and stopwords, sentences with exact offsets, and ISO dates."""

@@ -7,6 +7,11 @@ def test_query_terms_keep_names_and_numbers_and_drop_question_words() -> None:
         "netanyahu", "iran", "2023"]
 
 
+def test_query_terms_keep_a_single_digit_and_words_as_written() -> None:
+    assert query_terms("Did Apollo 8 or covid_19 reach Pérez in 2023?") == [
+        "apollo", "8", "covid_19", "reach", "pérez", "2023"]
+
+
 def test_recent_questions_are_recognised() -> None:
     assert asks_about_recent("Which show was recently renewed?")
     assert asks_about_recent("Who won the election this week?")
