@@ -12,7 +12,7 @@ from index.ports import Database, Store
 from index.sql.sqlite import DATABASE_FILE, SqliteDatabase
 from index.store.opening import MilvusAddress, open_store
 from index.vectors.faiss import FaissVectors
-from tests.contract.rows import DIM
+from tests.contract.rows import DIM, article, chunks, put
 
 BACKENDS = ["sqlite+faiss", pytest.param("postgres+faiss", marks=pytest.mark.integration),
             pytest.param("postgres+milvus", marks=pytest.mark.integration)]
@@ -74,3 +74,16 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture
 def store(backend: Backend) -> Store:
     return backend.open()
+
+
+@pytest.fixture
+def dated(store: Store) -> Store:
+    """Four articles: two from the wire months apart, one from a blog between them, one undated."""
+    put(
+        store,
+        (article("old", source="wire", published="2022-01-01"), chunks("old", 2, seed=1)),
+        (article("new", source="wire", published="2022-06-01"), chunks("new", 2, seed=2)),
+        (article("other", source="blog", published="2022-03-01"), chunks("other", 1, seed=3)),
+        (article("undated"), chunks("undated", 2, seed=4)),
+    )
+    return store

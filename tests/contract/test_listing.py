@@ -3,19 +3,6 @@
 import pytest
 
 from index.errors import InvalidCursor
-from tests.contract.rows import article, chunks, put
-
-
-@pytest.fixture
-def dated(store):
-    put(
-        store,
-        (article("old", source="wire", published="2022-01-01"), chunks("old", 2, seed=1)),
-        (article("new", source="wire", published="2022-06-01"), chunks("new", 2, seed=2)),
-        (article("other", source="blog", published="2022-03-01"), chunks("other", 1, seed=3)),
-        (article("undated"), chunks("undated", 2, seed=4)),
-    )
-    return store
 
 
 def test_articles_are_listed_newest_first_undated_last_in_pages(dated) -> None:
