@@ -18,7 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.store.store import IndexStore  # noqa: E402
+from index.ports import Store  # noqa: E402
+from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
 from qa.service import QAService, open_service  # noqa: E402
@@ -87,14 +88,14 @@ def _header() -> str:
     ])
 
 
-def _store(index_dir: Path, embedder, corpus: Path) -> IndexStore:
+def _store(index_dir: Path, embedder, corpus: Path) -> Store:
     """The index of `corpus`, brought up to date first (a no-op when it is)."""
     settings = Settings(index_dir=index_dir)
     service = open_service(settings, embedder)
     service.ingest_paths([corpus])
     service.close()
-    return IndexStore.open(index_dir, model=embedder.name, dimension=embedder.dimension,
-                           faiss_index=settings.faiss_index, create=False)
+    return open_store(index_dir, model=embedder.name, dimension=embedder.dimension,
+                      faiss_index=settings.faiss_index, create=False)
 
 
 def _questions(path: Path) -> list[dict]:

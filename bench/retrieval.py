@@ -21,7 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.store.store import IndexStore  # noqa: E402
+from index.ports import Store  # noqa: E402
+from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for, resolve_model  # noqa: E402
 from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
@@ -45,8 +46,8 @@ def main() -> None:
     settings = Settings(index_dir=args.index_dir)
     embedder = embedder_for(settings)
     _ingest(settings, embedder, args.corpus)
-    store = IndexStore.open(settings.index_dir, model=embedder.name, dimension=embedder.dimension,
-                            faiss_index=settings.faiss_index, create=False)
+    store = open_store(settings.index_dir, model=embedder.name, dimension=embedder.dimension,
+                       faiss_index=settings.faiss_index, create=False)
     rows = []
     for name, overrides in CONFIGS:
         service = QAService(store, embedder, settings.model_copy(update=overrides))
@@ -68,7 +69,7 @@ def main() -> None:
 class _LengthBlind:
     """The store, except that it tells no article's number of chunks to the ranking."""
 
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def chunk_counts(self, article_ids) -> dict[str, int]:

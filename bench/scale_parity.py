@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryRecord  # noqa: E402
-from index.store.shared import SharedStore  # noqa: E402
-from index.store.store import IndexStore  # noqa: E402
+from index.ports import Store  # noqa: E402
+from index.store.opening import MilvusAddress, open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.evaluation import evaluate, load_questions, service_retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
@@ -40,17 +40,18 @@ def main() -> None:
     settings = Settings(index_dir=args.index_dir)
     embedder = embedder_for(settings)
     questions = load_questions(SHARED / "questions-dev.jsonl")
-    local = IndexStore.open(args.index_dir, model=embedder.name, dimension=embedder.dimension,
-                            faiss_index=settings.faiss_index, create=False)
+    local = open_store(args.index_dir, model=embedder.name, dimension=embedder.dimension,
+                       faiss_index=settings.faiss_index, create=False)
     rows = [("embedded: SQLite + FAISS", evaluate(service_retrieve(QAService(local, embedder, settings)), questions))]
     with postgres() as database_url, _milvus(args.milvus) as milvus_uri:
-        shared = SharedStore.open(Path(tempfile.mkdtemp()), database_url=database_url, milvus_uri=milvus_uri,
-                                  milvus_token=None, collection="parity", index_type=args.index_type,
-                                  model=embedder.name, dimension=embedder.dimension)
+        shared = open_store(Path(tempfile.mkdtemp()), model=embedder.name, dimension=embedder.dimension, create=True,
+                            database_url=database_url,
+                            milvus=MilvusAddress(milvus_uri, "parity", index_type=args.index_type))
         started = time.perf_counter()
         copied = _copy(args.index_dir, shared)
         print(f"copied {copied} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        lexical = "Milvus BM25" if shared._vectors.full_text else "the catalog's BM25"
+        # Milvus Lite 3 has full-text search; the 2.3 server does not (index.vectors.milvus).
+        lexical = "Milvus BM25" if args.milvus == "lite" else "the catalog's BM25"
         name = f"shared: PostgreSQL + Milvus {args.milvus} ({args.index_type}, lexical by {lexical})"
         rows.append((name, evaluate(service_retrieve(QAService(shared, embedder, settings)), questions)))
         shared.close()
@@ -72,7 +73,7 @@ def _milvus(kind: str):
     return Lite()
 
 
-def _copy(index_dir: Path, shared: SharedStore) -> int:
+def _copy(index_dir: Path, shared: Store) -> int:
     """Every article with its chunks, vectors, story and speakers, as stored in the embedded index."""
     conn = sqlite3.connect(index_dir / "metadata.sqlite")
     articles = conn.execute(

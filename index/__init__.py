@@ -1,1 +1,1 @@
-"""Storage: FAISS vectors, SQLite metadata and a manifest in one index directory. Knows nothing of questions."""
+"""Storage: articles, chunks and vectors behind the ports of index.ports. Knows nothing of questions."""

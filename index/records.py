@@ -6,6 +6,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+# Where a sort or an engine without nullable fields needs a number for an undated article: before
+# every real date, so "published before" leaves it out unless asked for explicitly.
+UNDATED = -(2**62)
+
 
 @dataclass(frozen=True)
 class ArticleFields:

@@ -6,13 +6,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from index.files.backup import BackupRefused, BackupReport, back_up
+from index.store.backup import BackupRefused, BackupReport, back_up
 from index.sql.sqlite import DATABASE_FILE
+from index.ports import Store
 from index.errors import IncompatibleStore, InvalidCursor, StoreLocked, StoreNotFound, StoreUnavailable, engine_errors
 from index.records import ArticlePage, StoredArticle, StoreStats
-from index.store.store import IndexStore
+from index.store.opening import MilvusAddress, open_store
 from index.vectors.text_cache import TEXT_VECTORS_FILE, TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
@@ -34,9 +35,6 @@ from qa.settings import Settings
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 from qa.speech.pipeline import SpeechReader
 from qa.embedding.vector_cache import CachedEmbedder
-
-if TYPE_CHECKING:
-    from index.store.shared import SharedStore
 
 MAX_PAGE = 100
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
@@ -68,7 +66,7 @@ class ArticleResult:
 
 class QAService:
     def __init__(
-        self, store: IndexStore, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
+        self, store: Store, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
         writer: AnswerWriter | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         text_vectors: TextVectors | None = None,
     ) -> None:
@@ -319,11 +317,11 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     SpeechReader(settings.speech_pipeline).check()  # a missing pipeline stops the start, not the first ingest
     embedder = embedder or embedder_for(settings)
     try:
-        store = _shared_store(settings, embedder) if settings.milvus_uri else IndexStore.open(
+        store = open_store(
             settings.index_dir, model=embedder.name, dimension=embedder.dimension, faiss_index=settings.faiss_index,
             create=create, graph_threshold=settings.hnsw_threshold, ef_search=settings.hnsw_ef_search,
             database_url=settings.database_url.get_secret_value() if settings.database_url else None,
-            write_wait=settings.write_wait_seconds,
+            milvus=_milvus_address(settings), write_wait=settings.write_wait_seconds,
         )
     except StoreNotFound as error:
         raise IndexNotFound(str(error)) from None
@@ -340,15 +338,13 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     return QAService(store, embedder, settings, reranker, _writer(settings), text_vectors=text_vectors)
 
 
-def _shared_store(settings: Settings, embedder: Embedder) -> "SharedStore":
-    from index.store.shared import SharedStore  # the scale-out mode's libraries load only when it is used
-
-    return SharedStore.open(
-        settings.index_dir, database_url=settings.database_url.get_secret_value(), milvus_uri=settings.milvus_uri,
-        milvus_token=settings.milvus_token.get_secret_value() if settings.milvus_token else None,
-        collection=settings.milvus_collection, index_type=settings.milvus_index_type, metric=settings.milvus_metric,
-        model=embedder.name, dimension=embedder.dimension, ef_search=settings.hnsw_ef_search,
-        write_wait=settings.write_wait_seconds,
+def _milvus_address(settings: Settings) -> MilvusAddress | None:
+    if not settings.milvus_uri:
+        return None
+    return MilvusAddress(
+        settings.milvus_uri, settings.milvus_collection,
+        settings.milvus_token.get_secret_value() if settings.milvus_token else None,
+        settings.milvus_index_type, settings.milvus_metric,
     )
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-import index.store.store
-from index.sql.sqlite import Database
+import index.vectors.faiss
+from index.sql.sqlite import SqliteDatabase
 from qa.service import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -49,9 +49,9 @@ class SlowFakeEmbedder(FakeEmbedder):
 
 
 def instrument(kill_at: tuple[str, int] | None) -> None:
-    transaction = Database.transaction
+    transaction = SqliteDatabase.transaction
     write_index = faiss.write_index
-    write_manifest = index.store.store.write_manifest
+    write_manifest = index.vectors.faiss.write_manifest
 
     @contextmanager
     def killable_transaction(self):
@@ -77,10 +77,10 @@ def instrument(kill_at: tuple[str, int] | None) -> None:
         reached("manifest", kill_at)
         write_manifest(directory, manifest)
 
-    Database.transaction = killable_transaction
+    SqliteDatabase.transaction = killable_transaction
     faiss.write_index = killable_write_index
     np.savez = killable_savez
-    index.store.store.write_manifest = killable_write_manifest
+    index.vectors.faiss.write_manifest = killable_write_manifest
 
 
 def main(index_dir: str, feed: str, point: str) -> None:

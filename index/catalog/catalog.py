@@ -15,11 +15,11 @@ import numpy as np
 from index.catalog.headlines import search_title
 from index.catalog.postings import Documents, Postings, bm25
 from index.recent import RecentlyUsed
-from index.records import Allowed, ChunkFilter, ChunkRef, IdSet
+from index.records import UNDATED, Allowed, ChunkFilter, ChunkRef, IdSet
 from index.catalog.terms import terms, terms_with_starts
 
-# Undated articles sort before every date, so "published before" comparisons leave them out.
-NO_DATE = np.iinfo(np.int64).min
+# What catalog files saved before index.records.UNDATED held for an undated article.
+OLD_NO_DATE = np.iinfo(np.int64).min
 # 7: an article without a title has its URL's slug words as its title.
 FORMAT = 7
 # Filters whose masks are kept, most recently used: questions asked as of the same day, or with the
@@ -159,7 +159,7 @@ class Catalog:
         if chunk_filter.published_from is not None:
             articles &= published >= chunk_filter.published_from
         if chunk_filter.published_to is not None:
-            articles &= (published <= chunk_filter.published_to) & (published != NO_DATE)
+            articles &= (published <= chunk_filter.published_to) & (published != UNDATED)
         if chunk_filter.not_after is not None:
             articles &= published <= chunk_filter.not_after
         chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
@@ -188,7 +188,7 @@ class Catalog:
             return None
         article = int(self._chunk_article.values[slot])
         published = int(self._published.values[article])
-        return ChunkRef(chunk_id, self._article_ids[article], None if published == NO_DATE else published,
+        return ChunkRef(chunk_id, self._article_ids[article], None if published == UNDATED else published,
                         self._clusters[article])
 
     def leads(self, article_ids: Sequence[str]) -> list[ChunkRef]:
@@ -267,7 +267,7 @@ class Catalog:
         catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
         live = state["article_live"]
         catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
-        catalog._published.extend(state["published"])
+        catalog._published.extend(np.where(state["published"] == OLD_NO_DATE, UNDATED, state["published"]))
         catalog._source.extend(state["source"])
         catalog._leads.extend(state["leads"])
         catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
@@ -290,7 +290,7 @@ class Catalog:
         self._article_ids.append(article.id)
         self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot
-        self._published.append(NO_DATE if article.published_ts is None else article.published_ts)
+        self._published.append(UNDATED if article.published_ts is None else article.published_ts)
         source = -1
         if article.source is not None:
             source = self._sources.setdefault(article.source, len(self._sources))

@@ -1,1 +1,1 @@
-"""The index folder's files: atomic writes, the manifest, the checks on opening, the writer lock, backups."""
+"""The index folder's files: atomic writes, the manifest, the checks on opening, the writer lock."""

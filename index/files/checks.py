@@ -1,15 +1,11 @@
 """What an index directory must agree with before it is used: its format, model and manifest."""
 
-import logging
 from pathlib import Path
 
-from index.sql.sqlite import Database
+from index.ports import Database
 from index.errors import IncompatibleStore
-from index.files.manifest import FORMAT_VERSION, Manifest, read_manifest
+from index.files.manifest import FORMAT_VERSION, read_manifest
 from index.sql.schema import SPEECH_INDEXES, speech_table
-from index.vectors.faiss import VectorIndex
-
-log = logging.getLogger(__name__)
 
 # Statements that bring an index of an older format to the next one, in place; one after another they
 # bring it to this one. PostgreSQL's schema follows its own migrations (index.sql.postgres), which also
@@ -30,19 +26,6 @@ UPGRADES = {
         *SPEECH_INDEXES,
     ],
 }
-
-
-def load_if_readable(path: Path, ef_search: int) -> VectorIndex | None:
-    try:
-        return VectorIndex.load(path, ef_search)
-    except RuntimeError:
-        log.warning("%s cannot be read", path)
-        return None
-
-
-def describes(manifest: Manifest | None, faiss_index: str) -> bool:
-    """Whether a manifest vouches for a vectors file of the index type wanted now."""
-    return manifest is not None and manifest.faiss_index == faiss_index
 
 
 def check_or_initialize(database: Database, directory: Path, model: str, dimension: int) -> None:

@@ -29,6 +29,10 @@ SPEECH_INDEXES = (
     "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
 )
 
+# Newest published first, undated articles (index.records.UNDATED) last: the listing's sort key, which
+# its query repeats word for word so that SQLite uses the index built on it.
+NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS articles (
@@ -70,15 +74,14 @@ CREATE TABLE IF NOT EXISTS changes (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_ts);
-CREATE INDEX IF NOT EXISTS articles_newest_first ON articles(coalesce(published_ts, -1 << 62) DESC, id);
+CREATE INDEX IF NOT EXISTS articles_newest_first ON articles({newest_first} DESC, id);
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
 CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
 CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
-""" + ";\n".join([speech_table("speech"), *SPEECH_INDEXES])
+""".replace("{newest_first}", NEWEST_FIRST_KEY) + ";\n".join([speech_table("speech"), *SPEECH_INDEXES])
 
-MAX_SQL_VARIABLES = 900
 ARTICLE_COLUMNS = (
     "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
     "ingested_at, updated_at"
@@ -92,8 +95,6 @@ CHUNK_VIEW_COLUMNS = (
     "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id"
 )
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
-# Newest published first; undated articles last. Used by the listing and its cursor.
-NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
 
 
 def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[CatalogArticle]:
@@ -132,9 +133,8 @@ STATEMENT_COLUMNS = (
 STATEMENT_ORDER = "a.published_ts IS NULL, a.published_ts DESC, s.article_id, s.start_char"
 
 
-def speech_insert(mark: str) -> str:
-    """The statement writing one row of speech_rows; `mark` is the engine's placeholder."""
-    return f"INSERT INTO speech({SPEECH_ROW}) VALUES ({', '.join([mark] * len(SPEECH_ROW.split(',')))})"
+# The statement writing one row of speech_rows.
+SPEECH_INSERT = f"INSERT INTO speech({SPEECH_ROW}) VALUES ({', '.join('?' * len(SPEECH_ROW.split(',')))})"
 
 
 def speech_rows(article: ArticleRecord) -> list[tuple]:
@@ -158,15 +158,14 @@ def speech_by_article(rows: Sequence[tuple], article_ids: Sequence[str]) -> dict
 
 
 def statements_query(
-    speaker_key: str, chunk_filter: ChunkFilter, limit: int, mark: str,
-    one_of: Callable[[str, Sequence[str]], tuple[str, object]],
+    speaker_key: str, chunk_filter: ChunkFilter, limit: int, one_of: Callable[[str, Sequence[str]], tuple[str, object]],
 ) -> tuple[str, list]:
     """SQL and parameters for the speech rows under `speaker_key` of articles the filter lets through,
-    with the same meaning as the catalog's filter (index.catalog.catalog). `mark` is the engine's placeholder;
-    `one_of(column, values)` is its test of membership in a list, with its one parameter."""
+    with the same meaning as the catalog's filter (index.catalog.catalog). `one_of(column, values)` is
+    the engine's test of membership in a list, with its one parameter."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    conditions, params = [f"s.speaker_key = {mark}"], [speaker_key]
+    conditions, params = ["s.speaker_key = ?"], [speaker_key]
     for column, values in (("a.source", chunk_filter.sources), ("a.id", chunk_filter.article_ids)):
         if values:
             condition, param = one_of(column, values)
@@ -177,10 +176,10 @@ def statements_query(
                              (chunk_filter.published_to, "a.published_ts <= {}"),
                              (chunk_filter.not_after, "(a.published_ts IS NULL OR a.published_ts <= {})")):
         if bound is not None:
-            conditions.append(condition.format(mark))
+            conditions.append(condition.format("?"))
             params.append(bound)
     query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
-             f"WHERE {' AND '.join(conditions)} ORDER BY {STATEMENT_ORDER} LIMIT {mark}")
+             f"WHERE {' AND '.join(conditions)} ORDER BY {STATEMENT_ORDER} LIMIT ?")
     return query, [*params, limit]
 
 

@@ -1,177 +1,163 @@
-"""FAISS vectors keyed by int64 ids (the database's chunk row ids).
+"""The vectors in FAISS, in this process, saved in the index folder: the embedded default.
 
-Exact search ("Flat") removes vectors for real. Graph indexes such as HNSW cannot remove anything,
-so a removed vector becomes a tombstone that every search skips; the store rebuilds the index once
-tombstones are a large share of it.
+Each process holds its own copy and follows every generation it reads, replaying the database's
+change log (or rebuilding from the database when the log does not reach back far enough). The
+writer saves the vectors and then the manifest when a write session ends; on opening, a saved file
+is trusted only when the manifest vouches for it, and is caught up from the change log.
 """
 
-import threading
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from index.files.atomic import replace_atomically
-from index.errors import IncompatibleStore
-from index.records import IdSet
+from index.files.manifest import Manifest, read_manifest, write_manifest
+from index.ports import Database
+from index.records import ChunkFilter, IdSet
+from index.vectors.faiss_index import VectorIndex
 
-# Below this many allowed ids, a filtered search on a graph index scores them all exactly: a graph
-# walk that must skip nearly every node finds too few of them.
-EXACT_SUBSET = 20_000
+VECTORS_FILE = "vectors.faiss"
+GRAPH_INDEX = "HNSW32"
+# A graph index is rebuilt once this share of its vectors are tombstones.
+MAX_TOMBSTONES = 0.1
 
-# Searches run one thread each: requests already keep the cores busy, and FAISS's OpenMP threads
-# spin while they wait, costing two to three times the CPU of one query on one core.
-_single_threaded = threading.local()
-
-
-def _search_on_one_thread() -> None:
-    # OpenMP's thread count belongs to the calling thread, so this leaves bulk adds and rebuilds parallel.
-    if not getattr(_single_threaded, "set", False):
-        faiss.omp_set_num_threads(1)
-        _single_threaded.set = True
+log = logging.getLogger(__name__)
 
 
-class VectorIndex:
-    """Inner-product search; the vectors are normalized, so scores are cosines."""
-
-    def __init__(self, index: faiss.Index, ef_search: int = 64) -> None:
-        self._index = index
-        self._inner = faiss.downcast_index(index.index)
-        self._graph = isinstance(self._inner, faiss.IndexHNSW)
+class FaissVectors:
+    def __init__(self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str,
+                 graph_threshold: int = 50_000, ef_search: int = 64) -> None:
+        """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`
+        vectors, an HNSW graph (searched with `ef_search`) above."""
+        self._directory = directory
+        self._db = database
+        self._model = model
+        self._dimension = dimension
+        self._faiss_index = faiss_index
+        self._graph_threshold = graph_threshold
         self._ef_search = ef_search
-        self._tombstones: set[int] = set()
+        self._built_with = self._factory_for(0, None)
+        self._index = VectorIndex.empty(dimension, self._built_with, ef_search)
+        self._generation = 0
+        self._saved_generation = -1
+        self._load()
 
-    @classmethod
-    def empty(cls, dimension: int, factory: str, ef_search: int = 64) -> "VectorIndex":
-        try:
-            index = faiss.index_factory(dimension, f"IDMap2,{factory}", faiss.METRIC_INNER_PRODUCT)
-        except RuntimeError:
-            raise IncompatibleStore(f"faiss_index {factory!r} is not a FAISS index factory string") from None
-        if not index.is_trained:
-            raise IncompatibleStore(f"faiss_index {factory!r} needs training, which is not supported")
-        return cls(index, ef_search)
+    def generation(self) -> int:
+        return self._generation
 
-    @classmethod
-    def load(cls, path: Path, ef_search: int = 64) -> "VectorIndex":
-        return cls(faiss.read_index(str(path)), ef_search)
-
-    @property
-    def size(self) -> int:
-        """Live vectors: those stored, less tombstones."""
-        return self._index.ntotal - len(self._tombstones)
-
-    @property
-    def stored(self) -> int:
-        """Vectors in the index, tombstones included: what a saved file holds."""
-        return self._index.ntotal
-
-    @property
-    def factory(self) -> str:
-        return "HNSW" if self._graph else "Flat"
-
-    @property
-    def dimension(self) -> int:
-        return self._index.d
-
-    @property
-    def wasted_share(self) -> float:
-        return len(self._tombstones) / self._index.ntotal if self._index.ntotal else 0.0
-
-    def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids):
-            self._index.add_with_ids(_as_matrix(vectors), np.asarray(ids, dtype=np.int64))
-
-    def remove(self, ids: np.ndarray) -> None:
-        if not len(ids):
+    def follow(self, generation: int) -> None:
+        if generation <= self._generation:
             return
-        if self._graph:
-            self._tombstones.update(int(i) for i in ids)
-        else:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+        changes = self._db.changes_since(self._generation)
+        if changes is None:
+            log.info("index %s is more than the change log behind; rebuilding the vectors", self._directory)
+            self._rebuild()
+            return
+        removed, added = changes
+        present, vectors = self._db.vectors_of(added)
+        # Replayed changes may already be in a file saved just before a crash: replaying is harmless.
+        self._index.replay(removed, present, list(vectors))
+        self._moved_to(generation)
 
-    def replay(self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray]) -> None:
-        """Applies logged changes that may already be in these vectors (a file saved just before a
-        crash): applying them twice is harmless."""
-        if self._graph:
-            present = set(self.ids().tolist()) - self._tombstones
-            self.remove(removed)
-            keep = [i for i, vector_id in enumerate(added.tolist()) if vector_id not in present]
-            self.add(added[keep], np.vstack([vectors[i] for i in keep]) if keep else vectors)
-        else:
-            self.remove(np.concatenate([removed, added]))
-            if len(added):
-                self.add(added, np.vstack(vectors))
+    def catch_up(self) -> None:
+        with self._db.snapshot():
+            self.follow(self._db.generation())
 
-    def search(self, vector: np.ndarray, k: int, only: IdSet | None = None) -> list[tuple[int, float]]:
-        """The k nearest (id, score) pairs, among the ids in `only` when given."""
-        without = None
-        if self._tombstones:
-            tombstones = np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones))
-            if only is None:
-                without = tombstones
-            else:
-                only = only.without(tombstones)
-        if self.size == 0 or (only is not None and len(only) == 0):
-            return []
-        _search_on_one_thread()
-        if self._graph and only is not None and len(only) <= EXACT_SUBSET:
-            return self._exact_among(vector, k, only.ids)
-        # The selector filters inside the search, so a filter never leaves a short top k.
-        selector = _Selector(only, without)
-        params = self._search_parameters(selector.selector)
-        scores, ids = self._index.search(_as_matrix(vector.reshape(1, -1)), min(k, self._index.ntotal), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+    def apply(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray, generation: int) -> None:
+        self._index.remove(removed)
+        if len(added):
+            self._index.add(added, vectors)
+        self._moved_to(generation)
+
+    def search(self, vector: np.ndarray, k: int, allowed: IdSet | None, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+        return self._index.search(vector, k, only=allowed)
+
+    def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> None:
+        return None  # BM25 is the catalog's
 
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of those of these ids held and not removed."""
-        held = np.asarray([i for i in ids if int(i) not in self._tombstones], dtype=np.int64)
-        try:
-            return held, self._index.reconstruct_batch(held).reshape(len(held), self.dimension)
-        except RuntimeError:  # an id not held: look them up one by one
-            found = [(int(i), v) for i, v in ((i, self._reconstruct(i)) for i in held) if v is not None]
-            return (np.array([i for i, _ in found], dtype=np.int64),
-                    np.array([v for _, v in found], dtype=np.float32).reshape(len(found), self.dimension))
+        return self._index.vectors_of(ids)
 
-    def _reconstruct(self, vector_id: int) -> np.ndarray | None:
-        try:
-            return self._index.reconstruct(int(vector_id))
-        except RuntimeError:
-            return None
+    def count(self) -> int:
+        return self._index.size
 
-    def save(self, path: Path) -> None:
-        replace_atomically(path, lambda tmp: faiss.write_index(self._index, str(tmp)))
+    def unsaved(self) -> bool:
+        return self._saved_generation != self._generation
 
-    def _exact_among(self, vector: np.ndarray, k: int, ids: np.ndarray) -> list[tuple[int, float]]:
-        matrix = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
-        scores = matrix @ vector.astype(np.float32)
-        best = np.argsort(-scores)[:k]
-        return [(int(ids[i]), float(scores[i])) for i in best]
+    def save(self) -> None:
+        """Writes the vectors and then the manifest, which vouches for them; searches go on meanwhile."""
+        if not self.unsaved():
+            return
+        self._index.save(self._directory / VECTORS_FILE)
+        with self._db.snapshot():
+            articles, chunks = self._db.counts()
+        write_manifest(self._directory, Manifest(
+            model=self._model, dimension=self._dimension, faiss_index=self._built_with,
+            generation=self._generation, articles=articles, chunks=chunks, vectors=self._index.stored,
+        ))
+        self._saved_generation = self._generation
 
-    def _search_parameters(self, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
-        if self._graph:
-            return faiss.SearchParametersHNSW(sel=selector, efSearch=self._ef_search) if selector else \
-                faiss.SearchParametersHNSW(efSearch=self._ef_search)
-        return faiss.SearchParameters(sel=selector) if selector is not None else None
+    def close(self) -> None:
+        pass
+
+    def _moved_to(self, generation: int) -> None:
+        self._generation = generation
+        expected = self._factory_for(self._index.size, self._built_with)
+        if expected != self._built_with or self._index.wasted_share > MAX_TOMBSTONES:
+            log.info("rebuilding the vectors of %s as %s", self._directory, expected)
+            self._rebuild()
+
+    def _load(self) -> None:
+        """Starts from the saved vectors when they can be trusted, replaying newer changes; else rebuilds."""
+        manifest = read_manifest(self._directory)
+        path = self._directory / VECTORS_FILE
+        with self._db.snapshot():
+            generation = self._db.generation()
+            _, chunks = self._db.counts()
+            expected = self._factory_for(chunks, manifest.faiss_index if manifest else None)
+            saved = _load_if_readable(path, self._ef_search) if _describes(manifest, expected) and path.exists() else None
+            if saved is not None and saved.stored == manifest.vectors and saved.dimension == self._dimension:
+                self._index, self._generation, self._built_with = saved, manifest.generation, expected
+                self.follow(generation)
+                # A graph index keeps removed vectors until rebuilt; the file does not say which.
+                self._index.remove(np.setdiff1d(self._index.ids(), self._db.all_chunk_ids()))
+                if self._index.size == chunks and self._generation == generation:
+                    self._saved_generation = manifest.generation
+                    return
+            if chunks or manifest is not None:
+                log.warning("vectors in %s do not match the database; rebuilding them from it", self._directory)
+            self._rebuild()
+            self._saved_generation = -1
+
+    def _rebuild(self) -> None:
+        """New vectors from the database's, of the type its size calls for."""
+        with self._db.snapshot():
+            _, chunks = self._db.counts()
+            factory = self._factory_for(chunks, None)
+            index = VectorIndex.empty(self._dimension, factory, self._ef_search)
+            for ids, matrix in self._db.iter_vectors():
+                index.add(ids, matrix)
+            self._index, self._generation, self._built_with = index, self._db.generation(), factory
+
+    def _factory_for(self, count: int, current: str | None) -> str:
+        """The configured index type; for "auto", exact below the threshold and a graph above, keeping
+        a graph until the index shrinks to half the threshold so it does not flip back and forth."""
+        if self._faiss_index != "auto":
+            return self._faiss_index
+        if current == GRAPH_INDEX and count >= self._graph_threshold // 2:
+            return GRAPH_INDEX
+        return GRAPH_INDEX if count >= self._graph_threshold else "Flat"
 
 
-class _Selector:
-    """A FAISS id selector with the bitmap it reads, which must live as long as the search."""
-
-    def __init__(self, only: IdSet | None, without: np.ndarray | None) -> None:
-        self.bits = None
-        self.selector = None
-        if only is not None:
-            # A bitmap over ids is read in constant time; a batch selector builds a hash set per
-            # search, several times slower for a filter that allows most chunks.
-            self.bits = only.bits
-            self.selector = faiss.IDSelectorBitmap(len(self.bits), faiss.swig_ptr(self.bits))
-        elif without is not None and len(without):
-            self.selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(without))
+def _load_if_readable(path: Path, ef_search: int) -> VectorIndex | None:
+    try:
+        return VectorIndex.load(path, ef_search)
+    except RuntimeError:
+        log.warning("%s cannot be read", path)
+        return None
 
 
-def _as_matrix(vectors: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+def _describes(manifest: Manifest | None, faiss_index: str) -> bool:
+    """Whether a manifest vouches for a vectors file of the index type wanted now."""
+    return manifest is not None and manifest.faiss_index == faiss_index

@@ -1,5 +1,11 @@
 """The chunk vectors in a Milvus collection, shared by every replica, through pymilvus's MilvusClient.
 
+The database stays the truth. A write commits there first (with the generation and the change log),
+then applies the same change to Milvus and records in the database the generation Milvus has
+reached. A write that dies in between leaves Milvus behind, never ahead; the next write session (on
+any replica) replays the change log into Milvus first. Milvus upserts and deletes by chunk id, so a
+replayed change that had already reached it is harmless.
+
 Each vector carries the fields the filters need (article id, source, published time, story), so a
 filter is an expression Milvus applies inside the search. Where the server has full-text search
 (Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25.
@@ -14,13 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.records import ChunkFilter
+from index.catalog.headlines import search_title
+from index.ports import Database
+from index.records import UNDATED, ChunkFilter, IdSet  # UNDATED: Milvus 2.3 has no nullable fields
 
 log = logging.getLogger(__name__)
 
-# Milvus 2.3 has no nullable fields: an undated article sorts before every date.
-UNDATED = -(2**62)
 TEXT_CHARS = 60_000
+# The database's meta key for the generation Milvus has reached.
+MILVUS_GENERATION = "milvus_generation"
+SYNC_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,9 @@ class VectorRow:
     vector: np.ndarray
 
 
-class MilvusVectors:
+class MilvusCollection:
+    """One Milvus collection of chunk vectors with the fields filters need."""
+
     def __init__(self, uri: str, token: str | None, collection: str, dimension: int, index_type: str,
                  metric: str = "IP") -> None:
         from pymilvus import MilvusClient
@@ -155,3 +166,71 @@ def milvus_filter(chunk_filter: ChunkFilter) -> str:
     if chunk_filter.not_after is not None:
         parts.append(f"published_ts <= {int(chunk_filter.not_after)}")
     return " and ".join(parts)
+
+
+class MilvusVectors:
+    """The vector backend on a Milvus collection (see the module's docstring)."""
+
+    def __init__(self, database: Database, collection: MilvusCollection, ef_search: int = 64) -> None:
+        self._db = database
+        self._collection = collection
+        self._ef_search = ef_search
+
+    def generation(self) -> int:
+        return int(self._db.meta().get(MILVUS_GENERATION, "0"))
+
+    def follow(self, generation: int) -> None:
+        pass  # shared by every replica: writers bring it forward
+
+    def catch_up(self) -> None:
+        reached, generation = self.generation(), self._db.generation()
+        if reached >= generation:
+            return
+        changes = self._db.changes_since(reached)
+        if changes is None:  # the log no longer reaches back: every chunk is written again
+            stale, added = np.array([], dtype=np.int64), self._db.all_chunk_ids()
+        else:
+            stale, added = changes
+        self._sync(stale, added, generation)
+
+    def apply(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray, generation: int) -> None:
+        self._sync(removed, added, generation)
+
+    def search(self, vector: np.ndarray, k: int, allowed: IdSet | None, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+        return self._collection.search(vector, k, chunk_filter, self._ef_search)
+
+    def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]] | None:
+        return self._collection.lexical(terms, k, chunk_filter) if self._collection.full_text else None
+
+    def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        return self._db.vectors_of(ids)  # the database holds the same vectors, nearer at hand
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def unsaved(self) -> bool:
+        return self.generation() < self._db.generation()
+
+    def save(self) -> None:
+        pass  # every change reached Milvus as it was applied
+
+    def close(self) -> None:
+        self._collection.close()
+
+    def _sync(self, removed: np.ndarray, added: np.ndarray, generation: int) -> None:
+        """Brings Milvus to `generation`: removed chunks out, added ones (that still exist) in."""
+        self._collection.delete(removed.tolist())
+        ids = added.tolist()
+        for start in range(0, len(ids), SYNC_BATCH):
+            self._collection.upsert(self._rows(ids[start : start + SYNC_BATCH]))
+        with self._db.transaction():
+            self._db.set_meta(MILVUS_GENERATION, str(generation))
+
+    def _rows(self, chunk_ids: Sequence[int]) -> list[VectorRow]:
+        views = {v.row_id: v for v in self._db.chunk_views(chunk_ids)}
+        ids, vectors = self._db.vectors_of(chunk_ids)
+        return [
+            VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
+                      f"{search_title(views[i].title, views[i].url) or ''}\n{views[i].text}", vector)
+            for i, vector in zip(ids.tolist(), vectors) if i in views
+        ]

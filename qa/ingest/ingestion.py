@@ -12,7 +12,7 @@ import numpy as np
 
 from index.catalog.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
-from index.store.store import IndexStore
+from index.ports import Store
 from qa.articles import Article
 from qa.ingest.chunking import Chunker, ChunkingError
 from qa.ingest.duplicates import band_keys, signature, similarity
@@ -54,7 +54,7 @@ class _Prepared:
 
 class Ingestor:
     def __init__(
-        self, store: IndexStore, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
+        self, store: Store, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
         duplicate_threshold: float, speech: SpeechReader,
     ) -> None:
         self._store = store

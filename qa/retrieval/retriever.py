@@ -10,7 +10,7 @@ from itertools import islice
 import numpy as np
 
 from index.records import ChunkFilter, ChunkRef, ChunkView
-from index.store.store import IndexStore
+from index.ports import Store
 from qa.embedding.embedder import Embedder
 from qa.retrieval.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.retrieval.lexical import query_terms
@@ -41,7 +41,7 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings, reranker: Reranker | None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings, reranker: Reranker | None) -> None:
         self._store = store
         self._embedder = embedder
         self._settings = settings

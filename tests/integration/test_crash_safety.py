@@ -24,8 +24,8 @@ import pytest
 
 from index.sql.sqlite import DATABASE_FILE
 from index.files.manifest import read_manifest
-from index.records import ChunkFilter
-from index.store.store import IndexStore
+from index.store.opening import open_store
+from tests.contract.rows import vector_ids
 from tests.fakes import FakeEmbedder
 
 pytestmark = pytest.mark.integration
@@ -77,22 +77,20 @@ def contents(index_dir: Path) -> dict[str, tuple]:
 
 def check_consistent(index_dir: Path, *references: dict[str, tuple]) -> int:
     """Opens the index as a server would and checks it; returns the articles present."""
-    store = IndexStore.open(index_dir, model=FakeEmbedder.name, dimension=FakeEmbedder.dimension,
-                            faiss_index="Flat", create=False)
-    try:
-        stats = store.stats()
-        ids = set(store._vectors.ids().tolist())
-        catalog = store._catalogs.catalog
-        catalogued = set(catalog.chunk_ids(catalog.allowed(ChunkFilter()).chunks).tolist())
-    finally:
-        store.close()
+    store = open_store(index_dir, model=FakeEmbedder.name, dimension=FakeEmbedder.dimension,
+                       faiss_index="Flat", create=False)
     conn = sqlite3.connect(index_dir / DATABASE_FILE)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         chunk_ids = {row[0] for row in conn.execute("SELECT id FROM chunks")}
+        per_article = dict(conn.execute("SELECT article_id, count(*) FROM chunks GROUP BY article_id").fetchall())
+        stats = store.stats()
+        ids = set(vector_ids(store, FakeEmbedder.dimension))
+        catalogued = store.chunk_counts(list(per_article))
     finally:
         conn.close()
-    assert ids == chunk_ids == catalogued and stats.vectors == stats.chunks == len(chunk_ids)
+        store.close()
+    assert ids == chunk_ids and catalogued == per_article and stats.vectors == stats.chunks == len(chunk_ids)
     manifest = read_manifest(index_dir)
     assert manifest is not None and (manifest.articles, manifest.chunks, manifest.vectors) == (
         stats.articles, stats.chunks, stats.vectors)

@@ -20,7 +20,8 @@ from index.catalog.keeper import CATALOG_FILE
 from index.sql.sqlite import DATABASE_FILE
 from index.errors import StoreError, StoreNotFound
 from index.files.manifest import MANIFEST_FILE
-from index.store.store import VECTORS_FILE, IndexStore
+from index.store.opening import open_store
+from index.vectors.faiss import VECTORS_FILE
 
 
 class BackupRefused(StoreError):
@@ -50,8 +51,8 @@ def back_up(directory: Path, destination: Path, faiss_index: str = "auto") -> Ba
             _copy_if_present(directory / name, work / name)
         _snapshot_database(source, work / DATABASE_FILE)
         meta = _meta(work / DATABASE_FILE)
-        store = IndexStore.open(work, model=meta["model"], dimension=int(meta["dimension"]),
-                                faiss_index=faiss_index, create=False)
+        store = open_store(work, model=meta["model"], dimension=int(meta["dimension"]),
+                           faiss_index=faiss_index, create=False)
         try:
             stats = store.stats()
         finally:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from index.files.backup import BackupRefused, back_up
+from index.store.backup import BackupRefused, back_up
 from index.errors import StoreNotFound
-from tests.index.store.test_store import article, chunks, open_store, put, unit
+from tests.contract.rows import article, chunks, put, unit
+from tests.index.store.test_store import open_store
 
 
 def test_the_copy_holds_every_article_and_searches_the_same(tmp_path: Path) -> None:

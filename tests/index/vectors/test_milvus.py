@@ -1,0 +1,40 @@
+"""Milvus as the vector backend: filters as Milvus expressions, and BM25 by Milvus's full-text search
+where it has one (Milvus Lite 3). What every backend must do, Milvus included, is in tests/contract/."""
+
+from pathlib import Path
+
+import pytest
+
+from index.records import ChunkFilter, ChunkRecord
+from index.store.opening import MilvusAddress, open_store
+from index.vectors.milvus import milvus_filter
+from tests.contract.rows import DIM, article, chunks, put, unit
+
+
+@pytest.mark.integration
+def test_bm25_is_milvus_s_own_where_it_has_full_text_search(tmp_path: Path, postgres_url: str) -> None:
+    store = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url,
+                       milvus=MilvusAddress(str(tmp_path / "milvus-lite.db"), "lite", index_type="FLAT"))
+    storm = "The harbour storm flooded the town."
+    put(store, (article("a", text=storm), [ChunkRecord(0, len(storm), "a-whole", "e-a-whole", unit(7))]),
+        (article("b", text="The senate passed the budget."), chunks("b", 2, seed=1)))
+    hits = store.search(unit(101), k=2, terms=["harbour", "storm"])
+    assert [v.article_id for v in hits.lexical] == ["a"] and hits.articles == ["a"]
+    assert hits.cosines[hits.lexical[0].row_id] == pytest.approx(float(unit(7) @ unit(101)), abs=1e-5)
+    store.close()
+
+
+def test_filters_become_milvus_expressions_with_strings_quoted() -> None:
+    expression = milvus_filter(ChunkFilter(sources=('Say "hi"',), article_ids=("a",), published_from=5, not_after=9))
+    assert expression == ('source in ["Say \\"hi\\""] and article_id in ["a"] and published_ts >= 5 '
+                          "and published_ts <= 9")
+
+
+@pytest.mark.parametrize("version, full_text", [
+    ("v2.3.5-lite", False), ("v2.4.9", False), ("v2.5.0", True), ("v2.6.1", True), ("milvus_lite-3.2.2", True),
+    ("milvus_lite-2.4.10", False), ("something new", True),
+])
+def test_full_text_search_is_expected_from_milvus_2_5_and_lite_3(version: str, full_text: bool) -> None:
+    from index.vectors.milvus import _has_full_text_search
+
+    assert _has_full_text_search(version) is full_text
