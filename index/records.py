@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from index.catalog.headlines import Headlined
+
 
 @dataclass(frozen=True)
 class ArticleFields:
@@ -182,7 +184,7 @@ class ChunkRef(NamedTuple):
 
 
 @dataclass(frozen=True)
-class ChunkView:
+class ChunkView(Headlined):
     """A stored chunk with its text and its article's metadata, as search results need it."""
 
     row_id: int

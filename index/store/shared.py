@@ -20,7 +20,6 @@ from index.catalog.keeper import CatalogKeeper
 from index.files.checks import check_or_initialize
 from index.store.cursor import article_page
 from index.errors import StoreLocked, StoreUnavailable
-from index.catalog.headlines import search_title
 from index.vectors.milvus import MilvusVectors, VectorRow
 from index.sql.postgres import PostgresDatabase, open_postgres
 from index.records import (
@@ -213,6 +212,6 @@ class SharedStore:
         ids, vectors = self._db.vectors_of(chunk_ids)
         return [
             VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
-                      f"{search_title(views[i].title, views[i].url) or ''}\n{views[i].text}", vector)
+                      f"{views[i].headline}\n{views[i].text}", vector)
             for i, vector in zip(ids.tolist(), vectors) if i in views
         ]
