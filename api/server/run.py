@@ -18,7 +18,7 @@ from api.server.access_log import logging_config
 from api.server.balance import BOARD_FILE, create_board
 from api.server.protocol import LimitedConfig
 from api.metrics import MULTIPROCESS_FOLDER
-from qa.errors import QAError
+from qa.errors import CodedError
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 log = logging.getLogger(__name__)
 
 
-class CannotListen(QAError):
+class CannotListen(CodedError):
+    """`qa serve` cannot take its address; said before anything else starts, never over HTTP."""
+
     code = "cannot_listen"
 
 

@@ -1,5 +1,4 @@
-"""The `qa` command: parse arguments, call the service, print. Exit codes: 0 done, 1 error,
-2 bad usage or settings, 3 ingest finished but skipped some inputs."""
+"""The `qa` command: parse arguments, call the service, print; exit statuses are in qa.cli.exits."""
 
 import argparse
 import json
@@ -11,18 +10,15 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from qa.cli import format as cli_format
+from qa.cli.exits import EXIT_DONE, EXIT_INTERRUPTED, EXIT_SKIPPED, EXIT_USAGE, exit_status
 from qa.embedding.embedder import embedder_for
-from qa.errors import QAError
+from qa.errors import CodedError, QAError
 from qa.json_shapes import answer_json, quotes_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
 from qa.ingest.readers import count_inputs
 from qa.service import QAService, back_up_index, check_service_opens, open_service
 from qa.settings import Settings
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SKIPPED = 3
 
 log = logging.getLogger("qa")
 
@@ -40,12 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.command(args, settings)
-    except QAError as error:
+    except CodedError as error:
         print(f"qa: {error.message}", file=sys.stderr)
-        return EXIT_ERROR
+        return exit_status(error)
     except KeyboardInterrupt:
         print("qa: interrupted; everything committed before this point is kept", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -69,14 +65,14 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(cli_format.ingest_summary(report))
     for skipped in report.skipped:
         print(f"skipped {skipped.origin}: {skipped.reason}", file=sys.stderr)
-    return EXIT_SKIPPED if report.skipped else 0
+    return EXIT_SKIPPED if report.skipped else EXIT_DONE
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
     answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k, as_of=as_of)))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
-    return 0
+    return EXIT_DONE
 
 
 def quotes(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,12 +81,12 @@ def quotes(args: argparse.Namespace, settings: Settings) -> int:
         args.speaker, args.topic, as_of=as_of, top_k=args.top_k, sort=args.sort))
     print(json.dumps(quotes_json(args.speaker, args.topic, found), ensure_ascii=False, indent=2) if args.json
           else cli_format.quotes(args.speaker, args.topic, found))
-    return 0
+    return EXIT_DONE
 
 
 def delete(args: argparse.Namespace, settings: Settings) -> int:
     def delete_each(service: QAService) -> int:
-        deleted, failed = [], []
+        deleted, failed, errors = [], [], []
         for article_id in args.ids:
             try:
                 service.delete(article_id)
@@ -98,10 +94,11 @@ def delete(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"deleted {article_id}")
             except QAError as error:
                 failed.append(article_id)
+                errors.append(error)
                 print(f"qa: {error.message}", file=sys.stderr)
         if failed:
             print(cli_format.delete_summary(deleted, failed), file=sys.stderr)
-        return EXIT_ERROR if failed else 0
+        return max(map(exit_status, errors), default=EXIT_DONE)
 
     return _with_service(settings, delete_each)
 
@@ -112,7 +109,7 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"retriever": args.retriever})
     report = _with_service(settings, lambda service: evaluate(service_retrieve(service), questions, args.top_k))
     print(json.dumps(report.as_dict()) if args.json else cli_format.eval_report(report, settings.retriever))
-    return 0
+    return EXIT_DONE
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,28 +126,30 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             # not workers failing one after the other; in a child, so this process stays small.
             check_service_opens(settings)
             run_workers(settings, settings.serve_workers, sock)
-            return 0
+            return EXIT_DONE
         service = open_service(settings, create=True)
         try:
             run(settings, service, sock)
         finally:
             service.close()
-    return 0
+    return EXIT_DONE
 
 
 def info(args: argparse.Namespace, settings: Settings) -> int:
     stats = _with_service(settings, lambda service: service.stats())
     print(cli_format.info(settings, stats))
-    return 0
+    return EXIT_DONE
 
 
 def backup(args: argparse.Namespace, settings: Settings) -> int:
     report = back_up_index(settings, Path(args.destination))
     print(f"backed up {report.articles} articles ({report.chunks} chunks) to {report.destination}")
-    return 0
+    return EXIT_DONE
 
 
-class InputMissing(QAError):
+class InputMissing(CodedError):
+    """A path given to `qa ingest` does not exist: the command's own error, before the service is opened."""
+
     code = "input_missing"
 
 
