@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -20,6 +21,9 @@ from qa.ingest.readers import count_inputs
 from qa.service import QAService, back_up_index, check_service_opens, open_service
 from qa.settings import Settings
 
+if TYPE_CHECKING:
+    from api.settings import ServerSettings
+
 log = logging.getLogger("qa")
 
 
@@ -30,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("qa", "index", "api"):
             logging.getLogger(name).setLevel(logging.INFO)
     try:
-        settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
+        settings = args.settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
     except ValidationError as error:
         print(cli_format.settings_error(error), file=sys.stderr)
         return EXIT_USAGE
@@ -112,7 +116,7 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_DONE
 
 
-def serve(args: argparse.Namespace, settings: Settings) -> int:
+def serve(args: argparse.Namespace, settings: "ServerSettings") -> int:
     from api.server.run import listen, run, run_workers  # the HTTP edge, imported only by the command that needs it
 
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
@@ -153,6 +157,12 @@ class InputMissing(CodedError):
     code = "input_missing"
 
 
+def _server_settings(**values: Any) -> "ServerSettings":
+    from api.settings import ServerSettings  # the HTTP edge, imported only by the command that needs it
+
+    return ServerSettings(**values)
+
+
 def _exists(path: Path) -> bool:
     try:
         return path.exists()
@@ -178,6 +188,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR, else ~/.local/share/news-qa/index)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    # The settings a command reads: the service's; `qa serve` sets the server's, which hold them too.
+    common.set_defaults(settings=Settings)
     parser = argparse.ArgumentParser(prog="qa", description="Question answering over news articles, with exact citations.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -219,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
     p.add_argument("--port", type=_port, help="port to listen on (default: $QA_PORT, else 8000)")
     p.add_argument("--workers", type=int, help="processes to serve from (default: $QA_WORKERS, else one per CPU core)")
-    p.set_defaults(command=serve)
+    p.set_defaults(command=serve, settings=_server_settings)
 
     p = commands.add_parser("backup", parents=[common], help="copy the index consistently, also while it is in use")
     p.add_argument("destination", metavar="DEST", help="a new folder (or an empty one) for the copy")

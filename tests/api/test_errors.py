@@ -8,9 +8,9 @@ from api.app import create_app
 from api.auth import Forbidden, Unauthorized
 from api.dependencies import NotReady
 from api.errors import STATUS_BY_CODE
+from api.settings import ServerSettings
 from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, QAError, StorageUnavailable
 from qa.service import QAService, open_service
-from qa.settings import Settings
 from tests.error_codes import domain_error_codes
 from tests.fakes import FakeEmbedder
 
@@ -231,7 +231,7 @@ SERVICE_ROUTE_IDS = [f"{m} {p}" for m, p, _, _ in SERVICE_ROUTES]
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "_"), SERVICE_ROUTES, ids=SERVICE_ROUTE_IDS)
 def test_before_start_and_after_stop_every_route_is_not_ready(
-    settings: Settings, service: QAService, method: str, path: str, kwargs: dict, _: str
+    settings: ServerSettings, service: QAService, method: str, path: str, kwargs: dict, _: str
 ) -> None:
     app = create_app(settings, service)
     starting = TestClient(app)  # not entered: the lifespan has not built the service yet
@@ -295,7 +295,7 @@ def test_storage_failures_while_serving_keep_their_status_and_the_one_shape(
     assert_error_shape(response.json(), code)
 
 
-def test_an_index_built_with_another_model_stops_the_app_at_start(settings: Settings) -> None:
+def test_an_index_built_with_another_model_stops_the_app_at_start(settings: ServerSettings) -> None:
     class OtherModel(FakeEmbedder):
         name = "fake/other"
 

@@ -132,13 +132,22 @@ def test_the_progress_bar_stays_with_its_total(capsys: pytest.CaptureFixture, mo
     assert "4/4" in shown and "100%" in shown
 
 
-def test_a_keys_setting_that_holds_no_key_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+def test_a_keys_setting_that_holds_no_key_is_a_usage_error(index_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("QA_WRITE_KEYS", " , ")
     monkeypatch.setenv("QA_READ_KEYS", ",")
-    assert cli.main(["info"]) == exits.EXIT_USAGE
+    assert cli.main(["serve", "--workers", "1"]) == exits.EXIT_USAGE
     error = capsys.readouterr().err
     assert "QA_WRITE_KEYS: holds no key" in error and "QA_READ_KEYS: holds no key" in error
+    assert not index_dir.exists()  # refused before anything was opened
+
+
+def test_the_servers_settings_are_read_by_qa_serve_alone(index_dir: Path, docs: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("QA_PORT", "eighty")
+    assert cli.main(["serve"]) == exits.EXIT_USAGE
+    assert "qa: invalid settings: QA_PORT:" in capsys.readouterr().err
+    assert cli.main(["ingest", "-q", str(docs)]) == exits.EXIT_DONE
 
 
 def test_serve_on_a_busy_port_says_which_setting_to_change(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
