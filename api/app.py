@@ -20,9 +20,9 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
 from api.pages import SecurityHeaders, install_pages
 from api.routes import articles, health, questions, quotes
+from api.settings import ServerSettings
 from index.records import StoreStats
 from qa.service import QAService, open_service
-from qa.settings import Settings
 
 DESCRIPTION = """Answers questions from a newsroom's articles with the sentences that answer them, each cited
 to the exact characters of its article (`text[start:end] == quote`). Errors always have the shape
@@ -32,9 +32,9 @@ to the exact characters of its article (`text[start:end] == quote`). Errors alwa
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
+def create_app(settings: ServerSettings | None = None, service: QAService | None = None) -> FastAPI:
     """The app; it builds the service (loading the model once) at start-up unless one is given."""
-    settings = settings or Settings()
+    settings = settings or ServerSettings()
     metrics = Metrics()
     # Set by `qa serve` when it serves from several processes (see api.server.run).
     board = LoadBoard(Path(os.environ[BOARD_FILE])) if os.environ.get(BOARD_FILE) else None
@@ -101,7 +101,7 @@ def _index_stats(app: FastAPI) -> StoreStats | None:
     return None if service is None else service.stats()
 
 
-def _log_access_policy(settings: Settings) -> None:
+def _log_access_policy(settings: ServerSettings) -> None:
     if settings.keys_configured:
         log.info("API keys configured: %d read, %d write", len(settings.read_keys), len(settings.write_keys))
     else:

@@ -11,7 +11,7 @@ from enum import IntEnum
 from pydantic import SecretStr
 from starlette.datastructures import Headers
 
-from qa.errors import QAError
+from qa.errors import CodedError
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 WRITE_PATHS = ("/v1/articles",)
@@ -22,14 +22,12 @@ class Scope(IntEnum):
     WRITE = 2
 
 
-class Unauthorized(QAError):
+class Unauthorized(CodedError):
     code = "unauthorized"
-    status = 401
 
 
-class Forbidden(QAError):
+class Forbidden(CodedError):
     code = "forbidden"
-    status = 403
 
 
 class KeyRing:

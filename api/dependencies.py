@@ -6,7 +6,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
-from qa.errors import InvalidInput, QAError
+from qa.errors import CodedError, InvalidInput
 from qa.service import QAService
 
 
@@ -14,9 +14,8 @@ API_PREFIX = "/v1"
 T = TypeVar("T")
 
 
-class NotReady(QAError):
+class NotReady(CodedError):
     code = "not_ready"
-    status = 503
 
 
 def current_service(app: FastAPI) -> QAService | None:

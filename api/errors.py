@@ -8,8 +8,30 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from qa.errors import QAError
+from qa.errors import CodedError
 
+# The HTTP status of every error code a client can be sent, the domain's and this edge's own; a
+# code missing here would be a 500 (a test checks that every domain code is listed).
+STATUS_BY_CODE = {
+    # the domain's (qa.errors and the errors built on them)
+    "error": 500,
+    "invalid_input": 422,
+    "invalid_article": 422,
+    "too_large": 413,
+    "article_not_found": 404,
+    "index_not_found": 503,
+    "storage_unavailable": 503,
+    "index_incompatible": 409,
+    "index_busy": 409,
+    "model_unavailable": 503,
+    "backup_failed": 500,
+    "speech_pipeline_missing": 503,
+    # the HTTP edge's own (api.auth, api.dependencies)
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_ready": 503,
+}
+# The other way, for what the framework refuses with a bare status (an unknown path, a wrong method).
 CODES_BY_STATUS = {
     400: "invalid_json",  # the only 400s: a body that cannot be read as JSON
     401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -47,15 +69,20 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+def coded_error_response(error: CodedError, headers: dict[str, str] | None = None) -> JSONResponse:
+    status = STATUS_BY_CODE.get(error.code, 500)
+    return error_response(status, error.code, error.message, error.details or None, headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(QAError, _domain_error)
+    app.add_exception_handler(CodedError, _coded_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-async def _domain_error(request: Request, error: QAError) -> JSONResponse:
-    return error_response(error.status, error.code, error.message, error.details or None)
+async def _coded_error(request: Request, error: CodedError) -> JSONResponse:
+    return coded_error_response(error)
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import KeyRing
-from api.errors import error_response
-from qa.errors import QAError
+from api.auth import Forbidden, KeyRing, Unauthorized
+from api.errors import coded_error_response, error_response
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # JSON is UTF-8 (RFC 8259); a text in UTF-16 or UTF-32 begins with a NUL in its first four bytes,
@@ -73,8 +72,8 @@ class RequestGuard:
         headers = Headers(scope=scope)
         try:
             self._keys.check(scope["method"], scope["path"], headers)
-        except QAError as error:
-            return error_response(error.status, error.code, error.message, headers={"WWW-Authenticate": "Bearer"})
+        except (Unauthorized, Forbidden) as error:
+            return coded_error_response(error, headers={"WWW-Authenticate": "Bearer"})
         if scope["method"] in BODY_METHODS:
             return _header_problem(headers, self._max_body_bytes)
         return None

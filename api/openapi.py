@@ -4,10 +4,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from qa.settings import Settings
+from api.settings import ServerSettings
 
 
-def document_limits(app: FastAPI, settings: Settings) -> None:
+def document_limits(app: FastAPI, settings: ServerSettings) -> None:
     """Replaces `app.openapi` so the schema states the configured maxima, not just the types."""
     generate = app.openapi
 
@@ -23,7 +23,7 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
     app.openapi = openapi
 
 
-def _limit(schema: dict[str, Any], settings: Settings) -> None:
+def _limit(schema: dict[str, Any], settings: ServerSettings) -> None:
     ask = schema["components"]["schemas"]["AskIn"]["properties"]
     ask["question"]["maxLength"] = settings.max_question_chars
     _branch(ask["top_k"], "integer")["maximum"] = settings.max_top_k

@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from index.catalog.headlines import Headlined
+
 # Where a sort or an engine without nullable fields needs a number for an undated article: before
 # every real date, so "published before" leaves it out unless asked for explicitly.
 UNDATED = -(2**62)
@@ -186,7 +188,7 @@ class ChunkRef(NamedTuple):
 
 
 @dataclass(frozen=True)
-class ChunkView:
+class ChunkView(Headlined):
     """A stored chunk with its text and its article's metadata, as search results need it."""
 
     row_id: int

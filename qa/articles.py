@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from index.catalog.headlines import Headlined
 from qa.errors import InvalidInput
 from qa.text.isodates import first_instant, iso_text, parse_iso
 
@@ -21,7 +22,7 @@ class InvalidArticle(InvalidInput):
 
 
 @dataclass(frozen=True)
-class Article:
+class Article(Headlined):
     id: str
     text: str
     title: str | None = None

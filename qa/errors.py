@@ -1,11 +1,14 @@
-"""Domain errors. Each carries a stable code and the HTTP status the API edge maps it to."""
+"""Errors with a stable code and a message. The domain's subclass QAError; each edge maps codes to
+what its clients see, in one table each: HTTP statuses in api.errors, exit statuses in qa.cli.exits."""
 
 from typing import Any
 
 
-class QAError(Exception):
+class CodedError(Exception):
+    """An error a client is told of: `code` is stable, `message` says what went wrong. The domain's
+    errors and each edge's own (a missing API key, a port in use) share this shape."""
+
     code = "error"
-    status = 500
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -13,19 +16,20 @@ class QAError(Exception):
         self.details = details or {}
 
 
+class QAError(CodedError):
+    """An error of the domain: raised by QAService and below, whichever edge called it."""
+
+
 class InvalidInput(QAError):
     code = "invalid_input"
-    status = 422
 
 
 class TooLarge(QAError):
     code = "too_large"
-    status = 413
 
 
 class ArticleNotFound(QAError):
     code = "article_not_found"
-    status = 404
 
     def __init__(self, article_id: str) -> None:
         # An id that was never stored may be anything a client sent: echo a bounded part of it.
@@ -36,27 +40,22 @@ class ArticleNotFound(QAError):
 
 class IndexNotFound(QAError):
     code = "index_not_found"
-    status = 503
 
 
 class StorageUnavailable(QAError):
     code = "storage_unavailable"
-    status = 503
 
 
 class IndexIncompatible(QAError):
     code = "index_incompatible"
-    status = 409
 
 
 class IndexBusy(QAError):
     code = "index_busy"
-    status = 409
 
 
 class ModelUnavailable(QAError):
     code = "model_unavailable"
-    status = 503
 
 
 class BackupFailed(QAError):
@@ -67,4 +66,3 @@ class SpeechPipelineMissing(QAError):
     """The spaCy pipeline that attributes speech is not installed: a start-up error, like a missing model."""
 
     code = "speech_pipeline_missing"
-    status = 503

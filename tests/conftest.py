@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from api.settings import ServerSettings
 from qa.embedding.embedder import SentenceTransformerEmbedder, embedder_for, load_embedder
 from qa.service import QAService, open_service
 from qa.settings import PACKAGED_MODEL, Settings
@@ -78,7 +79,7 @@ def shipped_embedder() -> SentenceTransformerEmbedder:
 
 
 @contextmanager
-def live_server(app, settings: Settings | None = None, log_level: str = "warning") -> Iterator[str]:
+def live_server(app, settings: ServerSettings | None = None, log_level: str = "warning") -> Iterator[str]:
     """Serves `app` with uvicorn on a free loopback port in a thread, as `qa serve` does (its HTTP
     limits from `settings`, else the defaults); yields its base URL."""
     import uvicorn
@@ -86,7 +87,7 @@ def live_server(app, settings: Settings | None = None, log_level: str = "warning
     from api.server.run import uvicorn_config
 
     port = free_port()
-    limits = (settings or Settings.model_construct()).model_copy(update={"host": "127.0.0.1", "port": port})
+    limits = (settings or ServerSettings.model_construct()).model_copy(update={"host": "127.0.0.1", "port": port})
     server = uvicorn.Server(uvicorn_config(limits, app, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,19 +1,28 @@
 import re
 from pathlib import Path
 
+from api.settings import ServerSettings
 from qa.cli.main import _parser
 from qa.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+SERVER_TABLE = "The HTTP server's own settings"
+SETTING_ROW = re.compile(r"^\| `(QA_[A-Z0-9_]+)` \| (`[^`]*`|\(none\)) \|", flags=re.MULTILINE)
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    rows = dict(re.findall(r"^\| `(QA_[A-Z0-9_]+)` \| (`[^`]*`|\(none\)) \|", README.read_text(), flags=re.MULTILINE))
-    expected = {f"QA_{name.upper()}" for name in Settings.model_fields}
+    rows = dict(SETTING_ROW.findall(README.read_text()))
+    expected = {f"QA_{name.upper()}" for name in ServerSettings.model_fields}
     assert set(rows) == expected
-    for name, field in Settings.model_fields.items():
+    for name, field in ServerSettings.model_fields.items():
         if field.default_factory is None:
             assert rows[f"QA_{name.upper()}"] == documented(field.default), name
+
+
+def test_the_servers_own_settings_have_their_own_table() -> None:
+    server_table = README.read_text().split(SERVER_TABLE, 1)[1].split("\n\n#", 1)[0]
+    server_only = set(ServerSettings.model_fields) - set(Settings.model_fields)
+    assert {name for name, _ in SETTING_ROW.findall(server_table)} == {f"QA_{n.upper()}" for n in server_only}
 
 
 def documented(default: object) -> str:

@@ -18,8 +18,8 @@ from api.server.access_log import logging_config
 from api.server.balance import BOARD_FILE, create_board
 from api.server.protocol import LimitedConfig
 from api.metrics import MULTIPROCESS_FOLDER
-from qa.errors import QAError
-from qa.settings import Settings
+from api.settings import ServerSettings
+from qa.errors import CodedError
 
 if TYPE_CHECKING:
     from qa.service import QAService
@@ -29,11 +29,13 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 log = logging.getLogger(__name__)
 
 
-class CannotListen(QAError):
+class CannotListen(CodedError):
+    """`qa serve` cannot take its address; said before anything else starts, never over HTTP."""
+
     code = "cannot_listen"
 
 
-def listen(settings: Settings) -> socket.socket:
+def listen(settings: ServerSettings) -> socket.socket:
     """The socket `qa serve` will accept connections on; raises CannotListen with what to do."""
     host = settings.listen_host
     if not settings.keys_configured and host not in LOOPBACK:
@@ -55,7 +57,7 @@ def listen(settings: Settings) -> socket.socket:
     return sock
 
 
-def uvicorn_config(settings: Settings, app: Any, **options: Any) -> LimitedConfig:
+def uvicorn_config(settings: ServerSettings, app: Any, **options: Any) -> LimitedConfig:
     return LimitedConfig(
         app, max_header_bytes=settings.max_header_bytes, read_timeout=settings.request_read_timeout_seconds,
         host=settings.listen_host, port=settings.port, log_config=logging_config(), timeout_graceful_shutdown=10,
@@ -63,7 +65,7 @@ def uvicorn_config(settings: Settings, app: Any, **options: Any) -> LimitedConfi
     )
 
 
-def run(settings: Settings, service: "QAService", sock: socket.socket) -> None:
+def run(settings: ServerSettings, service: "QAService", sock: socket.socket) -> None:
     """Serves with the service given, in this process."""
     import uvicorn
 
@@ -74,7 +76,7 @@ def run(settings: Settings, service: "QAService", sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def run_workers(settings: Settings, workers: int, sock: socket.socket) -> None:
+def run_workers(settings: ServerSettings, workers: int, sock: socket.socket) -> None:
     """Serves from `workers` processes sharing the socket; each builds its service at start-up."""
     from uvicorn.supervisors import Multiprocess
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.catalog.headlines import search_title
+from index.catalog.headlines import Headlined
 from index.catalog.postings import Documents, Postings, bm25
 from index.recent import RecentlyUsed
 from index.records import UNDATED, Allowed, ChunkFilter, ChunkRef, IdSet
@@ -30,7 +30,7 @@ KEPT_REFS = 50_000
 
 
 @dataclass(frozen=True)
-class CatalogArticle:
+class CatalogArticle(Headlined):
     """An article as the catalog needs it, with its chunks as (chunk id, start, end)."""
 
     id: str
@@ -91,7 +91,7 @@ class Catalog:
                 self.remove(self._chunk_ids_of(self._article_slot[article.id]))
             slot = self._new_article(article, chunks[0][0])
             words, starts = terms_with_starts(article.text)
-            title = terms(search_title(article.title, article.url) or "")
+            title = terms(article.headline)
             article_docs.append((slot, words, title))
             for chunk_id, start, end in chunks:
                 first, last = np.searchsorted(starts, [start, end])

@@ -4,6 +4,7 @@ slug. Newsrooms write the slug as a short headline for search engines
 otherwise loses to every titled copy of the same story, whose title matches the question's words."""
 
 import re
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 # Page names and extensions that say nothing of the story.
@@ -16,11 +17,22 @@ _WORD = re.compile(r"^(?:[^\W\d_]+|\d{1,4})$")
 MIN_WORDS = 2
 
 
-def search_title(title: str | None, url: str | None) -> str | None:
-    """The title; without one, the slug's words ('wnba final las vegas aces'); else None."""
-    if title:
-        return title
-    return slug_words(url) if url else None
+class _Titled(Protocol):
+    title: str | None
+    url: str | None
+
+
+class Headlined:
+    """Mixed into every record with a title and a URL that search reads (an article as ingested, as the
+    catalog holds it, a chunk with its article's fields), so that the embedded text, BM25's title and
+    Milvus's text all take the headline from this one rule."""
+
+    __slots__ = ()
+
+    @property
+    def headline(self: _Titled) -> str:
+        """The title; without one, the slug's words ('wnba final las vegas aces'); else ''."""
+        return self.title or (slug_words(self.url) if self.url else None) or ""
 
 
 def slug_words(url: str) -> str | None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.catalog.headlines import search_title
 from index.ports import Database
 from index.records import UNDATED, ChunkFilter, IdSet  # UNDATED: Milvus 2.3 has no nullable fields
 
@@ -231,6 +230,6 @@ class MilvusVectors:
         ids, vectors = self._db.vectors_of(chunk_ids)
         return [
             VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
-                      f"{search_title(views[i].title, views[i].url) or ''}\n{views[i].text}", vector)
+                      f"{views[i].headline}\n{views[i].text}", vector)
             for i, vector in zip(ids.tolist(), vectors) if i in views
         ]

@@ -1,5 +1,4 @@
-"""The `qa` command: parse arguments, call the service, print. Exit codes: 0 done, 1 error,
-2 bad usage or settings, 3 ingest finished but skipped some inputs."""
+"""The `qa` command: parse arguments, call the service, print; exit statuses are in qa.cli.exits."""
 
 import argparse
 import json
@@ -7,12 +6,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from qa.cli import format as cli_format
+from qa.cli.exits import EXIT_DONE, EXIT_INTERRUPTED, EXIT_SKIPPED, EXIT_USAGE, exit_status
 from qa.embedding.embedder import embedder_for
-from qa.errors import QAError
+from qa.errors import CodedError, QAError
 from qa.json_shapes import answer_json, quotes_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
@@ -20,9 +21,8 @@ from qa.ingest.readers import count_inputs
 from qa.service import QAService, back_up_index, check_service_opens, open_service
 from qa.settings import Settings
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SKIPPED = 3
+if TYPE_CHECKING:
+    from api.settings import ServerSettings
 
 log = logging.getLogger("qa")
 
@@ -34,18 +34,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("qa", "index", "api"):
             logging.getLogger(name).setLevel(logging.INFO)
     try:
-        settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
+        settings = args.settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
     except ValidationError as error:
         print(cli_format.settings_error(error), file=sys.stderr)
         return EXIT_USAGE
     try:
         return args.command(args, settings)
-    except QAError as error:
+    except CodedError as error:
         print(f"qa: {error.message}", file=sys.stderr)
-        return EXIT_ERROR
+        return exit_status(error)
     except KeyboardInterrupt:
         print("qa: interrupted; everything committed before this point is kept", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -69,14 +69,14 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(cli_format.ingest_summary(report))
     for skipped in report.skipped:
         print(f"skipped {skipped.origin}: {skipped.reason}", file=sys.stderr)
-    return EXIT_SKIPPED if report.skipped else 0
+    return EXIT_SKIPPED if report.skipped else EXIT_DONE
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
     answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k, as_of=as_of)))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
-    return 0
+    return EXIT_DONE
 
 
 def quotes(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,12 +85,12 @@ def quotes(args: argparse.Namespace, settings: Settings) -> int:
         args.speaker, args.topic, as_of=as_of, top_k=args.top_k, sort=args.sort))
     print(json.dumps(quotes_json(args.speaker, args.topic, found), ensure_ascii=False, indent=2) if args.json
           else cli_format.quotes(args.speaker, args.topic, found))
-    return 0
+    return EXIT_DONE
 
 
 def delete(args: argparse.Namespace, settings: Settings) -> int:
     def delete_each(service: QAService) -> int:
-        deleted, failed = [], []
+        deleted, failed, errors = [], [], []
         for article_id in args.ids:
             try:
                 service.delete(article_id)
@@ -98,10 +98,11 @@ def delete(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"deleted {article_id}")
             except QAError as error:
                 failed.append(article_id)
+                errors.append(error)
                 print(f"qa: {error.message}", file=sys.stderr)
         if failed:
             print(cli_format.delete_summary(deleted, failed), file=sys.stderr)
-        return EXIT_ERROR if failed else 0
+        return max(map(exit_status, errors), default=EXIT_DONE)
 
     return _with_service(settings, delete_each)
 
@@ -112,10 +113,10 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"retriever": args.retriever})
     report = _with_service(settings, lambda service: evaluate(service_retrieve(service), questions, args.top_k))
     print(json.dumps(report.as_dict()) if args.json else cli_format.eval_report(report, settings.retriever))
-    return 0
+    return EXIT_DONE
 
 
-def serve(args: argparse.Namespace, settings: Settings) -> int:
+def serve(args: argparse.Namespace, settings: "ServerSettings") -> int:
     from api.server.run import listen, run, run_workers  # the HTTP edge, imported only by the command that needs it
 
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port), ("workers", args.workers))
@@ -129,29 +130,37 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             # not workers failing one after the other; in a child, so this process stays small.
             check_service_opens(settings)
             run_workers(settings, settings.serve_workers, sock)
-            return 0
+            return EXIT_DONE
         service = open_service(settings, create=True)
         try:
             run(settings, service, sock)
         finally:
             service.close()
-    return 0
+    return EXIT_DONE
 
 
 def info(args: argparse.Namespace, settings: Settings) -> int:
     stats = _with_service(settings, lambda service: service.stats())
     print(cli_format.info(settings, stats))
-    return 0
+    return EXIT_DONE
 
 
 def backup(args: argparse.Namespace, settings: Settings) -> int:
     report = back_up_index(settings, Path(args.destination))
     print(f"backed up {report.articles} articles ({report.chunks} chunks) to {report.destination}")
-    return 0
+    return EXIT_DONE
 
 
-class InputMissing(QAError):
+class InputMissing(CodedError):
+    """A path given to `qa ingest` does not exist: the command's own error, before the service is opened."""
+
     code = "input_missing"
+
+
+def _server_settings(**values: Any) -> "ServerSettings":
+    from api.settings import ServerSettings  # the HTTP edge, imported only by the command that needs it
+
+    return ServerSettings(**values)
 
 
 def _exists(path: Path) -> bool:
@@ -179,6 +188,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR, else ~/.local/share/news-qa/index)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    # The settings a command reads: the service's; `qa serve` sets the server's, which hold them too.
+    common.set_defaults(settings=Settings)
     parser = argparse.ArgumentParser(prog="qa", description="Question answering over news articles, with exact citations.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -220,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: $QA_HOST, else 127.0.0.1, or 0.0.0.0 with API keys)")
     p.add_argument("--port", type=_port, help="port to listen on (default: $QA_PORT, else 8000)")
     p.add_argument("--workers", type=int, help="processes to serve from (default: $QA_WORKERS, else one per CPU core)")
-    p.set_defaults(command=serve)
+    p.set_defaults(command=serve, settings=_server_settings)
 
     p = commands.add_parser("backup", parents=[common], help="copy the index consistently, also while it is in use")
     p.add_argument("destination", metavar="DEST", help="a new folder (or an empty one) for the copy")

@@ -10,7 +10,6 @@ from threading import Event, Thread
 
 import numpy as np
 
-from index.catalog.headlines import search_title
 from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.ports import Store
 from qa.articles import Article
@@ -137,20 +136,19 @@ class Ingestor:
         return _digest(f"{article.content_hash}\x00{self._recipe}")
 
     def _plan_chunks(self, article: Article) -> list[_PlannedChunk]:
-        planned = []
-        title = search_title(article.title, article.url)
+        planned, headline = [], article.headline
         for span in self._chunker.spans(article.text):
-            embed_text = self._embed_text(title, article.text[span.start : span.end])
+            embed_text = self._embed_text(headline, article.text[span.start : span.end])
             key = _digest(f"{article.id}\x00{span.start}\x00{span.end}\x00{embed_text}")[:20]
             planned.append(_PlannedChunk(span, key, embed_text, _digest(embed_text)))
         return planned
 
-    def _embed_text(self, title: str | None, chunk: str) -> str:
-        if not (self._embed_title and title):
+    def _embed_text(self, headline: str, chunk: str) -> str:
+        if not (self._embed_title and headline):
             return chunk
-        # The title gets whatever room the chunk leaves in the model's window, so the chunk is never cut.
+        # The headline gets whatever room the chunk leaves in the model's window, so the chunk is never cut.
         budget = self._embedder.max_tokens - self._embedder.count_tokens(chunk) - 1
-        words = title.split()
+        words = headline.split()
         while words and self._embedder.count_tokens(" ".join(words)) > budget:
             words.pop()
         return f"{' '.join(words)}\n{chunk}" if words else chunk

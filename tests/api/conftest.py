@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.settings import ServerSettings
 from qa.service import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -19,7 +20,13 @@ ARTICLES = [
 
 
 @pytest.fixture
-def make_client(settings: Settings, embedder: FakeEmbedder) -> Iterator[Callable[..., TestClient]]:
+def settings(settings: Settings) -> ServerSettings:
+    """The tests' service settings, with the server's own at their defaults."""
+    return ServerSettings(**dict(settings))
+
+
+@pytest.fixture
+def make_client(settings: ServerSettings, embedder: FakeEmbedder) -> Iterator[Callable[..., TestClient]]:
     """A client for an app with the fake model; keyword arguments change its settings."""
     clients: list[TestClient] = []
 

@@ -5,9 +5,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, StorageUnavailable
+from api.auth import Forbidden, Unauthorized
+from api.dependencies import NotReady
+from api.errors import STATUS_BY_CODE
+from api.settings import ServerSettings
+from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, QAError, StorageUnavailable
 from qa.service import QAService, open_service
-from qa.settings import Settings
+from tests.error_codes import domain_error_codes
 from tests.fakes import FakeEmbedder
 
 HUGE_QUESTION = "why " * 25_000  # 100 KB
@@ -227,7 +231,7 @@ SERVICE_ROUTE_IDS = [f"{m} {p}" for m, p, _, _ in SERVICE_ROUTES]
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "_"), SERVICE_ROUTES, ids=SERVICE_ROUTE_IDS)
 def test_before_start_and_after_stop_every_route_is_not_ready(
-    settings: Settings, service: QAService, method: str, path: str, kwargs: dict, _: str
+    settings: ServerSettings, service: QAService, method: str, path: str, kwargs: dict, _: str
 ) -> None:
     app = create_app(settings, service)
     starting = TestClient(app)  # not entered: the lifespan has not built the service yet
@@ -291,7 +295,7 @@ def test_storage_failures_while_serving_keep_their_status_and_the_one_shape(
     assert_error_shape(response.json(), code)
 
 
-def test_an_index_built_with_another_model_stops_the_app_at_start(settings: Settings) -> None:
+def test_an_index_built_with_another_model_stops_the_app_at_start(settings: ServerSettings) -> None:
     class OtherModel(FakeEmbedder):
         name = "fake/other"
 
@@ -323,3 +327,9 @@ def test_too_many_articles_at_once_get_413_too_large_in_the_one_shape(make_clien
     response = client.post("/v1/articles", json=[{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}])
     assert response.status_code == 413
     assert_error_shape(response.json(), "too_large")
+
+
+def test_every_error_code_has_an_http_status() -> None:
+    assert domain_error_codes() <= set(STATUS_BY_CODE)
+    for own in (Unauthorized, Forbidden, NotReady):  # the HTTP edge's own errors, not the domain's
+        assert own.code in STATUS_BY_CODE and not issubclass(own, QAError)

@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.settings import ServerSettings
 from qa.articles import Article
 from qa.errors import ModelUnavailable
 from qa.embedding.embedder import Embedder
 from qa.answering.generation import AnswerWriter, ChatModel
 from qa.service import QAService, open_service
-from qa.settings import Settings
 from tests.conftest import SEEDS, live_server
 
 pytestmark = pytest.mark.integration
@@ -88,14 +88,14 @@ def browser():
 class Site(NamedTuple):
     base: str
     service: QAService
-    settings: Settings
+    settings: ServerSettings
     embedder: Embedder
 
 
 @pytest.fixture(scope="module")
 def site(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The seed articles and the hostile one."""
-    settings = Settings(index_dir=tmp_path_factory.mktemp("page-index"))
+    settings = ServerSettings(index_dir=tmp_path_factory.mktemp("page-index"))
     service = open_service(settings, real_embedder)
     service.ingest_paths([SEEDS])
     service.ingest_articles([HOSTILE])
@@ -108,7 +108,7 @@ def site(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
 def newsroom(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Dated articles with all their source details, pushed through the API; apart from the seeds, whose
     answers would change with more articles beside them."""
-    settings = Settings(index_dir=tmp_path_factory.mktemp("newsroom-index"))
+    settings = ServerSettings(index_dir=tmp_path_factory.mktemp("newsroom-index"))
     service = open_service(settings, real_embedder)
     with live_server(create_app(settings, service)) as base:
         added = httpx.post(f"{base}/v1/articles", json=[STRIKE_BEGINS, STRIKE_ENDS, DATA_URL], timeout=60)

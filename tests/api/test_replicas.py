@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.settings import ServerSettings
 from qa.service import open_service
-from qa.settings import Settings
 from tests.api.conftest import ARTICLES
 from tests.fakes import FakeEmbedder
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def replica(tmp_path: Path, name: str, url: str) -> TestClient:
-    settings = Settings(index_dir=tmp_path / name, database_url=url, chunk_tokens=40, chunk_overlap_tokens=8)
+    settings = ServerSettings(index_dir=tmp_path / name, database_url=url, chunk_tokens=40, chunk_overlap_tokens=8)
     return TestClient(create_app(settings, open_service(settings, FakeEmbedder())))
 
 
@@ -37,8 +37,8 @@ def test_replicas_on_postgresql_and_milvus(tmp_path: Path, postgres_url: str) ->
     lite = str(tmp_path / "milvus.db")  # Milvus Lite: the same client API as a Milvus server
 
     def shared(name: str) -> TestClient:
-        settings = Settings(index_dir=tmp_path / name, database_url=postgres_url, milvus_uri=lite,
-                            milvus_index_type="FLAT", chunk_tokens=40, chunk_overlap_tokens=8)
+        settings = ServerSettings(index_dir=tmp_path / name, database_url=postgres_url, milvus_uri=lite,
+                                  milvus_index_type="FLAT", chunk_tokens=40, chunk_overlap_tokens=8)
         return TestClient(create_app(settings, open_service(settings, FakeEmbedder())))
 
     with shared("one") as one, shared("two") as two:
@@ -53,6 +53,6 @@ def test_replicas_on_postgresql_and_milvus(tmp_path: Path, postgres_url: str) ->
 def test_unreachable_engines_are_a_clear_error(tmp_path: Path) -> None:
     from qa.errors import StorageUnavailable
 
-    settings = Settings(index_dir=tmp_path / "x", database_url="postgresql://nobody@127.0.0.1:1/none")
+    settings = ServerSettings(index_dir=tmp_path / "x", database_url="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageUnavailable, match="cannot use the PostgreSQL database"):
         open_service(settings, FakeEmbedder())

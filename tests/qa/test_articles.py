@@ -93,7 +93,7 @@ def test_articles_pushed_to_the_service_obey_the_limit_and_none_is_stored(tmp_pa
     try:
         with pytest.raises(InvalidArticle) as refused:
             service.add_articles([{"id": "ok", "text": "Short."}, {"id": "long", "text": "word " * 201}])
-        assert refused.value.status == 422
+        assert refused.value.code == "invalid_article"
         assert refused.value.details == {
             "errors": [{"index": 1, "message": "text is 1,005 characters, more than the limit of 1,000 (QA_MAX_ARTICLE_CHARS)"}]
         }

@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from api.app import create_app
+from api.settings import ServerSettings
 from qa.service import open_service
-from qa.settings import Settings
 from tests.conftest import live_server
 from tests.fakes import FakeEmbedder
 
@@ -27,7 +27,7 @@ ARTICLE = {"id": "budget", "title": "Budget vote",
 
 
 @contextmanager
-def serving(settings: Settings, embedder: FakeEmbedder, **overrides) -> Iterator[str]:
+def serving(settings: ServerSettings, embedder: FakeEmbedder, **overrides) -> Iterator[str]:
     configured = settings.model_copy(update={
         "write_keys": [SecretStr(KEY)], "max_concurrent_requests": SLOTS, "request_read_timeout_seconds": READ_TIMEOUT,
         **overrides,
@@ -42,7 +42,7 @@ def serving(settings: Settings, embedder: FakeEmbedder, **overrides) -> Iterator
 
 
 @pytest.fixture
-def edge(settings: Settings, embedder: FakeEmbedder) -> Iterator[str]:
+def edge(settings: ServerSettings, embedder: FakeEmbedder) -> Iterator[str]:
     with serving(settings, embedder) as url:
         yield url
 
@@ -156,7 +156,7 @@ def test_a_request_sent_whole_is_answered_however_slowly_its_connection_began(ed
 
 
 def test_bodies_held_at_once_are_bounded_as_when_only_requests_in_flight_read_them(
-    settings: Settings, embedder: FakeEmbedder
+    settings: ServerSettings, embedder: FakeEmbedder
 ) -> None:
     """Room for SLOTS whole bodies: bodies arriving fast beyond that get 429, reads go on."""
     limit = 64 * 1024

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.settings import ServerSettings
 from qa.cli import main as cli
-from qa.settings import Settings
 from tests.api.conftest import ARTICLES
 from tests.conftest import free_port
 from tests.fakes import FakeEmbedder
@@ -37,7 +37,7 @@ def exercise(client: TestClient) -> None:
     assert client.get("/readyz").json()["model"] == FakeEmbedder.name
 
 
-def test_the_app_loads_the_model_once_at_start(settings: Settings, loads: list[FakeEmbedder]) -> None:
+def test_the_app_loads_the_model_once_at_start(settings: ServerSettings, loads: list[FakeEmbedder]) -> None:
     app = create_app(settings)
     assert loads == []  # nothing heavy happens when the app is made
     with TestClient(app) as client:
@@ -47,7 +47,7 @@ def test_the_app_loads_the_model_once_at_start(settings: Settings, loads: list[F
     assert len(loads) == 1 and loads[0].texts_embedded > 0
 
 
-def test_qa_serve_loads_the_model_once(settings: Settings, loads: list[FakeEmbedder], monkeypatch) -> None:
+def test_qa_serve_loads_the_model_once(settings: ServerSettings, loads: list[FakeEmbedder], monkeypatch) -> None:
     served = []
 
     def serve_in_process(server, sockets) -> None:  # stands in for uvicorn: the same app, the same lifespan
@@ -64,7 +64,7 @@ def test_qa_serve_loads_the_model_once(settings: Settings, loads: list[FakeEmbed
 
 
 def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
-    settings: Settings, loads: list[FakeEmbedder], monkeypatch
+    settings: ServerSettings, loads: list[FakeEmbedder], monkeypatch
 ) -> None:
     started = []
 
@@ -92,7 +92,7 @@ def test_qa_serve_with_workers_checks_once_then_lets_each_worker_load_its_own(
     assert (settings.index_dir / "metadata.sqlite").exists()
 
 
-def test_qa_serve_without_connection_balance_shares_no_board(settings: Settings, monkeypatch) -> None:
+def test_qa_serve_without_connection_balance_shares_no_board(settings: ServerSettings, monkeypatch) -> None:
     started = []
     class Supervisor:
         def __init__(self, config, sockets) -> None:
@@ -112,7 +112,7 @@ def test_qa_serve_without_connection_balance_shares_no_board(settings: Settings,
 
 
 def test_qa_serve_with_workers_stops_with_the_error_that_stops_the_service(
-    settings: Settings, monkeypatch, capsys
+    settings: ServerSettings, monkeypatch, capsys
 ) -> None:
     from qa.errors import IndexIncompatible
 

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main as cli
+from api.server.run import CannotListen
+from qa.cli import exits, main as cli
+from qa.errors import QAError
+from tests.error_codes import domain_error_codes
 from tests.fakes import FakeEmbedder
 
 
@@ -57,7 +60,7 @@ def test_index_dir_option_overrides_the_environment(tmp_path: Path, docs: Path, 
 
 def test_skipped_inputs_give_exit_code_3_and_are_listed(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     (docs / "broken.json").write_text("{")
-    assert cli.main(["ingest", "-q", str(docs)]) == cli.EXIT_SKIPPED
+    assert cli.main(["ingest", "-q", str(docs)]) == exits.EXIT_SKIPPED
     captured = capsys.readouterr()
     assert "1 added" in captured.out and "1 skipped" in captured.out
     assert f"skipped {docs / 'broken.json'}: invalid JSON" in captured.err
@@ -70,20 +73,20 @@ def test_reingest_reports_unchanged(index_dir: Path, docs: Path, capsys: pytest.
 
 
 def test_ask_without_an_index_is_an_error_not_a_traceback(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    assert cli.main(["ask", "anything"]) == cli.EXIT_ERROR
+    assert cli.main(["ask", "anything"]) == exits.EXIT_ERROR
     assert capsys.readouterr().err.startswith(f"qa: no index at {index_dir}")
     assert not index_dir.exists()
 
 
 def test_bad_question_is_an_error(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(docs)])
-    assert cli.main(["ask", "   "]) == cli.EXIT_ERROR
+    assert cli.main(["ask", "   "]) == exits.EXIT_ERROR
     assert "qa: question is empty" in capsys.readouterr().err
 
 
 def test_delete_known_and_unknown_ids(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(docs)])
-    assert cli.main(["delete", "budget", "nope"]) == cli.EXIT_ERROR
+    assert cli.main(["delete", "budget", "nope"]) == exits.EXIT_ERROR
     captured = capsys.readouterr()
     assert "deleted budget" in captured.out and "qa: no article with id 'nope'" in captured.err
     assert "qa: deleted 1 of 2 articles; not deleted: nope" in captured.err
@@ -94,7 +97,7 @@ def test_delete_known_and_unknown_ids(index_dir: Path, docs: Path, capsys: pytes
 def test_a_missing_input_path_is_an_error_and_nothing_is_ingested(index_dir: Path, docs: Path,
                                                                  capsys: pytest.CaptureFixture) -> None:
     missing = docs.parent / "no-such-folder"
-    assert cli.main(["ingest", "-q", str(docs), str(missing)]) == cli.EXIT_ERROR
+    assert cli.main(["ingest", "-q", str(docs), str(missing)]) == exits.EXIT_ERROR
     assert f"qa: no such file or folder: {missing}" in capsys.readouterr().err
     assert not index_dir.exists()
 
@@ -112,7 +115,7 @@ def test_ingest_progress_has_a_total_and_counts_skips(index_dir: Path, docs: Pat
         yield lambda: bar.update(ticks=bar["ticks"] + 1)
 
     monkeypatch.setattr("qa.cli.format.progress", progress)
-    assert cli.main(["ingest", str(docs)]) == cli.EXIT_SKIPPED
+    assert cli.main(["ingest", str(docs)]) == exits.EXIT_SKIPPED
     # budget.txt, broken.json and three lines, one a duplicate id: five inputs, each ticked once.
     assert bars == [{"total": 5, "ticks": 5}]
 
@@ -129,13 +132,22 @@ def test_the_progress_bar_stays_with_its_total(capsys: pytest.CaptureFixture, mo
     assert "4/4" in shown and "100%" in shown
 
 
-def test_a_keys_setting_that_holds_no_key_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+def test_a_keys_setting_that_holds_no_key_is_a_usage_error(index_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("QA_WRITE_KEYS", " , ")
     monkeypatch.setenv("QA_READ_KEYS", ",")
-    assert cli.main(["info"]) == cli.EXIT_USAGE
+    assert cli.main(["serve", "--workers", "1"]) == exits.EXIT_USAGE
     error = capsys.readouterr().err
     assert "QA_WRITE_KEYS: holds no key" in error and "QA_READ_KEYS: holds no key" in error
+    assert not index_dir.exists()  # refused before anything was opened
+
+
+def test_the_servers_settings_are_read_by_qa_serve_alone(index_dir: Path, docs: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("QA_PORT", "eighty")
+    assert cli.main(["serve"]) == exits.EXIT_USAGE
+    assert "qa: invalid settings: QA_PORT:" in capsys.readouterr().err
+    assert cli.main(["ingest", "-q", str(docs)]) == exits.EXIT_DONE
 
 
 def test_serve_on_a_busy_port_says_which_setting_to_change(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
@@ -143,7 +155,7 @@ def test_serve_on_a_busy_port_says_which_setting_to_change(index_dir: Path, caps
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert cli.main(["serve", "--port", str(port), "--workers", "1"]) == cli.EXIT_ERROR
+        assert cli.main(["serve", "--port", str(port), "--workers", "1"]) == exits.EXIT_ERROR
     error = capsys.readouterr().err
     assert f"port {port} on 127.0.0.1 is already in use" in error and "--port" in error and "QA_PORT" in error
     assert not index_dir.exists()  # refused before anything was opened
@@ -151,14 +163,20 @@ def test_serve_on_a_busy_port_says_which_setting_to_change(index_dir: Path, caps
 
 def test_invalid_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("QA_TOP_K", "many")
-    assert cli.main(["info"]) == cli.EXIT_USAGE
+    assert cli.main(["info"]) == exits.EXIT_USAGE
     assert "qa: invalid settings: QA_TOP_K:" in capsys.readouterr().err
+
+
+def test_every_error_code_has_an_exit_status() -> None:
+    assert domain_error_codes() <= set(exits.EXIT_BY_CODE)
+    for own in (cli.InputMissing, CannotListen):  # the commands' own errors, not the domain's
+        assert own.code in exits.EXIT_BY_CODE and not issubclass(own, QAError)
 
 
 def test_missing_arguments_are_a_usage_error(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["ask"])
-    assert exit_info.value.code == cli.EXIT_USAGE
+    assert exit_info.value.code == exits.EXIT_USAGE
 
 
 def test_eval_prints_the_measures(index_dir: Path, docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -175,7 +193,7 @@ def test_eval_prints_the_measures(index_dir: Path, docs: Path, tmp_path: Path, c
 
 
 def test_eval_with_a_missing_file_is_an_error(index_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    assert cli.main(["eval", "/nonexistent/q.jsonl"]) == cli.EXIT_ERROR
+    assert cli.main(["eval", "/nonexistent/q.jsonl"]) == exits.EXIT_ERROR
     assert "cannot read /nonexistent/q.jsonl" in capsys.readouterr().err
 
 
@@ -186,7 +204,7 @@ def test_ask_as_of_leaves_out_later_articles(index_dir: Path, tmp_path: Path, ca
     capsys.readouterr()
     cli.main(["ask", "senate vote", "--as-of", "2024-04-01", "--json"])
     assert json.loads(capsys.readouterr().out)["passages"] == []
-    assert cli.main(["ask", "senate vote", "--as-of", "April"]) == cli.EXIT_ERROR
+    assert cli.main(["ask", "senate vote", "--as-of", "April"]) == exits.EXIT_ERROR
 
 
 def test_backup_copies_an_index_that_answers_the_same(index_dir: Path, docs: Path, tmp_path: Path,
@@ -196,7 +214,7 @@ def test_backup_copies_an_index_that_answers_the_same(index_dir: Path, docs: Pat
     assert f"backed up 1 articles (1 chunks) to {tmp_path / 'copy'}" in capsys.readouterr().out
     assert cli.main(["ask", "How did the senate vote on the budget?", "--json", "--index-dir", str(tmp_path / "copy")]) == 0
     assert "51 votes to 49" in json.loads(capsys.readouterr().out)["answer"]
-    assert cli.main(["backup", str(tmp_path / "copy")]) == cli.EXIT_ERROR
+    assert cli.main(["backup", str(tmp_path / "copy")]) == exits.EXIT_ERROR
     assert "already exists and is not an empty folder" in capsys.readouterr().err
 
 
@@ -241,10 +259,10 @@ def test_quotes_on_a_topic_print_speaker_title_source_and_date(index_dir: Path, 
 def test_bad_quote_requests_are_errors(index_dir: Path, speeches: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(speeches)])
     capsys.readouterr()
-    assert cli.main(["quotes", "  "]) == cli.EXIT_ERROR
+    assert cli.main(["quotes", "  "]) == exits.EXIT_ERROR
     assert "qa: speaker is empty, got '  '" in capsys.readouterr().err
-    assert cli.main(["quotes", "Putin", "--top-k", "0"]) == cli.EXIT_ERROR
+    assert cli.main(["quotes", "Putin", "--top-k", "0"]) == exits.EXIT_ERROR
     assert "top_k must be between 1 and 100, got 0" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["quotes", "Putin", "--sort", "newest"])
-    assert exit_info.value.code == cli.EXIT_USAGE
+    assert exit_info.value.code == exits.EXIT_USAGE
