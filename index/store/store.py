@@ -81,9 +81,10 @@ class Store:
     def writing(self) -> Iterator[None]:
         """A write session: one writer across processes; saves what should be kept at the end."""
         with self._writer, self._db.writer_lock(self.write_wait):
-            with self._lock.writing(), self._db.snapshot():
-                self._vectors.catch_up()
-                self._follow(self._db.generation())
+            with self._lock.writing():
+                self._vectors.catch_up()  # outside a snapshot: a shared engine's catching up writes
+                with self._db.snapshot():
+                    self._follow(self._db.generation())
             self._writing = True
             try:
                 yield
