@@ -1,4 +1,5 @@
-"""A deterministic stand-in for the embedding model: hashed bag of words, so shared words mean similarity."""
+"""Stand-ins handed to the service through its doors: a deterministic embedding model (hashed bag of
+words, so shared words mean similarity), a failing store."""
 
 import re
 import zlib
@@ -28,3 +29,18 @@ class FakeEmbedder:
                 matrix[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         return matrix / np.where(norms == 0, 1.0, norms)
+
+
+class FailingStore:
+    """A real store, except that the calls named raise `failure`, as a storage engine failing mid-run does."""
+
+    def __init__(self, store, failure: Exception, *calls: str) -> None:
+        self._store = store
+        self._failure = failure
+        self._calls = set(calls)
+
+    def __getattr__(self, name: str):
+        return self._fail if name in self._calls else getattr(self._store, name)
+
+    def _fail(self, *args, **kwargs):
+        raise self._failure
