@@ -1,11 +1,13 @@
 """Stand-ins handed to the service through its doors: a deterministic embedding model (hashed bag of
-words, so shared words mean similarity), a failing store."""
+words, so shared words mean similarity), a failing store, a chat model."""
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from qa.answering.generation import NOT_IN_SOURCES
 
 WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -44,3 +46,15 @@ class FailingStore:
 
     def _fail(self, *args, **kwargs):
         raise self._failure
+
+
+class DecliningModel:
+    """A chat model that declines to write, so the extractive answer stands; `meanwhile` runs first, as
+    whatever happens while a real model takes its time."""
+
+    def __init__(self, meanwhile: Callable[[], object]) -> None:
+        self._meanwhile = meanwhile
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        self._meanwhile()
+        return NOT_IN_SOURCES
