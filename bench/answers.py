@@ -22,7 +22,7 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
-from qa.service import QAService, open_service  # noqa: E402
+from qa.service import QAService, assemble_service, open_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval"
@@ -40,9 +40,9 @@ def main() -> None:
     for passage_score, answer_score in grid:
         thresholds = {"min_passage_score": passage_score, "min_answer_score": answer_score}
         configured = settings.model_copy(update=thresholds)
-        realtime_row = _realtime(QAService(realtime, embedder, configured),
+        realtime_row = _realtime(assemble_service(realtime, embedder, configured),
                                  _questions(SHARED / "realtimeqa" / "questions-dev.jsonl"))
-        seed_row = _seeds(QAService(seeds, embedder, configured), _questions(SHARED / "seeds" / "questions-dev.jsonl"))
+        seed_row = _seeds(assemble_service(seeds, embedder, configured), _questions(SHARED / "seeds" / "questions-dev.jsonl"))
         print(f"| {passage_score} | {answer_score} | {realtime_row} | {seed_row} |")
 
 

@@ -25,7 +25,7 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for, resolve_model  # noqa: E402
 from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
-from qa.service import QAService  # noqa: E402
+from qa.service import QAService, assemble_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
@@ -50,14 +50,14 @@ def main() -> None:
                        faiss_index=settings.faiss_index, create=False)
     rows = []
     for name, overrides in CONFIGS:
-        service = QAService(store, embedder, settings.model_copy(update=overrides))
+        service = assemble_service(store, embedder, settings.model_copy(update=overrides))
         rows.append((name, evaluate(service_retrieve(service), questions)))
         print(f"measured {name}", file=sys.stderr)
     # Before the issue-19 change, articles were ranked on their two best passages whatever their length.
-    length_blind = QAService(_LengthBlind(store), embedder, settings)
+    length_blind = assemble_service(_LengthBlind(store), embedder, settings)
     rows.append(("default, articles ranked as if none were held in one chunk", evaluate(service_retrieve(length_blind), questions)))
     articles = _article_texts(args.corpus)
-    default = QAService(store, embedder, settings)
+    default = assemble_service(store, embedder, settings)
     rows.append(("ceiling: default, each passage as its whole article", evaluate(_whole_articles(default, articles), questions)))
     if not args.skip_baseline:
         rows.append(("LangChain FAISS, 1000/200 characters", _baseline(args, questions)))

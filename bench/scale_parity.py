@@ -27,7 +27,7 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import MilvusAddress, open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.evaluation import evaluate, load_questions, service_retrieve  # noqa: E402
-from qa.service import QAService  # noqa: E402
+from qa.service import assemble_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from tests.servers import milvus, postgres  # noqa: E402
 
@@ -42,7 +42,7 @@ def main() -> None:
     questions = load_questions(SHARED / "questions-dev.jsonl")
     local = open_store(args.index_dir, model=embedder.name, dimension=embedder.dimension,
                        faiss_index=settings.faiss_index, create=False)
-    rows = [("embedded: SQLite + FAISS", evaluate(service_retrieve(QAService(local, embedder, settings)), questions))]
+    rows = [("embedded: SQLite + FAISS", evaluate(service_retrieve(assemble_service(local, embedder, settings)), questions))]
     with postgres() as database_url, _milvus(args.milvus) as milvus_uri:
         shared = open_store(Path(tempfile.mkdtemp()), model=embedder.name, dimension=embedder.dimension, create=True,
                             database_url=database_url,
@@ -53,7 +53,7 @@ def main() -> None:
         # Milvus Lite 3 has full-text search; the 2.3 server does not (index.vectors.milvus).
         lexical = "Milvus BM25" if args.milvus == "lite" else "the catalog's BM25"
         name = f"shared: PostgreSQL + Milvus {args.milvus} ({args.index_type}, lexical by {lexical})"
-        rows.append((name, evaluate(service_retrieve(QAService(shared, embedder, settings)), questions)))
+        rows.append((name, evaluate(service_retrieve(assemble_service(shared, embedder, settings)), questions)))
         shared.close()
     print(_table(rows, args))
 

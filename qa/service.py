@@ -44,6 +44,13 @@ SENTENCE_VECTORS_CACHED = 20_000
 QUESTION_VECTORS_CACHED = 2_000
 
 
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _storage_failures_as_errors(method):
     """A storage engine failing mid-run (disk full, database server gone) becomes the domain's
     StorageUnavailable: a clear 503 or CLI message, never a traceback."""
@@ -65,29 +72,23 @@ class ArticleResult:
 
 
 class QAService:
+    """Built by `open_service` from settings, or by `assemble_service` over a store already open."""
+
     def __init__(
-        self, store: Store, embedder: Embedder, settings: Settings, reranker: Reranker | None = None,
-        writer: AnswerWriter | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        text_vectors: TextVectors | None = None,
+        self, store: Store, settings: Settings, *, model_name: str, ingestor: Ingestor, retriever: Retriever,
+        quote_finder: QuoteFinder, composer: AnswerComposer, writer: AnswerWriter | None = None,
+        clock: Clock = utc_now, text_vectors: TextVectors | None = None,
     ) -> None:
         self._store = store
-        self._text_vectors = text_vectors
         self._settings = settings
+        self.model_name = model_name
+        self._ingestor = ingestor
+        self._retriever = retriever
+        self._quote_finder = quote_finder
+        self._composer = composer
         self._writer = writer
         self._clock = clock
-        self.model_name = embedder.name
-        chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        self._ingestor = Ingestor(
-            store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold,
-            SpeechReader(settings.speech_pipeline),
-        )
-        self._retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
-        sentence_vectors = CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors)
-        self._quote_finder = QuoteFinder(store.statements, self._article_texts, sentence_vectors)
-        self._composer = AnswerComposer(
-            sentence_vectors, self._article_texts, store.speech, self._quote_finder,
-            settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
-        )
+        self._text_vectors = text_vectors
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
         self._dropped_citation_listeners: list[Callable[[Citation], None]] = []
 
@@ -98,6 +99,11 @@ class QAService:
     def on_dropped_citation(self, listener: Callable[[Citation], None]) -> None:
         """Calls `listener` with every citation dropped because its quote no longer matches its article."""
         self._dropped_citation_listeners.append(listener)
+
+    @property
+    def store(self) -> Store:
+        """The index this service reads and writes, for tools that work on it directly (benchmarks, checks)."""
+        return self._store
 
     @property
     def waits_on_network(self) -> bool:
@@ -234,14 +240,11 @@ class QAService:
             return None
         return self._writer.write(extractive.question, extractive.evidence)
 
-    def _article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
-        return self._store.article_texts(list(dict.fromkeys(article_ids)))
-
     def _verified(self, answer: Answer) -> Answer:
         """Every quote checked against its article as stored now; one that no longer matches is dropped."""
         if not answer.citations:
             return answer
-        texts = self._article_texts([c.origin.article_id for c in answer.citations])
+        texts = _article_texts(self._store, [c.origin.article_id for c in answer.citations])
         kept = []
         for citation in answer.citations:
             text = texts.get(citation.origin.article_id)
@@ -310,8 +313,13 @@ def _check_id_lookup(article_id: str) -> None:
         raise ArticleNotFound(article_id) from None
 
 
-def open_service(settings: Settings, embedder: Embedder | None = None, create: bool = True) -> QAService:
-    """Builds the service from settings; `create=False` refuses to start a new, empty index."""
+def open_service(
+    settings: Settings, embedder: Embedder | None = None, create: bool = True, *, clock: Clock = utc_now,
+    reranker: Reranker | None = None, writer: AnswerWriter | None = None,
+) -> QAService:
+    """The composition root: the service built from settings, with the index they name (`create=False`
+    refuses to start a new, empty one) and the models they name. An embedder, reranker or answer
+    writer given is used instead of the one the settings name; `clock` tells the service what now is."""
     if not create and not settings.database_url and not (settings.index_dir / DATABASE_FILE).exists():
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
     SpeechReader(settings.speech_pipeline).check()  # a missing pipeline stops the start, not the first ingest
@@ -330,12 +338,44 @@ def open_service(settings: Settings, embedder: Embedder | None = None, create: b
     except IncompatibleStore as error:
         raise IndexIncompatible(str(error)) from None
     try:
-        reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+        if reranker is None and settings.reranker_model:
+            reranker = load_reranker(settings.reranker_model)
     except BaseException:
         store.close()
         raise
     text_vectors = TextVectors(settings.index_dir / TEXT_VECTORS_FILE, embedder.dimension)
-    return QAService(store, embedder, settings, reranker, _writer(settings), text_vectors=text_vectors)
+    writer = _writer(settings) if writer is None else writer
+    return assemble_service(store, embedder, settings, reranker=reranker, writer=writer, clock=clock,
+                            text_vectors=text_vectors)
+
+
+def assemble_service(
+    store: Store, embedder: Embedder, settings: Settings, *, reranker: Reranker | None = None,
+    writer: AnswerWriter | None = None, clock: Clock = utc_now, text_vectors: TextVectors | None = None,
+) -> QAService:
+    """The service over a store already open (the one `open_service` opened, a benchmark's, a test's
+    stand-in), its parts built from settings and wired together."""
+    article_texts = functools.partial(_article_texts, store)
+    chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    ingestor = Ingestor(
+        store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold,
+        SpeechReader(settings.speech_pipeline),
+    )
+    retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
+    sentence_vectors = CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors)
+    quote_finder = QuoteFinder(store.statements, article_texts, sentence_vectors)
+    composer = AnswerComposer(
+        sentence_vectors, article_texts, store.speech, quote_finder,
+        settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
+    )
+    return QAService(
+        store, settings, model_name=embedder.name, ingestor=ingestor, retriever=retriever, quote_finder=quote_finder,
+        composer=composer, writer=writer, clock=clock, text_vectors=text_vectors,
+    )
+
+
+def _article_texts(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
+    return store.article_texts(list(dict.fromkeys(article_ids)))
 
 
 def _milvus_address(settings: Settings) -> MilvusAddress | None:

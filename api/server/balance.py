@@ -18,6 +18,7 @@ import mmap
 import os
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def create_board(path: Path) -> None:
     path.write_bytes(np.array([[FREE, 0]] * SLOTS, dtype=np.int64).tobytes())
 
 
-def _now_ms() -> int:
+def monotonic_ms() -> int:
     return time.monotonic_ns() // 1_000_000
 
 
@@ -50,7 +51,8 @@ class LoadBoard:
     """This process's slot on the board, claimed with a lock on its bytes: the lock ends with the
     process, however it ends, so a worker started to replace a dead one can take the slot."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], int] = monotonic_ms) -> None:
+        self._clock = clock
         self._fd = os.open(path, os.O_RDWR)
         self._map = mmap.mmap(self._fd, SLOTS * SLOT_BYTES)
         self._slots = np.frombuffer(self._map, dtype=np.int64).reshape(SLOTS, 2)
@@ -70,7 +72,7 @@ class LoadBoard:
     def post(self, clients: int) -> None:
         # Only this process writes its slot; the others read it.
         if self._open:
-            self._slots[self._slot, 1] = _now_ms()
+            self._slots[self._slot, 1] = self._clock()
             self._slots[self._slot, 0] = clients
 
     def overloaded(self, clients: int) -> bool:
@@ -79,7 +81,7 @@ class LoadBoard:
         others = others[others[:, 0] != FREE]
         if not len(others):
             return False
-        idle = _now_ms() - others[:, 1] > ACTIVE_MS
+        idle = self._clock() - others[:, 1] > ACTIVE_MS
         return clients - int(np.where(idle, 0, others[:, 0]).min()) >= IMBALANCE
 
     def close(self) -> None:
@@ -105,14 +107,15 @@ def _lock(fd: int, start: int, length: int) -> None:
 class ActiveClients:
     """The connections, by client address and port, that sent a request within ACTIVE_MS."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], int] = monotonic_ms) -> None:
+        self._clock = clock
         self._last: dict[object, int] = {}
 
     def __len__(self) -> int:
         return len(self._last)
 
     def saw(self, client: object) -> None:
-        now = self._last[client] = _now_ms()
+        now = self._last[client] = self._clock()
         for gone in [c for c, last in self._last.items() if now - last > ACTIVE_MS]:
             del self._last[gone]
 

@@ -102,7 +102,7 @@ class MilvusCollection:
 
     def _create(self) -> None:
         version = self._client.get_server_version()
-        if not _has_full_text_search(version):
+        if not has_full_text_search(version):
             log.info("Milvus %s has no full-text search; BM25 stays in the database", version)
             self._create_collection(full_text=False)
             return
@@ -140,7 +140,7 @@ class MilvusCollection:
         return any(field["name"] == "sparse" for field in fields)
 
 
-def _has_full_text_search(version: str) -> bool:
+def has_full_text_search(version: str) -> bool:
     """Milvus has BM25 from 2.5 on, and Milvus Lite from 3 on ("v2.3.5-lite", "milvus_lite-3.2.2")."""
     match = re.search(r"(\d+)\.(\d+)", version)
     if match is None:

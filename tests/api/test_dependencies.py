@@ -5,7 +5,7 @@ import threading
 import anyio
 
 from api.dependencies import answering
-from qa.service import QAService
+from qa.service import QAService, assemble_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 
@@ -39,5 +39,5 @@ def test_a_service_waits_on_the_network_only_with_a_writer_or_remote_storage(ser
                                                                             embedder: FakeEmbedder) -> None:
     assert not service.waits_on_network
     remote = settings.model_copy(update={"database_url": "postgresql://db.example/news"})
-    assert QAService(service._store, embedder, remote).waits_on_network
-    assert QAService(service._store, embedder, settings, writer=object()).waits_on_network
+    assert assemble_service(service.store, embedder, remote).waits_on_network
+    assert assemble_service(service.store, embedder, settings, writer=object()).waits_on_network

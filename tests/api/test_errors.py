@@ -1,5 +1,8 @@
 """Every error, from every endpoint, has the one shape and the right status; bad input is never a 500."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -9,10 +12,13 @@ from api.auth import Forbidden, Unauthorized
 from api.dependencies import NotReady
 from api.errors import STATUS_BY_CODE
 from api.settings import ServerSettings
+from qa.answering.generation import AnswerWriter
 from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, QAError, StorageUnavailable
 from qa.service import QAService, open_service
+from qa.settings import Settings
+from tests.api.conftest import ARTICLES
 from tests.error_codes import domain_error_codes
-from tests.fakes import FakeEmbedder
+from tests.fakes import DecliningModel, FakeEmbedder
 
 HUGE_QUESTION = "why " * 25_000  # 100 KB
 
@@ -93,13 +99,22 @@ def test_a_chunked_body_over_the_limit_is_refused(make_client) -> None:
     assert_error_shape(response.json(), "payload_too_large")
 
 
-def test_too_many_requests_at_once_get_429_with_retry_after(make_client) -> None:
-    client = make_client(max_concurrent_requests=1)
-    guard = client.app.middleware_stack
-    while not hasattr(guard, "_in_flight"):
-        guard = guard.app if hasattr(guard, "app") else guard._app
-    guard._in_flight = 1  # as if one request were still being served
-    response = client.post("/v1/ask", json={"question": "x"})
+def test_too_many_requests_at_once_get_429_with_retry_after(settings: Settings, embedder: FakeEmbedder) -> None:
+    configured = settings.model_copy(update={"max_concurrent_requests": 1})
+    writing, written = threading.Event(), threading.Event()
+    # The one request allowed waits on the model writing its answer (in a worker thread, as such work runs).
+    model = DecliningModel(meanwhile=lambda: writing.set() or written.wait(timeout=30))
+    service = open_service(configured, embedder, writer=AnswerWriter(model))
+    with TestClient(create_app(configured, service)) as client, ThreadPoolExecutor(1) as other_client:
+        assert client.post("/v1/articles", json=ARTICLES).status_code == 200
+        first = other_client.submit(client.post, "/v1/ask", json={"question": "How many votes did the budget pass by?"})
+        try:
+            assert writing.wait(timeout=30), "the first question reached the model"
+            response = client.post("/v1/ask", json={"question": "x"})
+        finally:
+            written.set()
+        assert first.result(timeout=30).status_code == 200
+    service.close()
     assert response.status_code == 429 and response.headers["retry-after"] == "1"
     assert_error_shape(response.json(), "too_many_requests")
 

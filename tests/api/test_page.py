@@ -19,7 +19,7 @@ from qa.articles import Article
 from qa.errors import ModelUnavailable
 from qa.embedding.embedder import Embedder
 from qa.answering.generation import AnswerWriter, ChatModel
-from qa.service import QAService, open_service
+from qa.service import open_service
 from tests.conftest import SEEDS, live_server
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,6 @@ def browser():
 
 class Site(NamedTuple):
     base: str
-    service: QAService
     settings: ServerSettings
     embedder: Embedder
 
@@ -100,7 +99,7 @@ def site(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
     service.ingest_paths([SEEDS])
     service.ingest_articles([HOSTILE])
     with live_server(create_app(settings, service)) as base:
-        yield Site(base, service, settings, real_embedder)
+        yield Site(base, settings, real_embedder)
     service.close()
 
 
@@ -113,7 +112,7 @@ def newsroom(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with live_server(create_app(settings, service)) as base:
         added = httpx.post(f"{base}/v1/articles", json=[STRIKE_BEGINS, STRIKE_ENDS, DATA_URL], timeout=60)
         assert added.status_code == 200, added.text
-        yield Site(base, service, settings, real_embedder)
+        yield Site(base, settings, real_embedder)
     service.close()
 
 
@@ -145,11 +144,13 @@ def newsroom_page(browser, newsroom):
 
 @contextmanager
 def written_by(site: Site, model: ChatModel) -> Iterator[str]:
-    """The site's articles served by a second app whose answers `model` writes."""
-    # The service has no door for a writer once built, so a second one shares its store (and its index).
-    writing = QAService(site.service._store, site.embedder, site.settings, writer=AnswerWriter(model))
-    with live_server(create_app(site.settings, writing)) as base:
-        yield base
+    """The site's articles served by a second app whose answers `model` writes, as a second worker would."""
+    writing = open_service(site.settings, site.embedder, writer=AnswerWriter(model))
+    try:
+        with live_server(create_app(site.settings, writing)) as base:
+            yield base
+    finally:
+        writing.close()
 
 
 def ask(page, question: str) -> None:

@@ -58,12 +58,16 @@ def test_a_backend_that_cannot_be_made_falls_back_to_torch(cache_dir: Path, monk
 
 
 def test_the_direct_onnx_embedder_gives_sentence_transformers_vectors(cache_dir: Path) -> None:
-    from qa.embedding.embedder import _sentence_transformers_onnx, SentenceTransformerEmbedder
+    from sentence_transformers import SentenceTransformer
+
+    from qa.embedding.embedder import SentenceTransformerEmbedder
     from qa.embedding.model_cache import ONNX_FILE
 
     direct = load_embedder(PACKAGED_MODEL, 2, "onnx", cache_dir)
     folder = next(p for p in cache_dir.iterdir() if not p.name.startswith("."))
-    reference = SentenceTransformerEmbedder(_sentence_transformers_onnx(folder, ONNX_FILE), PACKAGED_MODEL, 2, "onnx")
+    onnx_in_sentence_transformers = SentenceTransformer(
+        str(folder), backend="onnx", device="cpu", local_files_only=True, model_kwargs={"file_name": ONNX_FILE})
+    reference = SentenceTransformerEmbedder(onnx_in_sentence_transformers, PACKAGED_MODEL, 2, "onnx")
     long_text = " ".join(TEXTS * 20)  # beyond the window: both truncate it alike
     texts = [*TEXTS, long_text, "Short."]
     np.testing.assert_allclose(direct.embed(texts), reference.embed(texts), atol=1e-5)

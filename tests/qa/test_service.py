@@ -7,9 +7,9 @@ from qa.articles import Article
 from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput, StorageUnavailable
 from qa.models import Abstention
 from qa.query import Query
-from qa.service import QAService, open_service
+from qa.service import QAService, assemble_service, open_service
 from qa.settings import Settings
-from tests.fakes import FakeEmbedder
+from tests.fakes import FailingStore, FakeEmbedder
 
 ARTICLES = [
     Article("budget", "The senate passed the budget on Tuesday by 51 votes to 49.\n\n"
@@ -154,14 +154,11 @@ def test_hostile_text_is_stored_and_cited_exactly(service: QAService, text: str)
 
 @pytest.mark.parametrize("failure", [sqlite3.OperationalError("database or disk is full"),
                                      sqlite3.DatabaseError("database disk image is malformed")])
-def test_storage_failing_mid_run_is_a_clear_error(loaded: QAService, monkeypatch, failure: Exception) -> None:
-    def fail(*args, **kwargs):
-        raise failure
-
-    monkeypatch.setattr(loaded._store, "search", fail)
-    monkeypatch.setattr(loaded._store, "article", fail)
-    for call in (lambda: loaded.ask(Query("budget")), lambda: loaded.search(Query("budget")),
-                 lambda: loaded.article("a")):
+def test_storage_failing_mid_run_is_a_clear_error(loaded: QAService, embedder: FakeEmbedder, settings: Settings,
+                                                  failure: Exception) -> None:
+    failing = assemble_service(FailingStore(loaded.store, failure, "search", "article"), embedder, settings)
+    for call in (lambda: failing.ask(Query("budget")), lambda: failing.search(Query("budget")),
+                 lambda: failing.article("a")):
         with pytest.raises(StorageUnavailable, match=f"the index storage failed: {failure}"):
             call()
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.server import balance
-from api.server.balance import ACTIVE_MS, BOARD_FILE, IMBALANCE, SLOTS, ActiveClients, LoadBoard, create_board
+from api.server.balance import (
+    ACTIVE_MS, BOARD_FILE, IMBALANCE, SLOTS, ActiveClients, LoadBoard, create_board, monotonic_ms,
+)
 
 
 @pytest.fixture
@@ -28,12 +29,13 @@ def test_a_process_alone_is_never_overloaded(board_file: Path) -> None:
     assert not LoadBoard(board_file).overloaded(10)
 
 
-def test_a_process_with_no_request_lately_serves_no_client(board_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    busy, quiet = LoadBoard(board_file), LoadBoard(board_file)
+def test_a_process_with_no_request_lately_serves_no_client(board_file: Path) -> None:
+    now = [0]
+    busy, quiet = LoadBoard(board_file, clock=lambda: now[0]), LoadBoard(board_file)
     quiet.post(5)
+    now[0] = monotonic_ms()
     assert not busy.overloaded(5)
-    later = balance._now_ms() + ACTIVE_MS + 1
-    monkeypatch.setattr(balance, "_now_ms", lambda: later)
+    now[0] = monotonic_ms() + ACTIVE_MS + 1
     assert busy.overloaded(IMBALANCE)
 
 
@@ -54,10 +56,9 @@ def test_a_full_board_is_a_clear_error(board_file: Path) -> None:
     assert len(boards) == SLOTS
 
 
-def test_clients_are_the_connections_heard_from_lately(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clients_are_the_connections_heard_from_lately() -> None:
     now = [0]
-    monkeypatch.setattr(balance, "_now_ms", lambda: now[0])
-    clients = ActiveClients()
+    clients = ActiveClients(clock=lambda: now[0])
     clients.saw(("127.0.0.1", 5001))
     clients.saw(("127.0.0.1", 5002))
     clients.saw(("127.0.0.1", 5001))

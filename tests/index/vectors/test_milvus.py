@@ -12,7 +12,7 @@ from tests.contract.rows import DIM, article, chunks, put, unit
 
 
 @pytest.mark.integration
-def test_bm25_is_milvus_s_own_where_it_has_full_text_search(tmp_path: Path, postgres_url: str) -> None:
+def test_bm25_is_milvus_s_own_where_ithas_full_text_search(tmp_path: Path, postgres_url: str) -> None:
     store = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url,
                        milvus=MilvusAddress(str(tmp_path / "milvus-lite.db"), "lite", index_type="FLAT"))
     storm = "The harbour storm flooded the town."
@@ -35,6 +35,6 @@ def test_filters_become_milvus_expressions_with_strings_quoted() -> None:
     ("milvus_lite-2.4.10", False), ("something new", True),
 ])
 def test_full_text_search_is_expected_from_milvus_2_5_and_lite_3(version: str, full_text: bool) -> None:
-    from index.vectors.milvus import _has_full_text_search
+    from index.vectors.milvus import has_full_text_search
 
-    assert _has_full_text_search(version) is full_text
+    assert has_full_text_search(version) is full_text

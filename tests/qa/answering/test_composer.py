@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from qa.answering.generation import AnswerWriter
 from qa.articles import Article
 from qa.models import Abstention
 from qa.query import Filters, Query
 from qa.service import QAService, open_service
 from qa.settings import Settings
-from tests.fakes import FakeEmbedder
+from tests.fakes import DecliningModel, FakeEmbedder
 
 CALL = Article("call", (
     "Israeli Prime Minister Benjamin Netanyahu spoke with Russian President Vladimir Putin on Sunday.\n\n"
@@ -22,11 +23,12 @@ CALL = Article("call", (
     "- Hostages held in Gaza.\n"
     "- Humanitarian aid for Gaza."
 ), title="Netanyahu and Putin talk", published_at="2024-03-01")
+THRESHOLDS = {"min_passage_score": 0.1, "min_answer_score": 0.1}
 
 
 @pytest.fixture
 def service(settings: Settings, embedder: FakeEmbedder) -> QAService:
-    service = open_service(settings.model_copy(update={"min_passage_score": 0.1, "min_answer_score": 0.1}), embedder)
+    service = open_service(settings.model_copy(update=THRESHOLDS), embedder)
     service.ingest_articles([CALL])
     return service
 
@@ -91,14 +93,18 @@ def test_every_quote_is_its_article_text(service: QAService) -> None:
             assert service.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
 
 
-def test_a_citation_that_no_longer_matches_its_article_is_dropped_and_reported(service: QAService) -> None:
+def test_a_citation_that_no_longer_matches_its_article_is_dropped_and_reported(settings: Settings,
+                                                                              embedder: FakeEmbedder) -> None:
+    corrected = Article("call", CALL.text.replace("Putin said", "Putin claimed"))
+    # The correction lands while a model is writing: after the answer was composed, before its quotes are checked.
+    model = DecliningModel(meanwhile=lambda: service.ingest_articles([corrected]))
+    service = open_service(settings.model_copy(update=THRESHOLDS), embedder, writer=AnswerWriter(model))
+    service.ingest_articles([CALL])
     dropped = []
     service.on_dropped_citation(dropped.append)
-    retrieval = service.retrieve(Query("What did Putin say about Iran?"))
-    composed = service._composer.compose(retrieval)
-    service.ingest_articles([Article("call", CALL.text.replace("Putin said", "Putin claimed"))])
-    answer = service._verified(composed)
+    answer = service.ask(Query("What did Putin say about Iran?"))
     assert dropped and all("Putin said" not in q for q in quotes(answer))
+    service.close()
 
 
 BEFORE_THE_CALL = Filters(published_before=datetime(2023, 1, 1, tzinfo=timezone.utc))

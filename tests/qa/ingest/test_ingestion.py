@@ -1,4 +1,5 @@
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -6,10 +7,11 @@ import pytest
 
 from qa.articles import Article
 from qa.ingest.readers import Skipped
+from qa.models import Passage
 from qa.query import Query
-from qa.service import QAService, open_service
+from qa.service import QAService, assemble_service, open_service
 from qa.settings import Settings
-from tests.fakes import FakeEmbedder
+from tests.fakes import FailingStore, FakeEmbedder
 
 STORY = (
     "Heavy rain flooded the river valley on Monday. Rescue teams moved families to higher ground.\n\n"
@@ -25,28 +27,48 @@ def write_articles(folder: Path, *articles: dict) -> Path:
     return path
 
 
-def chunk_rows(service: QAService) -> list[tuple]:
-    return service._store._db._conn.execute("SELECT article_id, start_char, end_char FROM chunks ORDER BY id").fetchall()
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Passages as their chunks alone, as many of an article as it has: a search lists every chunk stored.
+    return settings.model_copy(update={"passage_chars": 0, "max_passages_per_article": 100})
+
+
+def stored_chunks(service: QAService) -> list[Passage]:
+    """Every chunk stored, in text order of each article (with this module's settings)."""
+    chunks = service.search(Query("every chunk", top_k=100))
+    assert len(chunks) == service.stats().chunks, "the search lists every chunk"
+    return sorted(chunks, key=lambda chunk: (chunk.origin.article_id, chunk.start))
+
+
+def open_files_in(folder: Path) -> int:
+    """How many files in `folder` this process holds open: a database connection holds its own."""
+    targets = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            targets.append(Path(os.readlink(fd)))
+        except OSError:
+            continue  # closed meanwhile (the listing's own descriptor)
+    return sum(folder in target.parents for target in targets)
 
 
 def test_ingest_adds_articles_with_exact_chunk_offsets(service: QAService, tmp_path: Path) -> None:
     path = write_articles(tmp_path, {"id": "flood", "text": STORY}, {"id": "other", "text": "Markets rose on Friday."})
     report = service.ingest_paths([path])
     assert (report.added, report.updated, report.unchanged, report.skipped) == (["flood", "other"], [], [], [])
-    rows = chunk_rows(service)
-    assert len(rows) > 2 and service.stats().vectors == len(rows)
-    for article_id, start, end in rows:
-        text = service.article(article_id).text
-        assert text[start:end] and text[start:end] == text[start:end].strip()
+    chunks = stored_chunks(service)
+    assert len(chunks) > 2 and service.stats().vectors == len(chunks)
+    for chunk in chunks:
+        text = service.article(chunk.origin.article_id).text
+        assert chunk.text and chunk.text == text[chunk.start : chunk.end] == chunk.text.strip()
 
 
 def test_reingesting_the_same_content_is_a_no_op(service: QAService, embedder: FakeEmbedder, tmp_path: Path) -> None:
     path = write_articles(tmp_path, {"id": "flood", "text": STORY})
     service.ingest_paths([path])
-    before = (service.stats(), chunk_rows(service), embedder.texts_embedded)
+    before = (service.stats(), stored_chunks(service), embedder.texts_embedded)
     report = service.ingest_paths([path])
     assert (report.added, report.updated, report.unchanged) == ([], [], ["flood"])
-    assert (service.stats(), chunk_rows(service), embedder.texts_embedded) == before
+    assert (service.stats(), stored_chunks(service), embedder.texts_embedded) == before
 
 
 def test_changed_content_replaces_chunks_and_reuses_unchanged_vectors(
@@ -57,10 +79,11 @@ def test_changed_content_replaces_chunks_and_reuses_unchanged_vectors(
     changed = STORY.replace("Thursday", "Friday")
     report = service.ingest_paths([write_articles(tmp_path / "v2", {"id": "flood", "text": changed})])
     assert report.updated == ["flood"] and report.chunks_reused > 0
-    assert embedder.texts_embedded - embedded_before == report.chunks_embedded < len(chunk_rows(service))
+    assert embedder.texts_embedded - embedded_before == report.chunks_embedded < len(stored_chunks(service))
     assert service.article("flood").text == changed
-    assert service.stats().chunks == service.stats().vectors == len(chunk_rows(service))
-    assert all(changed[s:e] for _, s, e in chunk_rows(service))
+    chunks = stored_chunks(service)
+    assert service.stats().chunks == service.stats().vectors == len(chunks)
+    assert all(chunk.text == changed[chunk.start : chunk.end] for chunk in chunks)
     assert "Friday" in service.search(Query("schools closed until Friday", top_k=1))[0].text
 
 
@@ -116,21 +139,23 @@ def test_new_chunk_settings_rechunk_articles_on_the_next_ingest(settings: Settin
     assert report.updated == ["flood"] and wider.stats().chunks < chunks_before
 
 
-def test_an_error_while_writing_stops_the_reading_thread_too(service: QAService, monkeypatch) -> None:
-    def broken(items):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(service._store, "put", broken)
+def test_an_error_while_writing_stops_the_reading_thread_too(service: QAService, embedder: FakeEmbedder,
+                                                            settings: Settings) -> None:
+    failing = assemble_service(FailingStore(service.store, OSError("disk full"), "put"), embedder, settings)
     articles = (Article(f"a{i}", f"Story {i} text.") for i in range(500))
     with pytest.raises(OSError, match="disk full"):
-        service.ingest_articles(articles)
+        failing.ingest_articles(articles)
     assert not any(t.name == "ingest-reader" for t in threading.enumerate())
 
 
-def test_ingests_do_not_pile_up_database_connections(service: QAService) -> None:
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts the open files listed in /proc (Linux)")
+def test_ingests_do_not_pile_up_database_connections(service: QAService, settings: Settings) -> None:
+    # Each ingest reads in a thread of its own: a connection that thread left open would keep files open.
+    held = []
     for i in range(5):
         service.ingest_articles([Article(f"a{i}", f"Story {i} text.")])
-    assert len(service._store._db._connections) <= 2
+        held.append(open_files_in(settings.index_dir))
+    assert held == [held[0]] * 5
 
 
 def test_reingesting_the_same_content_parses_nothing(service: QAService, tmp_path: Path, monkeypatch) -> None:

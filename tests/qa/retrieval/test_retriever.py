@@ -18,7 +18,7 @@ STORY = ("The city council approved the Riverside bridge repair on Tuesday after
 
 def make(settings: Settings, embedder: FakeEmbedder, reranker=None, **overrides) -> QAService:
     configured = settings.model_copy(update=overrides)
-    return QAService(open_service(configured, embedder)._store, embedder, configured, reranker, clock=lambda: NOW)
+    return open_service(configured, embedder, reranker=reranker, clock=lambda: NOW)
 
 
 @pytest.fixture
