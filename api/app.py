@@ -22,7 +22,8 @@ from api.pages import SecurityHeaders, install_pages
 from api.routes import articles, health, questions, quotes
 from api.settings import ServerSettings
 from index.records import StoreStats
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 
 DESCRIPTION = """Answers questions from a newsroom's articles with the sentences that answer them, each cited
 to the exact characters of its article (`text[start:end] == quote`). Errors always have the shape

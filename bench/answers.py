@@ -22,7 +22,9 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
-from qa.service import QAService, assemble_service, open_service  # noqa: E402
+from qa.composition import assemble_service
+from qa.composition import open_service  # noqa: E402
+from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 from index.vectors.text_cache import TEXT_VECTORS_FILE  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
-from qa.service import open_service  # noqa: E402
+from qa.composition import open_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"

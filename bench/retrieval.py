@@ -25,7 +25,8 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for, resolve_model  # noqa: E402
 from qa.evaluation import EvalReport, Hit, evaluate, load_questions, service_retrieve  # noqa: E402
-from qa.service import QAService, assemble_service  # noqa: E402
+from qa.composition import assemble_service  # noqa: E402
+from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
@@ -80,7 +81,7 @@ class _LengthBlind:
 
 
 def _ingest(settings: Settings, embedder, corpus: Path) -> None:
-    from qa.service import open_service
+    from qa.composition import open_service
 
     service = open_service(settings, embedder)
     started = time.perf_counter()

@@ -27,7 +27,7 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import MilvusAddress, open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.evaluation import evaluate, load_questions, service_retrieve  # noqa: E402
-from qa.service import assemble_service  # noqa: E402
+from qa.composition import assemble_service  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from tests.servers import milvus, postgres  # noqa: E402
 

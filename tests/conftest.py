@@ -11,7 +11,8 @@ import pytest
 
 from api.settings import ServerSettings
 from qa.embedding.embedder import SentenceTransformerEmbedder, embedder_for, load_embedder
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 from qa.settings import PACKAGED_MODEL, Settings
 from tests.fakes import FakeEmbedder
 from tests.servers import free_port

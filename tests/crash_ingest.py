@@ -21,7 +21,7 @@ import numpy as np
 
 import index.vectors.faiss
 from index.sql.sqlite import SqliteDatabase
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -18,7 +18,8 @@ from qa.json_shapes import answer_json, quotes_json
 from qa.evaluation import evaluate, load_questions, service_retrieve
 from qa.query import Query, parse_moment
 from qa.ingest.readers import count_inputs
-from qa.service import QAService, back_up_index, check_service_opens, open_service
+from qa.composition import back_up_index, check_service_opens, open_service
+from qa.service import QAService
 from qa.settings import Settings
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ServerSettings
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

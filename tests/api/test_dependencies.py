@@ -5,7 +5,8 @@ import threading
 import anyio
 
 from api.dependencies import answering
-from qa.service import QAService, assemble_service
+from qa.composition import assemble_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

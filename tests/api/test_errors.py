@@ -14,7 +14,8 @@ from api.errors import STATUS_BY_CODE
 from api.settings import ServerSettings
 from qa.answering.generation import AnswerWriter
 from qa.errors import IndexBusy, IndexIncompatible, ModelUnavailable, QAError, StorageUnavailable
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.api.conftest import ARTICLES
 from tests.error_codes import domain_error_codes
@@ -317,7 +318,7 @@ def test_an_index_built_with_another_model_stops_the_app_at_start(settings: Serv
     open_service(settings, FakeEmbedder()).close()  # an index built with the fake model
     app = create_app(settings, None)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("qa.service.embedder_for", lambda settings: OtherModel())
+        patch.setattr("qa.composition.embedder_for", lambda settings: OtherModel())
         with pytest.raises(IndexIncompatible, match="built with model 'fake/bag-of-words'"):
             with TestClient(app):
                 pass

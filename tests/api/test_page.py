@@ -19,7 +19,7 @@ from qa.articles import Article
 from qa.errors import ModelUnavailable
 from qa.embedding.embedder import Embedder
 from qa.answering.generation import AnswerWriter, ChatModel
-from qa.service import open_service
+from qa.composition import open_service
 from tests.conftest import SEEDS, live_server
 
 pytestmark = pytest.mark.integration

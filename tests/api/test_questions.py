@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from qa.answering.generation import AnswerWriter
 from qa.articles import Article
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from tests.api.conftest import ARTICLES
 from tests.fakes import DecliningModel, FakeEmbedder

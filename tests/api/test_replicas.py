@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ServerSettings
-from qa.service import open_service
+from qa.composition import open_service
 from tests.api.conftest import ARTICLES
 from tests.fakes import FakeEmbedder
 

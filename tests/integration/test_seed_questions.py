@@ -10,7 +10,8 @@ import pytest
 from qa.articles import Article
 from qa.models import Abstention
 from qa.query import Query
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import SEEDS, SHARED
 

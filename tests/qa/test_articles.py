@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from qa.articles import Article, InvalidArticle, article_from_mapping, normalize_published_at
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -7,7 +7,8 @@ from qa.articles import Article
 from qa.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, InvalidInput, StorageUnavailable
 from qa.models import Abstention
 from qa.query import Query
-from qa.service import QAService, assemble_service, open_service
+from qa.composition import assemble_service, open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.fakes import FailingStore, FakeEmbedder
 

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.settings import ServerSettings
-from qa.service import open_service
+from qa.composition import open_service
 from tests.conftest import live_server
 from tests.fakes import FakeEmbedder
 

@@ -119,7 +119,7 @@ def test_qa_serve_with_workers_stops_with_the_error_that_stops_the_service(
     def incompatible(*args, **kwargs):
         raise IndexIncompatible("the index at X was built with model 'other'")
 
-    monkeypatch.setattr("qa.service.open_service", incompatible)
+    monkeypatch.setattr("qa.composition.open_service", incompatible)
     monkeypatch.setattr("uvicorn.supervisors.Multiprocess", lambda *args, **kwargs: pytest.fail("no worker may start"))
     assert cli.main(["serve", "--index-dir", str(settings.index_dir), "--port", str(free_port()), "--workers", "2"]) != 0
     assert "was built with model 'other'" in capsys.readouterr().err

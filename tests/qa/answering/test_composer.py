@@ -9,7 +9,8 @@ from qa.answering.generation import AnswerWriter
 from qa.articles import Article
 from qa.models import Abstention
 from qa.query import Filters, Query
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.fakes import DecliningModel, FakeEmbedder
 

@@ -12,7 +12,7 @@ from qa.answering.chat_client import OpenAICompatibleChat
 from qa.answering.generation import AnswerWriter, GenerationFailed
 from qa.models import Citation, Source
 from qa.query import Query
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -14,7 +14,7 @@ from tests.fakes import FakeEmbedder
 
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("qa.service.embedder_for", lambda settings: FakeEmbedder())
+    monkeypatch.setattr("qa.composition.embedder_for", lambda settings: FakeEmbedder())
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from qa.articles import Article
 from qa.ingest.readers import Skipped
 from qa.models import Passage
 from qa.query import Query
-from qa.service import QAService, assemble_service, open_service
+from qa.composition import assemble_service, open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.fakes import FailingStore, FakeEmbedder
 

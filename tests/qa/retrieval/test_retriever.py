@@ -7,7 +7,8 @@ import pytest
 
 from qa.articles import Article
 from qa.query import Filters, Query
-from qa.service import QAService, open_service
+from qa.composition import open_service
+from qa.service import QAService
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import SpeechPipelineMissing
-from qa.service import open_service
+from qa.composition import open_service
 from qa.settings import Settings
 from qa.speech.pipeline import DEFAULT_PIPELINE, SpeechReader, load_pipeline
 from tests.fakes import FakeEmbedder
