@@ -7,9 +7,8 @@ from pathlib import Path
 
 from index.errors import IncompatibleStore, StoreNotFound, StoreUnavailable
 from index.ports import Store
-from index.sql.sqlite import DATABASE_FILE
 from index.store.backup import BackupRefused, BackupReport, back_up
-from index.store.opening import MilvusAddress, open_store
+from index.store.opening import MilvusAddress, index_exists, open_store
 from index.vectors.text_cache import TEXT_VECTORS_FILE, TextVectors
 from qa.answering.chat_client import OpenAICompatibleChat
 from qa.answering.composer import AnswerComposer
@@ -40,7 +39,7 @@ def open_service(
     """The composition root: the service built from settings, with the index they name (`create=False`
     refuses to start a new, empty one) and the models they name. An embedder, reranker or answer
     writer given is used instead of the one the settings name; `clock` tells the service what now is."""
-    if not create and not settings.database_url and not (settings.index_dir / DATABASE_FILE).exists():
+    if not create and not index_exists(settings.index_dir, bool(settings.database_url)):
         raise IndexNotFound(f"no index at {settings.index_dir}; add articles first with `qa ingest PATH`")
     SpeechReader(settings.speech_pipeline).check()  # a missing pipeline stops the start, not the first ingest
     embedder = embedder or embedder_for(settings)

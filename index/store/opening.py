@@ -23,6 +23,11 @@ class MilvusAddress:
     metric: str = "IP"
 
 
+def index_exists(directory: Path, on_database_server: bool = False) -> bool:
+    """Whether there is an index to open: always on a database server; else its database file."""
+    return on_database_server or (directory / DATABASE_FILE).exists()
+
+
 def open_store(
     directory: Path, *, model: str, dimension: int, create: bool, faiss_index: str = "auto",
     graph_threshold: int = 50_000, ef_search: int = 64, database_url: str | None = None,
