@@ -56,15 +56,31 @@ class Backend:
         return database
 
 
+@pytest.fixture(scope="session")
+def milvus_collection(milvus_server: str) -> MilvusAddress:
+    """One collection for every contract test: making one takes seconds, emptying it a fraction of one."""
+    return MilvusAddress(milvus_server, f"contract_{uuid.uuid4().hex[:12]}", index_type="FLAT")
+
+
+def emptied(address: MilvusAddress) -> MilvusAddress:
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=address.uri)
+    try:
+        if client.has_collection(address.collection):
+            client.delete(address.collection, filter="id >= 0")
+    finally:
+        client.close()
+    return address
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "sqlite+faiss":
         opened = Backend(request.param, tmp_path)
     else:
-        url = request.getfixturevalue("postgres_url")
-        milvus = None
-        if request.param.endswith("milvus"):
-            milvus = MilvusAddress(request.getfixturevalue("milvus_server"), f"c{uuid.uuid4().hex[:12]}", index_type="FLAT")
+        url = request.getfixturevalue("postgres_url")  # a new, empty database for each test
+        milvus = emptied(request.getfixturevalue("milvus_collection")) if request.param.endswith("milvus") else None
         opened = Backend(request.param, tmp_path, url, milvus)
     yield opened
     for thing in reversed(opened.opened):
