@@ -10,6 +10,7 @@ from index.files.checks import check_or_initialize
 from index.ports import Database, VectorBackend
 from index.sql.sqlite import DATABASE_FILE, SqliteDatabase
 from index.store.store import Store
+from index.vectors.faiss import FaissVectors
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,6 @@ def open_store(
     try:
         check_or_initialize(database, directory, model, dimension)
         if milvus is None:
-            from index.vectors.faiss import FaissVectors
-
             vectors: VectorBackend = FaissVectors(directory, database, model, dimension, faiss_index, graph_threshold, ef_search)
         else:
             vectors = _milvus(database, milvus, dimension, ef_search)

@@ -57,7 +57,7 @@ class FaissVectors:
         removed, added = changes
         present, vectors = self._db.vectors_of(added)
         # Replayed changes may already be in a file saved just before a crash: replaying is harmless.
-        self._index.replay(removed, present, list(vectors))
+        self._index.replay(removed, present, vectors)
         self._moved_to(generation)
 
     def catch_up(self) -> None:

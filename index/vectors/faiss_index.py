@@ -93,18 +93,18 @@ class VectorIndex:
         else:
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
-    def replay(self, removed: np.ndarray, added: np.ndarray, vectors: list[np.ndarray]) -> None:
+    def replay(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray) -> None:
         """Applies logged changes that may already be in these vectors (a file saved just before a
-        crash): applying them twice is harmless."""
+        crash): applying them twice is harmless. `vectors` are the added ids' rows, in order."""
         if self._graph:
             present = set(self.ids().tolist()) - self._tombstones
             self.remove(removed)
             keep = [i for i, vector_id in enumerate(added.tolist()) if vector_id not in present]
-            self.add(added[keep], np.vstack([vectors[i] for i in keep]) if keep else vectors)
+            if keep:
+                self.add(added[keep], vectors[keep])
         else:
             self.remove(np.concatenate([removed, added]))
-            if len(added):
-                self.add(added, np.vstack(vectors))
+            self.add(added, vectors)
 
     def search(self, vector: np.ndarray, k: int, only: IdSet | None = None) -> list[tuple[int, float]]:
         """The k nearest (id, score) pairs, among the ids in `only` when given."""
