@@ -44,7 +44,7 @@ def cost(articles: int) -> dict:
     from qa.text.sentences import sentence_spans
     from qa.speech.attribution import attributions
     from qa.speech.cues import CUE_WORDS
-    from qa.speech.pipeline import DEFAULT_PIPELINE, load_pipeline
+    from qa.text.pipeline import DEFAULT_PIPELINE, load_pipeline
 
     nlp = load_pipeline(DEFAULT_PIPELINE)
     with (SHARED / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8") as lines:

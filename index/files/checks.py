@@ -5,7 +5,7 @@ from pathlib import Path
 from index.ports import Database
 from index.errors import IncompatibleStore
 from index.files.manifest import FORMAT_VERSION, read_manifest
-from index.sql.schema import SPEECH_INDEXES, speech_table
+from index.sql.schema import ENTITIES_INDEX, ENTITIES_TABLE, SPEECH_INDEXES, speech_table
 
 # Statements that bring an index of an older format to the next one, in place; one after another they
 # bring it to this one. PostgreSQL's schema follows its own migrations (index.sql.postgres), which also
@@ -25,6 +25,9 @@ UPGRADES = {
         "ALTER TABLE speech_v7 RENAME TO speech",
         *SPEECH_INDEXES,
     ],
+    # Format 8 adds each article's entities; the articles kept have none until they are ingested again
+    # (their recipe has changed, so ingesting the same files again redoes them, reusing their vectors).
+    "7": [ENTITIES_TABLE, ENTITIES_INDEX],
 }
 
 

@@ -21,11 +21,12 @@ import numpy as np
 
 from index.catalog.catalog import CatalogArticle
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, SpeechRecord, Statement, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle, StoryCandidate,
 )
 from index.sql.schema import (
-    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, SPEECH_COLUMNS,
-    SPEECH_INSERT, catalog_articles, chunk_views, speech_by_article, speech_rows, statements, statements_query,
+    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, ENTITY_INSERT,
+    SPEECH_COLUMNS, SPEECH_INSERT, catalog_articles, chunk_views, entities_by_article, entity_rows, speech_by_article,
+    speech_rows, statements, statements_query,
 )
 
 GENERATION = "generation"
@@ -144,7 +145,7 @@ class SqlDatabase(ABC):
     # --- writing articles ----------------------------------------------------------------------
 
     def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
-        """Upsert the article and swap its chunks, story bands and speech; returns (removed chunk ids, added chunk ids)."""
+        """Upsert the article and swap its chunks, story bands, speech and entities; returns (removed chunk ids, added chunk ids)."""
         removed = self._chunk_ids(article.id)
         self._execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
         self._upsert_article(article)
@@ -160,6 +161,8 @@ class SqlDatabase(ABC):
                               [(key, article.id) for key in article.story.band_keys])
         self._execute("DELETE FROM speech WHERE article_id = ?", (article.id,))
         self._executemany(SPEECH_INSERT, speech_rows(article))
+        self._execute("DELETE FROM entities WHERE article_id = ?", (article.id,))
+        self._executemany(ENTITY_INSERT, entity_rows(article))
         return removed, added
 
     def delete_article(self, article_id: str) -> list[int] | None:
@@ -252,6 +255,12 @@ class SqlDatabase(ABC):
         """Who speaks in which sentence, for each of these articles."""
         query = f"SELECT article_id, {SPEECH_COLUMNS} FROM speech WHERE article_id IN ({{}}) ORDER BY article_id, start_char"
         return speech_by_article(self._rows_in(query, list(article_ids)), article_ids)
+
+    def entities(self, article_ids: Sequence[str]) -> dict[str, list[EntityRecord]]:
+        """The named things of each of these articles, in text order."""
+        query = ("SELECT article_id, start_char, end_char, label FROM entities WHERE article_id IN ({}) "
+                 "ORDER BY article_id, start_char")
+        return entities_by_article(self._rows_in(query, list(article_ids)), article_ids)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through:

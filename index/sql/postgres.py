@@ -96,6 +96,17 @@ MIGRATIONS: list[str | Callable] = [
     UPDATE meta SET value = '7' WHERE key = 'format_version';
     """,
     _key_kept_speakers,
+    # Format 8: each article's entities (the articles kept have none until they are ingested again).
+    """
+    CREATE TABLE entities (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        label TEXT NOT NULL
+    );
+    CREATE INDEX entities_by_article ON entities(article_id, start_char);
+    UPDATE meta SET value = '8' WHERE key = 'format_version';
+    """,
 ]
 # Any constant, the same in every replica: the keys of the advisory locks taken by migrations and by writers.
 MIGRATION_LOCK = 7_305_117

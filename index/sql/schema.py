@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from index.catalog.catalog import CatalogArticle
-from index.records import ArticleRecord, ChunkFilter, ChunkView, SpeechRecord, Statement
+from index.records import ArticleRecord, ChunkFilter, ChunkView, EntityRecord, SpeechRecord, Statement
 from index.speakers import stored_key
 
 
@@ -28,6 +28,16 @@ SPEECH_INDEXES = (
     "CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char)",
     "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
 )
+
+# The named things of each article (people, bodies, places, dates, amounts), found at ingest so that an
+# answer can prefer the sentences holding the kind of thing a question asks for (format 8).
+ENTITIES_TABLE = """CREATE TABLE IF NOT EXISTS entities (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    label TEXT NOT NULL
+) STRICT"""
+ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS entities_by_article ON entities(article_id, start_char)"
 
 # Newest published first, undated articles (index.records.UNDATED) last: the listing's sort key, which
 # its query repeats word for word so that SQLite uses the index built on it.
@@ -80,7 +90,9 @@ CREATE INDEX IF NOT EXISTS chunks_by_embed_hash ON chunks(embed_hash);
 CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
 CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
-""".replace("{newest_first}", NEWEST_FIRST_KEY) + ";\n".join([speech_table("speech"), *SPEECH_INDEXES])
+""".replace("{newest_first}", NEWEST_FIRST_KEY) + ";\n".join(
+    [speech_table("speech"), *SPEECH_INDEXES, ENTITIES_TABLE, ENTITIES_INDEX]
+)
 
 ARTICLE_COLUMNS = (
     "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
@@ -186,3 +198,18 @@ def statements_query(
 def statements(rows: Sequence[tuple]) -> list[Statement]:
     """Statements from rows of STATEMENT_COLUMNS."""
     return [Statement(row[0], speech_record(*row[1:7]), *row[7:]) for row in rows]
+
+
+ENTITY_INSERT = "INSERT INTO entities(article_id, start_char, end_char, label) VALUES (?, ?, ?, ?)"
+
+
+def entity_rows(article: ArticleRecord) -> list[tuple]:
+    return [(article.id, e.start, e.end, e.label) for e in article.entities]
+
+
+def entities_by_article(rows: Sequence[tuple], article_ids: Sequence[str]) -> dict[str, list[EntityRecord]]:
+    """Rows of (article_id, start_char, end_char, label), ordered by start, as each article's entities."""
+    found: dict[str, list[EntityRecord]] = {article_id: [] for article_id in article_ids}
+    for article_id, start, end, label in rows:
+        found[article_id].append(EntityRecord(start, end, label))
+    return found

@@ -24,7 +24,8 @@ from index.catalog.terms import terms as analyzed
 from index.errors import StoreLocked
 from index.ports import Database, VectorBackend
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, SearchHits, SpeechRecord, Statement,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SearchHits, SpeechRecord,
+    Statement,
     StoredArticle, StoreStats, StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
@@ -182,6 +183,9 @@ class Store:
 
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         return self._db.speech(article_ids)
+
+    def entities(self, article_ids: Sequence[str]) -> dict[str, list[EntityRecord]]:
+        return self._db.entities(article_ids)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through,

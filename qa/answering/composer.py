@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.records import SpeechRecord
+from index.records import EntityRecord, SpeechRecord
+from qa.answering.answer_types import AnswerType, answer_type, asking_sentence
+from qa.answering.periods import asked_period, older_penalties, period_penalty
+from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
 from qa.models import Abstention, Answer, Citation, Passage, Source, Span
 from qa.retrieval.retriever import Retrieval, chunk_filter
-from qa.text.sentences import sentence_spans
+from qa.text.sentences import adjacent_sentences, sentence_spans
 from qa.speech.finder import QuoteFinder
 from qa.speech.names import same_person
 from qa.speech.questions import AskedSpeech, asked_speech
@@ -44,6 +47,9 @@ EVIDENCE_SENTENCES = 8
 # (TOPIC_CLOSENESS); of all X said in the articles, this many best on the topic are read.
 STATEMENTS_READ = 50
 NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
+# A sentence holding a name or number of the kind the question asks for, not named by the question.
+TYPE_BONUS = 0.2
+TYPE_BASE = 0.3
 LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
 # What a sentence names: capitalised words, with the marks names keep, and numbers with theirs.
 NAMES_AND_NUMBERS = re.compile(rf"[A-Z][\w{re.escape(NAME_MARKS)}]*|\d[\d,.$%]*")
@@ -58,6 +64,7 @@ class _Candidate:
     quote: str
     speaker: str | None
     items: tuple[tuple[Span, str], ...] = ()
+    typed: tuple[TypedSpan, ...] = ()
 
 
 class AnswerComposer:
@@ -65,7 +72,9 @@ class AnswerComposer:
         self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
         speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], quotes: QuoteFinder,
         min_passage_score: float, min_answer_score: float, max_sentences: int,
+        entities: Callable[[Sequence[str]], dict[str, list[EntityRecord]]] = lambda ids: {},
     ) -> None:
+        self._entities = entities
         self._embedder = embedder
         self._article_texts = article_texts
         self._speech = speech
@@ -89,12 +98,24 @@ class AnswerComposer:
             # question of fact is answered from the passages.
         if not relevant:
             return Answer(retrieval.question, None, (), listed, Abstention.NO_RELEVANT_PASSAGES)
-        return self._answer_from(self._candidates(relevant), retrieval, None, listed)
+        kind = answer_type(retrieval.question)
+        if kind is not None:
+            # A name or a number is asked for: the listed passages are read too for sentences holding
+            # one of its kind, which cost no embedding unless they do.
+            relevant = relevant + [p for p in listed if p.score >= self._min_passage_score and p not in relevant]
+        return self._answer_from(self._candidates(relevant, kind, retrieval.question), retrieval, None, listed, kind)
 
     def _answer_from(
-        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None, listed: tuple[Passage, ...]
+        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None, listed: tuple[Passage, ...],
+        kind: AnswerType | None = None,
     ) -> Answer:
         scores, tiers = self._scores(candidates, retrieval, asked)
+        period = asked_period(retrieval.question, retrieval.as_of)
+        scores = scores - np.array([period_penalty(c.quote, c.origin, period) for c in candidates])
+        if asked is None:
+            scores = scores - np.array(older_penalties([c.origin for c in candidates]))
+        if kind is not None:
+            scores = scores + np.array([_type_bonus(c) for c in candidates])
         on_topic = np.flatnonzero(tiers > OFF_TOPIC)
         candidates, scores, tiers = [candidates[i] for i in on_topic], scores[on_topic], tiers[on_topic]
         # A statement by the asked speaker naming the topic answers however it scores against the
@@ -104,31 +125,64 @@ class AnswerComposer:
                 or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         chosen = self._choose(candidates, scores, tiers)
+        if kind is not None:
+            chosen = self._completed(chosen, kind, AskedWords.of(retrieval.question))
         citations = tuple(citation for c in chosen for citation in _citations(c))
         evidence = tuple(dict.fromkeys(
             [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
         ))
         return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence)
 
-    def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
+    def _candidates(self, passages: list[Passage], kind: AnswerType | None = None, question: str = "") -> list[_Candidate]:
+        """The sentences of the passages; beyond the first PASSAGES_TO_READ passages, only those holding
+        a name of the kind asked for."""
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
         texts = self._article_texts(article_ids)
         speech = self._speech(article_ids)
+        entities = self._entities(article_ids)
+        self._texts, self._named = texts, entities
+        asked = AskedWords.of(question)
         candidates: dict[str, _Candidate] = {}
-        for passage in passages:
+        for rank, passage in enumerate(passages):
             text = texts.get(passage.origin.article_id)
             if text is None or text[passage.start : passage.end] != passage.text:
                 continue  # the article was replaced or deleted since the search: its offsets no longer hold
             said = {(s.start, s.end): s.speaker for s in speech[passage.origin.article_id]}
+            named = entities.get(passage.origin.article_id, [])
             for span in sentence_spans(text, Span(passage.start, passage.end)):
                 quote = text[span.start : span.end]
                 items = tuple((item, text[item.start : item.end]) for item in _list_after(text, span)) \
                     if quote.endswith(":") else ()
+                typed = tuple(typed_spans(text, span, named, kind, asked, passage.origin.source)) if kind else ()
+                if rank >= PASSAGES_TO_READ and not typed:
+                    continue
+                candidate = _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items, typed)
                 # The same sentence reached twice, or through a reprint, is one candidate.
-                candidates.setdefault(
-                    _normalized(quote), _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items)
-                )
+                candidates.setdefault(_normalized(quote), candidate)
         return [c for c in candidates.values() if c.items or _says_something(c.quote)]
+
+    def _completed(self, chosen: list[_Candidate], kind: AnswerType, asked: AskedWords) -> list[_Candidate]:
+        """The best sentence with the one beside it that holds the name asked for, when it holds none
+        itself ("Netflix announced … the wildly popular South Korean show is green lit" after "'Squid
+        Game' is officially coming back.")."""
+        if not chosen or chosen[0].typed:
+            return chosen
+        best = chosen[0]
+        text = self._texts.get(best.origin.article_id)
+        if text is None:
+            return chosen
+        named = self._named.get(best.origin.article_id, [])
+        before, after = adjacent_sentences(text, best.span)
+        for span in (after, before):
+            if span is None:
+                continue
+            typed = tuple(typed_spans(text, span, named, kind, asked, best.origin.source))
+            neighbour = _Candidate(best.origin, span, text[span.start : span.end], None, (), typed)
+            if typed:
+                rest = [c for c in chosen[1:] if c.span != span][: self._max_sentences - 2]
+                pair = [neighbour, best] if span is before else [best, neighbour]
+                return pair + rest
+        return chosen
 
     def _statements(self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage]) -> list[_Candidate]:
         """The asked speaker's own statements within the question's filters and date, on its topic:
@@ -162,7 +216,16 @@ class AnswerComposer:
         asked_words = content_words(retrieval.question)
         informative = np.array([_informativeness(text, asked_words) for text in texts])
         if asked is None or not asked.topic:
-            closeness = self._embedder.embed(texts) @ retrieval.vector if texts else np.zeros(0)
+            asking = asking_sentence(retrieval.question)
+            if not texts:
+                return np.zeros(0), np.zeros(0, dtype=int)
+            if asking is None:
+                closeness = self._embedder.embed(texts) @ retrieval.vector
+            else:
+                # A question given with its background ("Aaron Judge hit … this week. Who holds …?") is
+                # answered by a sentence close to what it asks, not only to its background.
+                vectors = self._embedder.embed([*texts, asking])
+                closeness = (vectors[:-1] @ retrieval.vector + vectors[:-1] @ vectors[-1]) / 2
             return closeness + informative, np.full(len(texts), NAMES_TOPIC)
         vectors = self._embedder.embed([*texts, asked.topic])
         to_topic = vectors[:-1] @ vectors[-1]
@@ -193,6 +256,13 @@ class AnswerComposer:
             if candidate.items:
                 break
         return chosen
+
+
+def _type_bonus(candidate: _Candidate) -> float:
+    """TYPE_BONUS for a name of the kind asked for right beside the question's words, less the farther."""
+    if not candidate.typed:
+        return 0.0
+    return TYPE_BONUS * (TYPE_BASE + (1 - TYPE_BASE) * candidate.typed[0].nearness)
 
 
 def _citations(candidate: _Candidate) -> list[Citation]:

@@ -10,7 +10,7 @@ from threading import Event, Thread
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, SpeechRecord, StoryCandidate, StoryRecord
+from index.records import ArticleRecord, ChunkRecord, EntityRecord, SpeechRecord, StoryCandidate, StoryRecord
 from index.ports import Store
 from qa.articles import Article
 from qa.ingest.chunking import Chunker, ChunkingError
@@ -20,6 +20,7 @@ from qa.models import Span
 from qa.ingest.readers import Read, Skipped
 from qa.speech.attribution import SPEECH_VERSION
 from qa.speech.pipeline import SpeechReader
+from qa.text.entities import ENTITIES_VERSION, EntityReader
 
 
 @dataclass
@@ -48,16 +49,18 @@ class _Prepared:
     report: IngestReport
     articles: int
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
-    speech: dict[str, tuple[SpeechRecord, ...]] = field(default_factory=dict)
+    # Each article's speech and entities, as parsed at ingest.
+    parsed: dict[str, tuple[tuple[SpeechRecord, ...], tuple[EntityRecord, ...]]] = field(default_factory=dict)
 
 
 class Ingestor:
     def __init__(
         self, store: Store, embedder: Embedder, chunker: Chunker, batch_articles: int, embed_title: bool,
-        duplicate_threshold: float, speech: SpeechReader,
+        duplicate_threshold: float, speech: SpeechReader, entities: EntityReader,
     ) -> None:
         self._store = store
         self._speech = speech
+        self._entities = entities
         self._embedder = embedder
         self._chunker = chunker
         self._batch_articles = batch_articles
@@ -66,7 +69,8 @@ class Ingestor:
         # Stored with each article: new chunk settings make an unchanged article count as changed.
         self._recipe = (
             f"{chunker.recipe}; title embedded: {embed_title}; same story at {duplicate_threshold}; "
-            f"speech v{SPEECH_VERSION} by {speech.pipeline}; untitled: slug words"
+            f"speech v{SPEECH_VERSION} by {speech.pipeline}; entities v{ENTITIES_VERSION} by {entities.pipeline}; "
+            "untitled: slug words"
         )
 
     def ingest(self, items: Iterable[Read | Skipped], on_input: Callable[[], None] = lambda: None) -> IngestReport:
@@ -126,11 +130,15 @@ class Ingestor:
                 report.skipped.append(Skipped(read.origin, f"could not be chunked: {error}"))
                 continue
             (report.updated if article.id in stored else report.added).append(article.id)
-        # Parsing for speech runs beside the embedding, on the core the model leaves idle between passages.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-speech") as parser:
-            speech = parser.submit(lambda: {article.id: tuple(self._speech(article.text)) for article, _ in planned})
+        # Parsing for speech and entities runs beside the embedding, on the core the model leaves idle
+        # between passages.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-parse") as parser:
+            parsed = parser.submit(lambda: {
+                article.id: (tuple(self._speech(article.text)), tuple(self._entities(article.text)))
+                for article, _ in planned
+            })
             vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
-            return _Prepared(planned, report, len(batch), vectors, speech.result())
+            return _Prepared(planned, report, len(batch), vectors, parsed.result())
 
     def _version(self, article: Article) -> str:
         return _digest(f"{article.content_hash}\x00{self._recipe}")
@@ -158,7 +166,7 @@ class Ingestor:
         planned, vectors = prepared.planned, prepared.vectors
         stories = self._stories([article for article, _ in planned])
         return [
-            (_article_record(article, self._version(article), story, prepared.speech[article.id]),
+            (_article_record(article, self._version(article), story, *prepared.parsed[article.id]),
              [ChunkRecord(c.span.start, c.span.end, c.key, c.embed_hash, vectors[c.embed_hash]) for c in chunks])
             for (article, chunks), story in zip(planned, stories)
         ]
@@ -191,11 +199,14 @@ class Ingestor:
         return vectors
 
 
-def _article_record(article: Article, version: str, story: StoryRecord, speech: tuple[SpeechRecord, ...]) -> ArticleRecord:
+def _article_record(
+    article: Article, version: str, story: StoryRecord, speech: tuple[SpeechRecord, ...],
+    entities: tuple[EntityRecord, ...],
+) -> ArticleRecord:
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version, story=story, speech=speech,
+        content_hash=version, story=story, speech=speech, entities=entities,
     )
 
 

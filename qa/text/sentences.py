@@ -229,3 +229,11 @@ def _ascii_char(char: str) -> str:
     if char.isalpha():
         return "a"
     return "0" if char.isdigit() else "x"
+
+
+def adjacent_sentences(text: str, sentence: Span) -> tuple[Span | None, Span | None]:
+    """The sentences right before and right after `sentence` (across line breaks), None at either end."""
+    lines = _LineSentences(text)
+    before = next(_sentences_before(lines, sentence.start, 0), None)
+    after = next(_sentences_after(lines, sentence.end, len(text)), None)
+    return before, after

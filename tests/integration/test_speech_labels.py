@@ -7,7 +7,7 @@ import json
 import pytest
 
 from qa.speech.attribution import attributions
-from qa.speech.pipeline import DEFAULT_PIPELINE, load_pipeline
+from qa.text.pipeline import DEFAULT_PIPELINE, load_pipeline
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.integration

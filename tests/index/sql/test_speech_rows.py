@@ -10,7 +10,7 @@ import pytest
 
 from index.sql.sqlite import DATABASE_FILE, SqliteDatabase
 from index.files.manifest import FORMAT_VERSION, MANIFEST_FILE
-from index.records import ArticleRecord, ChunkFilter, SpeechRecord
+from index.records import ArticleRecord, ChunkFilter, EntityRecord, SpeechRecord
 from index.speakers import speaker_key
 from index.store import opening
 from tests.contract.rows import DIM, article, chunks, put
@@ -69,7 +69,7 @@ def test_an_index_of_format_6_is_upgraded_in_place_keeping_its_speech(tmp_path: 
     put(reopened, quoting(article("b"), said(0, None, "direct")))
     assert reopened.speech(["b"]) == {"b": [said(0, None, "direct")]}
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
-    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "7"
+    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "8"
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'speech'")}
     assert indexes == {"speech", "speech_by_article", "speech_by_speaker"}
 
@@ -77,8 +77,8 @@ def test_an_index_of_format_6_is_upgraded_in_place_keeping_its_speech(tmp_path: 
 def test_an_upgrade_another_process_made_first_is_not_made_again(tmp_path: Path) -> None:
     put(open_store(tmp_path), quoting(article("a"), said(0, "Blinken", "direct")))
     database = SqliteDatabase(tmp_path / DATABASE_FILE)
-    database.upgrade("6", ["DELETE FROM speech"], "7")
-    assert database.meta()["format_version"] == "7" and len(database.speech(["a"])["a"]) == 1
+    database.upgrade("7", ["DELETE FROM speech"], "8")
+    assert database.meta()["format_version"] == "8" and len(database.speech(["a"])["a"]) == 1
     database.close()
 
 
@@ -103,6 +103,19 @@ def test_a_postgresql_archive_of_format_6_is_migrated_keeping_its_speech(tmp_pat
     assert store.speech(["b"]) == {"b": [said(0, None, "mixed")]}
     store.close()
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "7"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "8"
 
 
+
+
+def test_an_index_of_format_7_gains_an_entities_table_in_place(tmp_path: Path) -> None:
+    put(open_store(tmp_path), quoting(article("a")))
+    conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    conn.executescript("DROP TABLE entities; UPDATE meta SET value = '7' WHERE key = 'format_version';")
+    conn.close()
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 7}))
+    reopened = open_store(tmp_path)
+    assert reopened.entities(["a"]) == {"a": []}
+    put(reopened, (replace(article("b"), entities=(EntityRecord(0, 5, "PERSON"),)), chunks("b", 1)))
+    assert reopened.entities(["b"]) == {"b": [EntityRecord(0, 5, "PERSON")]}

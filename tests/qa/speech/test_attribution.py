@@ -3,7 +3,7 @@
 import pytest
 
 from qa.speech.attribution import attributions
-from qa.speech.pipeline import DEFAULT_PIPELINE, load_pipeline
+from qa.text.pipeline import DEFAULT_PIPELINE, load_pipeline
 
 
 @pytest.fixture(scope="module")

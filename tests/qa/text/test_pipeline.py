@@ -1,11 +1,13 @@
-"""The spaCy pipeline is an installed package named by a setting: a missing one stops the start."""
+"""The spaCy pipeline that reads articles at ingest is an installed package named by a setting: a missing
+one stops the start."""
 
 import pytest
 
 from qa.errors import SpeechPipelineMissing
 from qa.composition import open_service
 from qa.settings import Settings
-from qa.speech.pipeline import DEFAULT_PIPELINE, SpeechReader, load_pipeline
+from qa.speech.pipeline import SpeechReader
+from qa.text.pipeline import DEFAULT_PIPELINE, load_pipeline
 from tests.fakes import FakeEmbedder
 
 
