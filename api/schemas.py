@@ -28,6 +28,9 @@ QUOTE = (
     "held by Hamas in Gaza is a reminder of the complex, multifaceted nature of international relations."
 )
 CITATION_EXAMPLE = {**SOURCE_EXAMPLE, "start": 1451, "end": 1652, "quote": QUOTE, "speaker": "Benjamin Netanyahu"}
+# "Putin" in QUOTE, which starts at 1451 in its article.
+SHORT_ANSWER_EXAMPLE = {"text": "Putin", "article_id": "002_b0a686f71e466dcc", "start": 1451 + QUOTE.index("Putin"),
+                        "end": 1451 + QUOTE.index("Putin") + len("Putin")}
 SAID_EXAMPLE = {"start": 1451, "end": 1652, "quote": QUOTE, "speaker": "Benjamin Netanyahu", "kind": "indirect"}
 PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start": 1182, "end": 1779,
                    "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885,
@@ -117,9 +120,19 @@ class PassageOut(SourceFields):
     )
 
 
+class ShortAnswerOut(BaseModel):
+    model_config = _examples(SHORT_ANSWER_EXAMPLE)
+
+    text: str = Field(description="Exactly the article's text[start:end]: a name, date or amount.")
+    article_id: str = Field(description="The article of the cited sentence the short answer lies in.")
+    start: int
+    end: int
+
+
 class AnswerOut(BaseModel):
     model_config = _examples({
-        "question": "Why did Netanyahu thank Putin?", "answerable": True, "reason": None, "answer": QUOTE,
+        "question": "Who did Netanyahu thank for the release of Israeli citizens?", "answerable": True,
+        "reason": None, "answer": QUOTE, "short_answer": SHORT_ANSWER_EXAMPLE,
         "generated": False, "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
     })
 
@@ -132,6 +145,11 @@ class AnswerOut(BaseModel):
     answer: str | None = Field(
         description="The cited sentences, verbatim, in the order of `citations`; or, when `generated`, a written "
         "answer whose [n] markers number the citations from 1."
+    )
+    short_answer: ShortAnswerOut | None = Field(
+        description="When the question asks for a name, date or amount (who, when, where, how much, which country "
+        "…): that span, inside one of the cited sentences and checked against the article like every quote. "
+        "Null when the question asks for something else or no cited sentence holds one."
     )
     generated: bool = Field(description="Whether a configured language model wrote the answer from the citations.")
     citations: list[CitationOut]

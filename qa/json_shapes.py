@@ -3,7 +3,7 @@
 from typing import Any
 
 from index.records import StoredArticle
-from qa.models import Answer, Citation, Passage, Quote, Source
+from qa.models import Answer, Citation, Passage, Quote, ShortAnswer, Source
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -12,10 +12,17 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "answerable": answer.answerable,
         "reason": answer.abstention.value if answer.abstention else None,
         "answer": answer.text,
+        "short_answer": short_answer_json(answer.short_answer),
         "generated": answer.generated,
         "citations": [citation_json(c) for c in answer.citations],
         "passages": [passage_json(p) for p in answer.passages],
     }
+
+
+def short_answer_json(short: ShortAnswer | None) -> dict[str, Any] | None:
+    if short is None:
+        return None
+    return {"text": short.text, "article_id": short.origin.article_id, "start": short.start, "end": short.end}
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:

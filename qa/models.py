@@ -56,6 +56,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The name or number that answers ("$19 million", "Squid Game"): characters `start`..`end` of the
+    article of a cited sentence, inside that sentence; `text` is exactly the article's text there."""
+
+    origin: Source
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Quote:
     """A sentence of an article in which `speaker` speaks (None: a source the article does not name),
     `kind` "direct", "indirect" or "mixed"; `score` is its cosine to the topic asked about, if any."""
@@ -82,7 +93,8 @@ class Abstention(StrEnum):
 class Answer:
     """`text` is the cited sentences joined, citations in the order their quotes appear in it; or,
     when `generated`, a written answer whose [n] markers number the citations from 1. `evidence` are
-    the best sentences found, which a written answer may cite."""
+    the best sentences found, which a written answer may cite; `short_answer` the name or number
+    within a cited sentence that answers, when the question asks for one."""
 
     question: str
     text: str | None
@@ -91,6 +103,7 @@ class Answer:
     abstention: Abstention | None = None
     generated: bool = False
     evidence: tuple[Citation, ...] = ()
+    short_answer: ShortAnswer | None = None
 
     @property
     def answerable(self) -> bool:

@@ -20,7 +20,7 @@ from qa.errors import (
 )
 from qa.answering.generation import AnswerWriter, WrittenAnswer
 from qa.ingest.ingestion import IngestReport, Ingestor
-from qa.models import Abstention, Answer, Citation, Passage, Quote
+from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer
 from qa.query import Filters, Query
 from qa.ingest.readers import Read, Skipped, read_paths
 from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
@@ -227,9 +227,10 @@ class QAService:
         return self._writer.write(extractive.question, extractive.evidence)
 
     def _verified(self, answer: Answer) -> Answer:
-        """Every quote checked against its article as stored now; one that no longer matches is dropped."""
+        """Every quote checked against its article as stored now; one that no longer matches is dropped.
+        The short answer stands only inside a kept citation, matching its article too."""
         if not answer.citations:
-            return answer
+            return replace(answer, short_answer=None) if answer.short_answer else answer
         texts = texts_of_articles(self._store, [c.origin.article_id for c in answer.citations])
         kept = []
         for citation in answer.citations:
@@ -239,11 +240,14 @@ class QAService:
             else:
                 for listener in self._dropped_citation_listeners:
                     listener(citation)
+        short = answer.short_answer
+        if short is not None and not _holds(kept, short, texts):
+            short = None
         if len(kept) == len(answer.citations):
-            return answer
+            return answer if short is answer.short_answer else replace(answer, short_answer=short)
         if not kept or answer.generated:
-            return replace(answer, text=None, citations=(), abstention=Abstention.LOW_CONFIDENCE)
-        return replace(answer, text=" ".join(c.quote for c in kept), citations=tuple(kept))
+            return replace(answer, text=None, citations=(), abstention=Abstention.LOW_CONFIDENCE, short_answer=None)
+        return replace(answer, text=" ".join(c.quote for c in kept), citations=tuple(kept), short_answer=short)
 
     def _checked(self, query: Query) -> Query:
         question = query.question.strip() if isinstance(query.question, str) else ""
@@ -311,3 +315,12 @@ def _busy_as_error() -> Iterator[None]:
 def texts_of_articles(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
     """The texts of these articles, each read once however often it is cited."""
     return store.article_texts(list(dict.fromkeys(article_ids)))
+
+
+def _holds(citations: list[Citation], short: ShortAnswer, texts: dict[str, str]) -> bool:
+    """Whether the short answer lies inside one of the citations and is its article's text there."""
+    text = texts.get(short.origin.article_id)
+    return text is not None and text[short.start : short.end] == short.text and any(
+        c.origin.article_id == short.origin.article_id and c.start <= short.start and short.end <= c.end
+        for c in citations
+    )

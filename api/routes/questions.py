@@ -22,7 +22,8 @@ from qa.service import QAService
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
 STREAM_EXAMPLE = (
     'event: passages\ndata: {"passages": [...]}\n\n'
-    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "...", "generated": false}\n\n'
+    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "...", "short_answer": null, '
+    '"generated": false}\n\n'
     'event: citations\ndata: {"citations": [...]}\n\n'
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
@@ -102,7 +103,7 @@ async def _events(service: QAService, retrieval: Retrieval, started: float) -> A
         return
     if answered.passages != listed:
         yield _event("passages", {"passages": answer["passages"]})
-    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer", "generated")})
+    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer", "short_answer", "generated")})
     yield _event("citations", {"citations": answer["citations"]})
     yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})
 

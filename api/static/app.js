@@ -101,7 +101,7 @@ const EVENT_HANDLERS = {
   citations(turn, data, state) {
     if (state.answer?.answerable) {
       if (state.answer.generated) renderWritten(turn, state.answer.answer, data.citations);
-      else renderAnswer(turn, data.citations);
+      else renderAnswer(turn, data.citations, state.answer.short_answer);
       showStatus(turn, "");
     }
   },
@@ -178,16 +178,31 @@ function setBusy(busy) {
   sendButton.textContent = busy ? "Asking…" : "Ask";
 }
 
-function renderAnswer(turn, citations) {
+function renderAnswer(turn, citations, short) {
   const answer = turn.querySelector(".answer");
   answer.replaceChildren();
   citations.forEach((citation, index) => {
     const sentence = document.createElement("span");
     sentence.className = "sentence";
-    sentence.textContent = citation.quote;
+    sentence.append(...withShortAnswer(citation, short));
     answer.append(sentence, " ", ...speakerNote(citation.speaker), citationMarker(citation, index), " ");
   });
   listCitations(answer, citations);
+}
+
+// The quote as text, the short answer marked within it when it lies in this citation: the offsets are
+// the article's, so the mark is exactly the characters the service checked.
+function withShortAnswer(citation, short) {
+  const inside = short && short.article_id === citation.article_id &&
+                 citation.start <= short.start && short.end <= citation.end;
+  if (!inside) return [citation.quote];
+  const from = utf16Offset(citation.quote, short.start - citation.start);
+  const to = utf16Offset(citation.quote, short.end - citation.start);
+  const mark = document.createElement("mark");
+  mark.className = "short-answer";
+  mark.textContent = citation.quote.slice(from, to);
+  mark.title = "The short answer";
+  return [citation.quote.slice(0, from), mark, citation.quote.slice(to)];
 }
 
 // Who says the quoted sentence, after it; nothing when the article does not say.

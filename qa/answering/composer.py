@@ -4,20 +4,21 @@ evidence is weak the answer is an abstention with its reason, and the passages a
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.records import EntityRecord, SpeechRecord
 from qa.answering.answer_types import AnswerType, answer_type, asking_sentence
+from qa.answering.discourse import POINTS_BACK, next_sentence
 from qa.answering.periods import asked_period, older_penalties, period_penalty
 from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
-from qa.models import Abstention, Answer, Citation, Passage, Source, Span
+from qa.models import Abstention, Answer, Citation, Passage, ShortAnswer, Source, Span
 from qa.retrieval.retriever import Retrieval, chunk_filter
 from qa.text.sentences import adjacent_sentences, sentence_spans
 from qa.speech.finder import QuoteFinder
-from qa.speech.names import same_person
+from qa.speech.names import names_speaker, same_person
 from qa.speech.questions import AskedSpeech, asked_speech
 from qa.speech.topics import TOPIC_CLOSENESS, names_topic
 from qa.text.words import NAME_MARKS, STOPWORDS, content_words, words
@@ -57,7 +58,10 @@ NAMES_AND_NUMBERS = re.compile(rf"[A-Z][\w{re.escape(NAME_MARKS)}]*|\d[\d,.$%]*"
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A sentence that may answer; a lead-in line ("…included:") answers with its list `items`."""
+    """A sentence that may answer; a lead-in line ("…included:") answers with its list `items`. `lead`
+    is the sentence before a statement that says what it is about, when the statement only points
+    back to it ("Netanyahu's discussion highlighted Israel's right to self-defense." before "He
+    emphasized that any nation … would respond")."""
 
     origin: Source
     span: Span
@@ -65,6 +69,7 @@ class _Candidate:
     speaker: str | None
     items: tuple[tuple[Span, str], ...] = ()
     typed: tuple[TypedSpan, ...] = ()
+    lead: tuple[Span, str] | None = None
 
 
 class AnswerComposer:
@@ -72,7 +77,7 @@ class AnswerComposer:
         self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
         speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], quotes: QuoteFinder,
         min_passage_score: float, min_answer_score: float, max_sentences: int,
-        entities: Callable[[Sequence[str]], dict[str, list[EntityRecord]]] = lambda ids: {},
+        entities: Callable[[Sequence[str]], dict[str, list[EntityRecord]]],
     ) -> None:
         self._entities = entities
         self._embedder = embedder
@@ -93,7 +98,7 @@ class AnswerComposer:
             # a statement on the topic answers even when its article's passages score low.
             statements = self._statements(retrieval, asked, relevant)
             if statements or (relevant and not asked.sourced):
-                return self._answer_from(statements, retrieval, asked, listed)
+                return self._answer_from(statements, retrieval, asked, listed, None)
             # A source no article quotes ("according to Google ratings") is data, not a speaker: the
             # question of fact is answered from the passages.
         if not relevant:
@@ -106,41 +111,44 @@ class AnswerComposer:
         return self._answer_from(self._candidates(relevant, kind, retrieval.question), retrieval, None, listed, kind)
 
     def _answer_from(
-        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None, listed: tuple[Passage, ...],
-        kind: AnswerType | None = None,
+        self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None,
+        listed: tuple[Passage, ...], kind: AnswerType | None,
     ) -> Answer:
-        scores, tiers = self._scores(candidates, retrieval, asked)
-        period = asked_period(retrieval.question, retrieval.as_of)
-        scores = scores - np.array([period_penalty(c.quote, c.origin, period) for c in candidates])
-        if asked is None:
-            scores = scores - np.array(older_penalties([c.origin for c in candidates]))
-        if kind is not None:
-            scores = scores + np.array([_type_bonus(c) for c in candidates])
+        closeness, tiers = self._scores(candidates, retrieval, asked)
         on_topic = np.flatnonzero(tiers > OFF_TOPIC)
-        candidates, scores, tiers = [candidates[i] for i in on_topic], scores[on_topic], tiers[on_topic]
+        candidates, closeness, tiers = [candidates[i] for i in on_topic], closeness[on_topic], tiers[on_topic]
         # A statement by the asked speaker naming the topic answers however it scores against the
         # question; one only near the topic in meaning may follow it, but does not answer alone (a
         # speaker's words on the subject of the whole article are near any question about it).
-        if not candidates or (asked is None and float(scores.max()) < self._min_answer_score) \
+        # Whether to answer at all is judged on closeness alone: the preferences below order the
+        # sentences, they do not make a weak one answer.
+        if not candidates or (asked is None and float(closeness.max()) < self._min_answer_score) \
                 or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
-        chosen = self._choose(candidates, scores, tiers)
-        if kind is not None:
-            chosen = self._completed(chosen, kind, AskedWords.of(retrieval.question))
+        scores = closeness + self._preferences(candidates, retrieval, asked is None)
+        chosen = self._completed(self._choose(candidates, scores, tiers), kind, retrieval.question)
         citations = tuple(citation for c in chosen for citation in _citations(c))
         evidence = tuple(dict.fromkeys(
             [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
         ))
-        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence)
+        return Answer(retrieval.question, " ".join(c.quote for c in citations), citations, listed, evidence=evidence,
+                      short_answer=_short_answer(chosen))
 
-    def _candidates(self, passages: list[Passage], kind: AnswerType | None = None, question: str = "") -> list[_Candidate]:
+    @staticmethod
+    def _preferences(candidates: list[_Candidate], retrieval: Retrieval, of_fact: bool) -> np.ndarray:
+        """What moves a sentence up or down besides its closeness: a name or number of the kind asked for
+        near the question's words, and the period asked about (for a question of fact, the latest
+        reporting)."""
+        period = asked_period(retrieval.question, retrieval.as_of)
+        moved = np.array([_type_bonus(c) - period_penalty(c.quote, c.origin, period) for c in candidates])
+        return moved - np.array(older_penalties([c.origin for c in candidates])) if of_fact else moved
+
+    def _candidates(self, passages: list[Passage], kind: AnswerType | None, question: str) -> list[_Candidate]:
         """The sentences of the passages; beyond the first PASSAGES_TO_READ passages, only those holding
-        a name of the kind asked for."""
+        a name or number of the kind asked for."""
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
-        texts = self._article_texts(article_ids)
-        speech = self._speech(article_ids)
-        entities = self._entities(article_ids)
-        self._texts, self._named = texts, entities
+        texts, speech = self._article_texts(article_ids), self._speech(article_ids)
+        entities = self._entities(article_ids) if kind is not None else {}
         asked = AskedWords.of(question)
         candidates: dict[str, _Candidate] = {}
         for rank, passage in enumerate(passages):
@@ -156,33 +164,36 @@ class AnswerComposer:
                 typed = tuple(typed_spans(text, span, named, kind, asked, passage.origin.source)) if kind else ()
                 if rank >= PASSAGES_TO_READ and not typed:
                     continue
-                candidate = _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items, typed)
                 # The same sentence reached twice, or through a reprint, is one candidate.
-                candidates.setdefault(_normalized(quote), candidate)
+                candidates.setdefault(
+                    _normalized(quote),
+                    _Candidate(passage.origin, span, quote, said.get((span.start, span.end)), items, typed),
+                )
         return [c for c in candidates.values() if c.items or _says_something(c.quote)]
 
-    def _completed(self, chosen: list[_Candidate], kind: AnswerType, asked: AskedWords) -> list[_Candidate]:
-        """The best sentence with the one beside it that holds the name asked for, when it holds none
-        itself ("Netflix announced … the wildly popular South Korean show is green lit" after "'Squid
-        Game' is officially coming back.")."""
-        if not chosen or chosen[0].typed:
-            return chosen
+    def _completed(self, chosen: list[_Candidate], kind: AnswerType | None, question: str) -> list[_Candidate]:
+        """The chosen sentences with what the best one needs beside it: the sentence next to it that
+        holds the name asked for when it holds none ("'Squid Game' is officially coming back." before
+        "Netflix announced … the wildly popular South Korean show is green lit"), or the next sentence
+        when it does not stand alone (qa.answering.discourse); within the most sentences quoted."""
         best = chosen[0]
-        text = self._texts.get(best.origin.article_id)
-        if text is None:
+        if best.items:
             return chosen
-        named = self._named.get(best.origin.article_id, [])
-        before, after = adjacent_sentences(text, best.span)
-        for span in (after, before):
-            if span is None:
-                continue
-            typed = tuple(typed_spans(text, span, named, kind, asked, best.origin.source))
-            neighbour = _Candidate(best.origin, span, text[span.start : span.end], None, (), typed)
-            if typed:
-                rest = [c for c in chosen[1:] if c.span != span][: self._max_sentences - 2]
-                pair = [neighbour, best] if span is before else [best, neighbour]
-                return pair + rest
-        return chosen
+        article_id = best.origin.article_id
+        text = self._article_texts([article_id]).get(article_id)
+        if text is None or text[best.span.start : best.span.end] != best.quote:
+            return chosen
+        beside = None
+        if kind is not None and not best.typed:
+            beside = _typed_neighbour(text, best, self._entities([article_id]).get(article_id, []), kind, question)
+        if beside is None:
+            following = next_sentence(text, best.span, self._speech([article_id])[article_id], question)
+            if following is not None:
+                beside = _Candidate(best.origin, following, text[following.start : following.end], None)
+        if beside is None or any(c.span == beside.span and c.origin == beside.origin for c in chosen):
+            return chosen
+        pair = [beside, best] if beside.span.start < best.span.start else [best, beside]
+        return pair + chosen[1:][: max(0, self._max_sentences - 2)] if self._max_sentences > 1 else chosen
 
     def _statements(self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage]) -> list[_Candidate]:
         """The asked speaker's own statements within the question's filters and date, on its topic:
@@ -191,7 +202,26 @@ class AnswerComposer:
         quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
                                    STATEMENTS_READ, "relevance")
         found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker) for q in quotes]
-        return found or self._titled_statements(asked, relevant)
+        return self._led(found, asked) if found else self._titled_statements(asked, relevant)
+
+    def _led(self, statements: list[_Candidate], asked: AskedSpeech) -> list[_Candidate]:
+        """The statements, each that points back to a sentence naming the topic given that sentence as
+        its `lead`."""
+        if not asked.topic:
+            return statements
+        pointing = [c for c in statements if POINTS_BACK.match(c.quote)]
+        texts = self._article_texts(list(dict.fromkeys(c.origin.article_id for c in pointing))) if pointing else {}
+        led = {}
+        for statement in pointing:
+            text = texts.get(statement.origin.article_id)
+            if text is None or text[statement.span.start : statement.span.end] != statement.quote:
+                continue
+            before = adjacent_sentences(text, statement.span)[0]
+            if before is not None:
+                lead = text[before.start : before.end]
+                if names_topic(lead, asked.topic, asked.speaker) and names_speaker(lead, statement.speaker):
+                    led[id(statement)] = replace(statement, lead=(before, lead))
+        return [led.get(id(c), c) for c in statements]
 
     def _titled_statements(self, asked: AskedSpeech, passages: list[Passage]) -> list[_Candidate]:
         """Statements by whoever the articles of these passages give the asked title ("the Israeli
@@ -232,7 +262,8 @@ class AnswerComposer:
         # What X said *about Y*: closeness to the topic counts as much as to the whole question.
         scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
         tiers = np.array([
-            NAMES_TOPIC if names_topic(c.quote, asked.topic, asked.speaker) else NEAR_TOPIC if near >= TOPIC_CLOSENESS
+            NAMES_TOPIC if names_topic(c.lead[1] if c.lead else c.quote, asked.topic, asked.speaker)
+            else NEAR_TOPIC if near >= TOPIC_CLOSENESS
             else OFF_TOPIC
             for c, near in zip(candidates, to_topic)
         ], dtype=int)
@@ -258,6 +289,31 @@ class AnswerComposer:
         return chosen
 
 
+def _typed_neighbour(
+    text: str, best: _Candidate, entities: list[EntityRecord], kind: AnswerType, question: str
+) -> _Candidate | None:
+    """The sentence after the best one, or else the one before, when it holds a name of the kind asked for."""
+    before, after = adjacent_sentences(text, best.span)
+    asked = AskedWords.of(question)
+    for span in (after, before):
+        if span is not None:
+            typed = tuple(typed_spans(text, span, entities, kind, asked, best.origin.source))
+            if typed:
+                return _Candidate(best.origin, span, text[span.start : span.end], None, (), typed)
+    return None
+
+
+def _short_answer(chosen: list[_Candidate]) -> ShortAnswer | None:
+    """The name or number of the kind asked for nearest the question's words, in the first chosen
+    sentence that holds one."""
+    for candidate in chosen:
+        if candidate.typed and not candidate.items:
+            span = candidate.typed[0]
+            offset = candidate.span.start
+            return ShortAnswer(candidate.origin, span.start, span.end, candidate.quote[span.start - offset : span.end - offset])
+    return None
+
+
 def _type_bonus(candidate: _Candidate) -> float:
     """TYPE_BONUS for a name of the kind asked for right beside the question's words, less the farther."""
     if not candidate.typed:
@@ -266,9 +322,13 @@ def _type_bonus(candidate: _Candidate) -> float:
 
 
 def _citations(candidate: _Candidate) -> list[Citation]:
-    """The candidate's own sentence, or for a lead-in, the items of its list."""
+    """The candidate's own sentence (after its lead, if any), or for a lead-in, the items of its list."""
     if not candidate.items:
-        return [Citation(candidate.origin, candidate.span.start, candidate.span.end, candidate.quote, candidate.speaker)]
+        own = Citation(candidate.origin, candidate.span.start, candidate.span.end, candidate.quote, candidate.speaker)
+        if candidate.lead is None:
+            return [own]
+        span, quote = candidate.lead
+        return [Citation(candidate.origin, span.start, span.end, quote), own]
     return [Citation(candidate.origin, span.start, span.end, quote) for span, quote in candidate.items]
 
 

@@ -46,6 +46,11 @@ def delete_summary(deleted: list[str], failed: list[str]) -> str:
 def answer(result: Answer) -> str:
     lines = []
     if result.answerable:
+        if result.short_answer is not None:
+            short = result.short_answer
+            number = next((n for n, c in enumerate(result.citations, start=1)
+                           if c.origin.article_id == short.origin.article_id and c.start <= short.start < c.end), None)
+            lines += [f"Short answer: {short.text}" + (f" [{number}]" if number else ""), ""]
         markers = " ".join(f"{c.quote} [{n}]" for n, c in enumerate(result.citations, start=1))
         lines += ["Answer", _indent(markers), ""]
         lines += [_citation(n, c) for n, c in enumerate(result.citations, start=1)]

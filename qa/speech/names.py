@@ -20,3 +20,11 @@ def same_person(asked: str, speaker: str | None, titles: tuple[str, ...] = ()) -
 
 def name_words(text: str) -> set[str]:
     return {word for word in map(fold, words_of_name(text)) if word}
+
+
+def names_speaker(sentence: str, speaker: str | None) -> bool:
+    """Whether the sentence names the speaker, by any word of their name ("Netanyahu’s discussion …")."""
+    if not speaker:
+        return False
+    said = name_words(sentence)  # folded: "Netanyahu’s" is "netanyahus"
+    return any(word == name or word == name + "s" for name in name_words(speaker) - COURTESY for word in said)

@@ -1,0 +1,43 @@
+"""When the best sentence does not stand alone, the one after it completes the answer: a lead-in that
+announces what follows ("Key areas included:", "He said the following."), a speaker's sentence
+followed by more of the same speaker's words ("Netanyahu's discussion highlighted Israel's right to
+self-defense." then "He emphasized that any nation … would respond"), or a sentence that only says
+again what the question says, leaving the answer to the next.
+"""
+
+import re
+
+from index.records import SpeechRecord
+from qa.models import Span
+from qa.text.sentences import adjacent_sentences
+from qa.text.words import content_words
+
+# "…:", "… the following.", "… as follows", "… —": the sentence hands over to the next.
+ANNOUNCES = re.compile(r"(?::|\bthe following\W*|\bas follows\W*|\s[—–-])\s*$", re.IGNORECASE)
+# A sentence that starts by pointing back to a person: it goes on about the one just speaking.
+POINTS_BACK = re.compile(r"^\W*(?:he|she|they|his|her|their)\b", re.IGNORECASE)
+# A sentence whose content words are at least this share of the question's says the question again.
+RESTATES = 0.6
+
+
+def next_sentence(text: str, sentence: Span, speech: list[SpeechRecord], question: str) -> Span | None:
+    """The sentence right after `sentence` when it completes it, else None."""
+    after = adjacent_sentences(text, sentence)[1]
+    if after is None:
+        return None
+    quote = text[sentence.start : sentence.end]
+    if ANNOUNCES.search(quote) or _restates(quote, question):
+        return after
+    speaker = _speaker(speech, sentence)
+    if speaker is not None and _speaker(speech, after) == speaker and POINTS_BACK.match(text[after.start : after.end]):
+        return after
+    return None
+
+
+def _restates(sentence: str, question: str) -> bool:
+    said, asked = content_words(sentence), content_words(question)
+    return bool(said) and len(said & asked) / len(said) >= RESTATES
+
+
+def _speaker(speech: list[SpeechRecord], sentence: Span) -> str | None:
+    return next((s.speaker for s in speech if s.start == sentence.start and s.end == sentence.end), None)
