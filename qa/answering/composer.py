@@ -10,15 +10,15 @@ import numpy as np
 
 from index.records import EntityRecord, SpeechRecord
 from qa.answering.answer_types import AnswerType, answer_type, asking_sentence
-from qa.answering.discourse import POINTS_BACK, next_sentence
+from qa.answering.discourse import next_sentence
 from qa.answering.periods import asked_period, older_penalties, period_penalty
 from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
-from qa.models import Abstention, Answer, Citation, Passage, ShortAnswer, Source, Span
+from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer, Source, Span
 from qa.retrieval.retriever import Retrieval, chunk_filter
 from qa.text.sentences import adjacent_sentences, sentence_spans
 from qa.speech.finder import QuoteFinder
-from qa.speech.names import names_speaker, same_person
+from qa.speech.names import same_person
 from qa.speech.questions import AskedSpeech, asked_speech
 from qa.speech.topics import TOPIC_CLOSENESS, names_topic
 from qa.text.words import NAME_MARKS, STOPWORDS, content_words, words
@@ -126,7 +126,7 @@ class AnswerComposer:
                 or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         scores = closeness + self._preferences(candidates, retrieval, asked is None)
-        chosen = self._completed(self._choose(candidates, scores, tiers), kind, retrieval.question)
+        chosen = self._completed(self._choose(candidates, scores, tiers), kind, retrieval.question, asked is None)
         citations = tuple(citation for c in chosen for citation in _citations(c))
         evidence = tuple(dict.fromkeys(
             [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
@@ -171,7 +171,9 @@ class AnswerComposer:
                 )
         return [c for c in candidates.values() if c.items or _says_something(c.quote)]
 
-    def _completed(self, chosen: list[_Candidate], kind: AnswerType | None, question: str) -> list[_Candidate]:
+    def _completed(
+        self, chosen: list[_Candidate], kind: AnswerType | None, question: str, of_fact: bool
+    ) -> list[_Candidate]:
         """The chosen sentences with what the best one needs beside it: the sentence next to it that
         holds the name asked for when it holds none ("'Squid Game' is officially coming back." before
         "Netflix announced … the wildly popular South Korean show is green lit"), or the next sentence
@@ -187,7 +189,8 @@ class AnswerComposer:
         if kind is not None and not best.typed:
             beside = _typed_neighbour(text, best, self._entities([article_id]).get(article_id, []), kind, question)
         if beside is None:
-            following = next_sentence(text, best.span, self._speech([article_id])[article_id], question)
+            following = next_sentence(text, best.span, self._speech([article_id])[article_id],
+                                      question if of_fact else None)
             if following is not None:
                 beside = _Candidate(best.origin, following, text[following.start : following.end], None)
         if beside is None or any(c.span == beside.span and c.origin == beside.origin for c in chosen):
@@ -201,27 +204,16 @@ class AnswerComposer:
         the reporter's, in X's mouth."""
         quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
                                    STATEMENTS_READ, "relevance")
-        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker) for q in quotes]
-        return self._led(found, asked) if found else self._titled_statements(asked, relevant)
+        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker, lead=self._lead(q)) for q in quotes]
+        return found or self._titled_statements(asked, relevant)
 
-    def _led(self, statements: list[_Candidate], asked: AskedSpeech) -> list[_Candidate]:
-        """The statements, each that points back to a sentence naming the topic given that sentence as
-        its `lead`."""
-        if not asked.topic:
-            return statements
-        pointing = [c for c in statements if POINTS_BACK.match(c.quote)]
-        texts = self._article_texts(list(dict.fromkeys(c.origin.article_id for c in pointing))) if pointing else {}
-        led = {}
-        for statement in pointing:
-            text = texts.get(statement.origin.article_id)
-            if text is None or text[statement.span.start : statement.span.end] != statement.quote:
-                continue
-            before = adjacent_sentences(text, statement.span)[0]
-            if before is not None:
-                lead = text[before.start : before.end]
-                if names_topic(lead, asked.topic, asked.speaker) and names_speaker(lead, statement.speaker):
-                    led[id(statement)] = replace(statement, lead=(before, lead))
-        return [led.get(id(c), c) for c in statements]
+    def _lead(self, quote: Quote) -> tuple[Span, str] | None:
+        if quote.lead is None:
+            return None
+        text = self._article_texts([quote.origin.article_id]).get(quote.origin.article_id)
+        if text is None:
+            return None
+        return quote.lead, text[quote.lead.start : quote.lead.end]
 
     def _titled_statements(self, asked: AskedSpeech, passages: list[Passage]) -> list[_Candidate]:
         """Statements by whoever the articles of these passages give the asked title ("the Israeli
@@ -359,8 +351,10 @@ def _informativeness(sentence: str, asked: set[str]) -> float:
 
 
 def _says_something(quote: str) -> bool:
+    """A sentence, or a line long enough to be one; a lead-in ("…, the mayor said:") is quoted with the
+    sentence it announces (qa.answering.discourse)."""
     words = len(quote.split())
-    return words >= MIN_UNPUNCTUATED_WORDS or (words >= MIN_SENTENCE_WORDS and quote.endswith(SENTENCE_ENDINGS))
+    return words >= MIN_UNPUNCTUATED_WORDS or (words >= MIN_SENTENCE_WORDS and quote.endswith((*SENTENCE_ENDINGS, ":")))
 
 
 def _normalized(quote: str) -> str:

@@ -9,24 +9,24 @@ import re
 
 from index.records import SpeechRecord
 from qa.models import Span
+from qa.speech.topics import POINTS_BACK
 from qa.text.sentences import adjacent_sentences
 from qa.text.words import content_words
 
 # "…:", "… the following.", "… as follows", "… —": the sentence hands over to the next.
 ANNOUNCES = re.compile(r"(?::|\bthe following\W*|\bas follows\W*|\s[—–-])\s*$", re.IGNORECASE)
-# A sentence that starts by pointing back to a person: it goes on about the one just speaking.
-POINTS_BACK = re.compile(r"^\W*(?:he|she|they|his|her|their)\b", re.IGNORECASE)
-# A sentence whose content words are at least this share of the question's says the question again.
-RESTATES = 0.6
+# A sentence whose content words are nearly all the question's says the question again.
+RESTATES = 0.8
 
 
-def next_sentence(text: str, sentence: Span, speech: list[SpeechRecord], question: str) -> Span | None:
-    """The sentence right after `sentence` when it completes it, else None."""
+def next_sentence(text: str, sentence: Span, speech: list[SpeechRecord], question: str | None) -> Span | None:
+    """The sentence right after `sentence` when it completes it, else None. `question` is the question of
+    fact asked, if any: a speaker's statement that repeats the question's words is their answer."""
     after = adjacent_sentences(text, sentence)[1]
     if after is None:
         return None
     quote = text[sentence.start : sentence.end]
-    if ANNOUNCES.search(quote) or _restates(quote, question):
+    if ANNOUNCES.search(quote) or (question is not None and _restates(quote, question)):
         return after
     speaker = _speaker(speech, sentence)
     if speaker is not None and _speaker(speech, after) == speaker and POINTS_BACK.match(text[after.start : after.end]):

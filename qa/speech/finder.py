@@ -10,10 +10,10 @@ from index.speakers import speaker_key
 from qa.articles import check_storable
 from qa.embedding.embedder import Embedder
 from qa.errors import InvalidInput
-from qa.models import Quote, Source
+from qa.models import Quote, Source, Span
 from qa.settings import Settings
 from qa.speech.names import same_person
-from qa.speech.topics import TOPIC_CLOSENESS, names_topic
+from qa.speech.topics import POINTS_BACK, TOPIC_CLOSENESS, names_topic, topic_lead
 
 Sort = Literal["relevance", "date"]
 SORTS = ("relevance", "date")
@@ -36,6 +36,7 @@ class _Said:
     quote: str
     on_topic: bool = False
     score: float | None = None
+    lead: Span | None = None
 
 
 class QuoteFinder:
@@ -69,7 +70,8 @@ class QuoteFinder:
         return list(copies.values())
 
     def _scored(self, said: list[_Said], speaker: str, topic: str) -> list[_Said]:
-        naming = [names_topic(s.quote, topic, speaker) for s in said]
+        leads = self._leads(said, speaker, topic)
+        naming = [names_topic(s.quote, topic, speaker) or lead is not None for s, lead in zip(said, leads)]
         # A prolific speaker has thousands of statements in an archive: only the newest are weighed,
         # so that a question costs at most so many embeddings.
         newest = sorted(range(len(said)), key=lambda i: _by_date(said[i]))
@@ -79,8 +81,21 @@ class QuoteFinder:
             return []
         vectors = self._embedder.embed([*(said[i].quote for i in kept), topic])
         closeness = vectors[:-1] @ vectors[-1]  # inner product is cosine on normalized rows
-        return [_Said(said[i].statement, said[i].quote, naming[i], round(float(near), 4))
+        return [_Said(said[i].statement, said[i].quote, naming[i], round(float(near), 4), leads[i])
                 for i, near in zip(kept, closeness)]
+
+    def _leads(self, said: list[_Said], speaker: str, topic: str) -> list[Span | None]:
+        """For each statement that points back to its speaker, the sentence before it when that one
+        names the speaker and the topic (qa.speech.topics.topic_lead)."""
+        pointing = [s for s in said if POINTS_BACK.match(s.quote) and not names_topic(s.quote, topic, speaker)]
+        texts = self._article_texts(list(dict.fromkeys(s.statement.article_id for s in pointing))) if pointing else {}
+        leads = {}
+        for s in pointing:
+            text = texts.get(s.statement.article_id)
+            span = Span(s.statement.speech.start, s.statement.speech.end)
+            if text is not None and text[span.start : span.end] == s.quote:
+                leads[id(s)] = topic_lead(text, span, topic, s.statement.speech.speaker)
+        return [leads.get(id(s)) for s in said]
 
 
 def article_quotes(article: StoredArticle, speech: Sequence[SpeechRecord]) -> tuple[Quote, ...]:
@@ -140,7 +155,8 @@ def _sentence(text: str | None, record: SpeechRecord) -> str | None:
 def _quote(said: _Said) -> Quote:
     st = said.statement
     origin = Source(st.article_id, st.title, st.url, st.source, st.published_at)
-    return Quote(origin, st.speech.start, st.speech.end, said.quote, st.speech.speaker, st.speech.kind, said.score)
+    return Quote(origin, st.speech.start, st.speech.end, said.quote, st.speech.speaker, st.speech.kind, said.score,
+                 said.lead)
 
 
 def _by_first_published(statement: Statement) -> tuple:
