@@ -177,11 +177,14 @@ def _typed(tokens: list[str]) -> AnswerType | None:
 
 def _noun_phrase(tokens: list[str]) -> list[str]:
     """The words after a question word up to the end of its noun phrase; a possessive ends it
-    ("which company's stock": company)."""
-    phrase = []
+    ("which company's stock": company), and so does a verb in -s after a singular noun ("which city
+    hosts": city; "which awards show" goes on to its noun)."""
+    phrase: list[str] = []
     for token in tokens[:LONGEST_PHRASE]:
         if token in PHRASE_ENDS or not words(token):
             break
+        if phrase and phrase[-1] in CATEGORY_NOUNS and token.endswith("s") and not POSSESSIVE.search(token):
+            break  # "which city hosts …": after a singular noun, a word in -s is its verb
         if POSSESSIVE.search(token):
             phrase.append(POSSESSIVE.sub("", token))
             break

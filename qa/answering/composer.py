@@ -10,7 +10,7 @@ import numpy as np
 
 from index.records import EntityRecord, SpeechRecord
 from qa.answering.answer_types import AnswerType, answer_type, asking_sentence
-from qa.answering.discourse import next_sentence
+from qa.answering.discourse import next_sentence, previous_sentence
 from qa.answering.periods import asked_period, older_penalties, period_penalty
 from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
@@ -189,10 +189,11 @@ class AnswerComposer:
         if kind is not None and not best.typed:
             beside = _typed_neighbour(text, best, self._entities([article_id]).get(article_id, []), kind, question)
         if beside is None:
-            following = next_sentence(text, best.span, self._speech([article_id])[article_id],
-                                      question if of_fact else None)
-            if following is not None:
-                beside = _Candidate(best.origin, following, text[following.start : following.end], None)
+            span = next_sentence(text, best.span, self._speech([article_id])[article_id], question if of_fact else None)
+            if span is None and of_fact:
+                span = previous_sentence(text, best.span)
+            if span is not None:
+                beside = _Candidate(best.origin, span, text[span.start : span.end], None)
         if beside is None or any(c.span == beside.span and c.origin == beside.origin for c in chosen):
             return chosen
         pair = [beside, best] if beside.span.start < best.span.start else [best, beside]

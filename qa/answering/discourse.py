@@ -2,7 +2,8 @@
 announces what follows ("Key areas included:", "He said the following."), a speaker's sentence
 followed by more of the same speaker's words ("Netanyahu's discussion highlighted Israel's right to
 self-defense." then "He emphasized that any nation … would respond"), or a sentence that only says
-again what the question says, leaving the answer to the next.
+again what the question says, leaving the answer to the next. A sentence that starts with "it" or
+"this" leans on the one before it, which says what it is.
 """
 
 import re
@@ -15,6 +16,13 @@ from qa.text.words import content_words
 
 # "…:", "… the following.", "… as follows", "… —": the sentence hands over to the next.
 ANNOUNCES = re.compile(r"(?::|\bthe following\W*|\bas follows\W*|\s[—–-])\s*$", re.IGNORECASE)
+# "It slumped again on Thursday.", "This is the first time …": the thing is named the sentence before.
+# "This" and "these" stand alone only before a verb: "this year" names its own time.
+POINTS_BACK_TO_A_THING = re.compile(
+    r"^\W*(?:(?:on|by|in|at) \w+, )?(?:it|they|(?:this|that|these|those) (?:is|was|are|were|has|had|have|will|would|"
+    r"could|can|may|might|means|meant))\b",
+    re.IGNORECASE,
+)
 # A sentence whose content words are nearly all the question's says the question again.
 RESTATES = 0.8
 
@@ -41,3 +49,10 @@ def _restates(sentence: str, question: str) -> bool:
 
 def _speaker(speech: list[SpeechRecord], sentence: Span) -> str | None:
     return next((s.speaker for s in speech if s.start == sentence.start and s.end == sentence.end), None)
+
+
+def previous_sentence(text: str, sentence: Span) -> Span | None:
+    """The sentence right before `sentence` when `sentence` leans on it for what it speaks of."""
+    if not POINTS_BACK_TO_A_THING.match(text[sentence.start : sentence.end]):
+        return None
+    return adjacent_sentences(text, sentence)[0]

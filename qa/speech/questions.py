@@ -4,7 +4,7 @@
 import re
 from dataclasses import dataclass
 
-from qa.speech.people import TITLES
+from qa.speech.people import TITLE_WORDS, TITLES
 
 # An official the article never names: "the mayor said", "the new police chief announced".
 UNNAMED_TITLES = rf"{TITLES.lower()}|police chief|chief|official|spokesperson|minister"
@@ -15,6 +15,11 @@ NOT_NAMES = {
     "all", "both", "each", "every", "one", "another", "other", "while", "if", "as", "in", "on", "at", "for",
     "but", "and", "or", "so", "yet", "they", "officials", "experts", "critics", "analysts", "people",
 }
+
+
+PRONOUNS = {"he", "she", "they"}
+QUESTION_SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"“])")
+NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,3}")
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,28 @@ _ACCORDING_ASKED = [
 
 
 def asked_speech(question: str) -> AskedSpeech | None:
-    """The speaker and topic of a question like "What did X say about Y?", if it is one."""
-    text = question.strip()
+    """The speaker and topic of a question like "What did X say about Y?", if it is one. A question
+    given with its background ("President Joe Biden made a declaration this week. What did he say?")
+    asks its last sentence, whose pronoun stands for the last person the background names."""
+    sentences = [s for s in QUESTION_SENTENCES.split(question.strip()) if s]
+    found = _asked(sentences[-1]) if sentences else None
+    if found is None or len(sentences) == 1 or found.speaker.lower() not in PRONOUNS:
+        return found
+    named = _last_person(" ".join(sentences[:-1]))
+    return None if named is None else AskedSpeech(named, found.topic, found.sourced)
+
+
+def _last_person(text: str) -> str | None:
+    """The last name of two to four capitalised words in `text`, less the titles before it."""
+    names = NAME_RUN.findall(text)
+    for name in reversed(names):
+        kept = [w for w in name.split() if w.lower().strip(".") not in TITLE_WORDS]
+        if kept:
+            return " ".join(kept)
+    return None
+
+
+def _asked(text: str) -> AskedSpeech | None:
     for pattern in _ACCORDING_ASKED:
         match = pattern.match(text)
         # "According to reports, …" asks no one: only a name or a title is a speaker here.
