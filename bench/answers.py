@@ -1,6 +1,7 @@
 """Answer quality: on the realtimeqa dev questions (all answerable), how often the answer contains a
-gold answer string and how many are wrongly withheld; on the seed questions, abstention precision and
-recall; on both, the share of cited quotes that are exactly their article's text (must be 100%).
+gold answer string, how often the short answer contains one or lies within one, and how many are
+wrongly withheld; on the seed questions, abstention precision and recall; on both, the share of cited
+quotes and short answers that are exactly their article's text (must be 100%).
 With --sweep it prints the same for a grid of the two abstention thresholds, for calibrating them.
 
 Run by hand, from the repository root, against indexes of both sets (made if absent; see
@@ -22,8 +23,7 @@ from index.ports import Store  # noqa: E402
 from index.store.opening import open_store  # noqa: E402
 from qa.embedding.embedder import embedder_for  # noqa: E402
 from qa.query import Query, parse_moment  # noqa: E402
-from qa.composition import assemble_service
-from qa.composition import open_service  # noqa: E402
+from qa.composition import assemble_service, open_service  # noqa: E402
 from qa.service import QAService  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -49,14 +49,20 @@ def main() -> None:
 
 
 def _realtime(service: QAService, questions: list[dict]) -> str:
-    answered = contains = quotes = verified = 0
+    answered = contains = short = shorts = quotes = verified = 0
     for item in questions:
         answer = service.ask(Query(item["question"], as_of=parse_moment(item["asked_on"], "asked_on", True)))
+        gold = [a.lower() for a in item["answers"]]
         answered += answer.answerable
-        contains += answer.answerable and any(a.lower() in answer.text.lower() for a in item["answers"])
-        quotes, verified = quotes + len(answer.citations), verified + _verified(service, answer)
+        contains += answer.answerable and any(a in answer.text.lower() for a in gold)
+        if answer.short_answer is not None:
+            text = answer.short_answer.text.lower()
+            shorts += 1
+            short += any(a in text or text in a for a in gold)
+        quotes = quotes + len(answer.citations) + (answer.short_answer is not None)
+        verified = verified + _verified(service, answer)
     n = len(questions)
-    return f"{contains / n:.3f} | {answered / n:.3f} | {verified}/{quotes}"
+    return f"{contains / n:.3f} | {short / n:.3f} ({shorts} given) | {answered / n:.3f} | {verified}/{quotes}"
 
 
 def _seeds(service: QAService, questions: list[dict]) -> str:
@@ -67,14 +73,23 @@ def _seeds(service: QAService, questions: list[dict]) -> str:
         abstained += not answer.answerable
         correct_abstentions += not answer.answerable and item["expect"] is None
         cited += item["expect"] is not None and any(item["expect"] in c.quote for c in answer.citations)
-        quotes, verified = quotes + len(answer.citations), verified + _verified(service, answer)
+        quotes = quotes + len(answer.citations) + (answer.short_answer is not None)
+        verified = verified + _verified(service, answer)
     precision = correct_abstentions / abstained if abstained else 1.0
     recall = correct_abstentions / unanswerable if unanswerable else 1.0
     return f"{precision:.2f} | {recall:.2f} | {cited}/{len(questions) - unanswerable} | {verified}/{quotes}"
 
 
 def _verified(service: QAService, answer) -> int:
-    return sum(service.article(c.origin.article_id).text[c.start : c.end] == c.quote for c in answer.citations)
+    """Quotes, and the short answer counted as one more, that are exactly their article's text; a short
+    answer must also lie inside a cited sentence."""
+    quotes = sum(service.article(c.origin.article_id).text[c.start : c.end] == c.quote for c in answer.citations)
+    short = answer.short_answer
+    if short is None:
+        return quotes
+    inside = any(c.origin.article_id == short.origin.article_id and c.start <= short.start < short.end <= c.end
+                 for c in answer.citations)
+    return quotes + (inside and service.article(short.origin.article_id).text[short.start : short.end] == short.text)
 
 
 def _header() -> str:
@@ -83,10 +98,11 @@ def _header() -> str:
     return "\n".join([
         f"Commit `{commit}`, `python bench/answers.py`.",
         "",
-        "| min passage score | min answer score | realtimeqa: answer contains a gold string | realtimeqa: answered "
-        "| realtimeqa: quotes verified | seeds: abstention precision | seeds: abstention recall "
-        "| seeds: expected sentence cited | seeds: quotes verified |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| min passage score | min answer score | realtimeqa: answer contains a gold string "
+        "| realtimeqa: short answer contains or is within a gold string | realtimeqa: answered "
+        "| realtimeqa: quotes and short answers verified | seeds: abstention precision | seeds: abstention recall "
+        "| seeds: expected sentence cited | seeds: quotes and short answers verified |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ])
 
 

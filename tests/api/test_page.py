@@ -212,6 +212,33 @@ def test_ask_see_citation_open_it_and_see_the_quote_highlighted(page) -> None:
     screenshot(page, "chat-source-open.png", full_page=True)
 
 
+def test_the_short_answer_is_marked_within_the_answer(page) -> None:
+    ask(page, "Who did Netanyahu thank for the release of Israeli citizens?")
+    answer = page.locator(".turn").last.locator(".answer")
+    mark = answer.locator("mark.short-answer")
+    assert mark.count() == 1 and mark.inner_text() == "Putin"
+    assert "gratitude towards Putin" in answer.locator(".sentence").first.inner_text()
+    screenshot(page, "chat-short-answer.png")
+
+
+def test_the_short_answer_mark_counts_characters_as_the_api_does(page) -> None:
+    # The API's offsets count code points; an emoji before the name is two UTF-16 units in the page.
+    text = "Crowds 🎉 cheered as Maria Alvarez opened the ferry line on Monday."
+    start = text.index("Maria")
+    source = {k: v for k, v in passage_of(STRIKE_ENDS).items() if k not in ("text", "score", "also_reported_by")}
+    citation = {**source, "start": 0, "end": len(text), "quote": text, "speaker": None}
+    short = {"text": "Maria Alvarez", "article_id": source["article_id"], "start": start,  # Python counts code points
+             "end": start + len("Maria Alvarez")}
+    serve_stream(
+        page, ("passages", {"passages": [passage_of(STRIKE_ENDS)]}),
+        ("answer", {"answerable": True, "reason": None, "answer": text, "short_answer": short, "generated": False}),
+        ("citations", {"citations": [citation]}), ("done", {"elapsed_ms": 1}),
+    )
+    ask(page, "Who opened the ferry line?")
+    mark = page.locator(".turn").last.locator(".answer mark.short-answer")
+    assert mark.inner_text() == "Maria Alvarez"
+
+
 def test_hostile_article_text_is_shown_as_text_and_never_runs(page) -> None:
     ask(page, "What did Ruiz announce about the bridge toll?")
     answer = page.locator(".turn").last

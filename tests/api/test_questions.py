@@ -24,9 +24,24 @@ def test_ask_answers_with_exact_citations(loaded: TestClient) -> None:
         assert passage["start"] <= passage["match_start"] < passage["match_end"] <= passage["end"]
 
 
+def test_a_question_asking_for_a_number_has_a_short_answer_inside_a_citation(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "How many votes did the senate budget pass by?"}).json()
+    short = body["short_answer"]
+    assert set(short) == {"text", "article_id", "start", "end"} and "51" in short["text"]
+    assert TEXTS[short["article_id"]][short["start"] : short["end"]] == short["text"]
+    assert any(c["article_id"] == short["article_id"] and c["start"] <= short["start"] < short["end"] <= c["end"]
+               for c in body["citations"])
+
+
+def test_a_question_asking_for_no_name_or_number_has_a_null_short_answer(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json={"question": "Why did the senate pass the budget?"}).json()
+    assert "short_answer" in body and body["short_answer"] is None
+
+
 def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     body = loaded.post("/v1/ask", json={"question": "storm harbour", "top_k": 2}).json()
-    assert list(body) == ["question", "answerable", "reason", "answer", "generated", "citations", "passages"]
+    assert list(body) == ["question", "answerable", "reason", "answer", "short_answer", "generated", "citations",
+                          "passages"]
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
         "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",

@@ -53,6 +53,16 @@ def test_ask_prints_answer_citations_and_passages(index_dir: Path, docs: Path, c
     assert "Answer" in out and "[1] Budget passes · id budget, characters" in out and "Passages" in out
 
 
+def test_ask_prints_the_short_answer_first(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    capsys.readouterr()
+    assert cli.main(["ask", "How many votes did the senate pass the budget by?"]) == 0
+    first, *_ = capsys.readouterr().out.splitlines()
+    assert first.startswith("Short answer: ") and "51" in first and first.endswith("[1]")
+    assert cli.main(["ask", "Why did the senate pass the budget?"]) == 0
+    assert "Short answer" not in capsys.readouterr().out
+
+
 def test_index_dir_option_overrides_the_environment(tmp_path: Path, docs: Path, index_dir: Path) -> None:
     assert cli.main(["ingest", "-q", "--index-dir", str(tmp_path / "elsewhere"), str(docs)]) == 0
     assert (tmp_path / "elsewhere" / "manifest.json").exists() and not index_dir.exists()
