@@ -17,8 +17,8 @@ import numpy as np
 
 from index.catalog.catalog import CatalogArticle
 from index.records import (
-    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, IdSet, SearchHits, SpeechRecord,
-    Statement, StoredArticle, StoreStats, StoryCandidate,
+    ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, IdSet, SearchHits,
+    SpeechRecord, Statement, StoredArticle, StoreStats, StoryCandidate,
 )
 
 

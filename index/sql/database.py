@@ -21,7 +21,8 @@ import numpy as np
 
 from index.catalog.catalog import CatalogArticle
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle, StoryCandidate,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle,
+    StoryCandidate,
 )
 from index.sql.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, ENTITY_INSERT,
@@ -145,7 +146,8 @@ class SqlDatabase(ABC):
     # --- writing articles ----------------------------------------------------------------------
 
     def replace_article(self, article: ArticleRecord, chunks: Sequence[ChunkRecord]) -> tuple[list[int], list[int]]:
-        """Upsert the article and swap its chunks, story bands, speech and entities; returns (removed chunk ids, added chunk ids)."""
+        """Upsert the article and swap its chunks, story bands, speech and entities; returns (removed chunk
+        ids, added chunk ids)."""
         removed = self._chunk_ids(article.id)
         self._execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
         self._upsert_article(article)

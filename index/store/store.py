@@ -25,8 +25,7 @@ from index.errors import StoreLocked
 from index.ports import Database, VectorBackend
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SearchHits, SpeechRecord,
-    Statement,
-    StoredArticle, StoreStats, StoryCandidate,
+    Statement, StoredArticle, StoreStats, StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
 from index.store.cursor import article_page

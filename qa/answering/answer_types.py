@@ -104,6 +104,8 @@ is was are were be been being am do does did has have had will would can could s
 of in on at to for from by with about as into over after before during than that this these those the a an
 and or but if while since because his her its their our my your
 """.split())
+# Words between "what is" / "which of" and the noun asked about: "which of the following cities".
+FILLERS = frozenset("the a an following her his its their".split())
 PREPOSITIONS = frozenset("of in on at to for from by with about".split())
 LONGEST_PHRASE = 6
 SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"“])")
@@ -162,7 +164,7 @@ def _typed(tokens: list[str]) -> AnswerType | None:
                 return AnswerType(NAMED)  # "What is it called?", "what was the variant called"
             # "What is the magnitude of …", "Which of the following cities …", "what was her name"
             if phrase[:1] and phrase[0] in ("is", "was", "are", "were", "of"):
-                phrase = [t for t in phrase[1:] if t not in ("the", "a", "an", "following", "her", "his", "its", "their")]
+                phrase = [t for t in phrase[1:] if t not in FILLERS]
             noun = _category_noun(_noun_phrase(phrase))
             if noun is not None:
                 return AnswerType(CATEGORY_NOUNS[noun], noun)

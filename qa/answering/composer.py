@@ -4,7 +4,7 @@ evidence is weak the answer is an abstention with its reason, and the passages a
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -301,9 +301,9 @@ def _short_answer(chosen: list[_Candidate]) -> ShortAnswer | None:
     sentence that holds one."""
     for candidate in chosen:
         if candidate.typed and not candidate.items:
-            span = candidate.typed[0]
-            offset = candidate.span.start
-            return ShortAnswer(candidate.origin, span.start, span.end, candidate.quote[span.start - offset : span.end - offset])
+            span, offset = candidate.typed[0], candidate.span.start
+            text = candidate.quote[span.start - offset : span.end - offset]
+            return ShortAnswer(candidate.origin, span.start, span.end, text)
     return None
 
 

@@ -25,10 +25,9 @@ ENTITIES_VERSION = 1
 LONGEST_LINE = 5_000
 BATCH_LINES = 64
 # A quoted title: one to six words, each capitalised or a short joining word ("of", "the", "and").
-QUOTED_TITLE = re.compile(
-    r"[“\"]((?:[A-Z0-9][\w'’:&.!-]*)(?: (?:[A-Z0-9][\w'’:&.!-]*|of|the|and|a|an|in|on|for|to|with)){0,5})[,.!?]?[”\"]"
-)
-JOINING = {"of", "the", "and", "a", "an", "in", "on", "for", "to", "with"}
+JOINING = ("of", "the", "and", "a", "an", "in", "on", "for", "to", "with")
+TITLE_WORD = r"[A-Z0-9][\w'’:&.!-]*"
+QUOTED_TITLE = re.compile(rf"[“\"]({TITLE_WORD}(?: (?:{TITLE_WORD}|{'|'.join(JOINING)})){{0,5}})[,.!?]?[”\"]")
 
 
 class EntityReader:
@@ -64,7 +63,7 @@ def _lines(text: str):
         start, end = position, position + len(line)
         position = end + 1
         while start < end:
-            stop = end if end - start <= LONGEST_LINE else (text.rfind(" ", start, start + LONGEST_LINE) + 1 or start + LONGEST_LINE)
+            stop = end if end - start <= LONGEST_LINE else _cut(text, start)
             if text[start:stop].strip():
                 yield start, stop
             start = stop
@@ -82,3 +81,8 @@ def _quoted_titles(text: str, found: list[EntityRecord]) -> list[EntityRecord]:
         if not any(e.start < end and start < e.end for e in found):
             titles.append(EntityRecord(start, end, "WORK_OF_ART"))
     return titles
+
+
+def _cut(text: str, start: int) -> int:
+    """Where a line too long to read at once is cut: after its last space within LONGEST_LINE."""
+    return text.rfind(" ", start, start + LONGEST_LINE) + 1 or start + LONGEST_LINE

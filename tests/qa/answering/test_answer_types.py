@@ -2,7 +2,9 @@
 
 import pytest
 
-from qa.answering.answer_types import AMOUNT, DATE, MONEY, PERCENT, PERSON, PLACE, WHO, WORK, answer_type, asking_sentence
+from qa.answering.answer_types import (
+    AMOUNT, DATE, MONEY, PERCENT, PERSON, PLACE, WHO, WORK, answer_type, asking_sentence,
+)
 
 
 @pytest.mark.parametrize(("question", "labels", "noun"), [

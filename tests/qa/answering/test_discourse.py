@@ -20,7 +20,8 @@ def test_a_lead_in_hands_over_to_the_next_sentence() -> None:
 def test_the_same_speaker_going_on_completes_the_quote() -> None:
     text = "Smith warned that the dam was weak. He said the town must leave. The rain stopped."
     first, second = span_of(text, "Smith warned that the dam was weak."), span_of(text, "He said the town must leave.")
-    speech = [SpeechRecord(first.start, first.end, "Ann Smith", "warned"), SpeechRecord(second.start, second.end, "Ann Smith", "said")]
+    speech = [SpeechRecord(first.start, first.end, "Ann Smith", "warned"),
+              SpeechRecord(second.start, second.end, "Ann Smith", "said")]
     assert next_sentence(text, first, speech, None) == second
     other = [speech[0], SpeechRecord(second.start, second.end, "Bo Jones", "said")]
     assert next_sentence(text, first, other, None) is None

@@ -80,7 +80,8 @@ def test_which_show_is_answered_by_the_sentence_naming_it(service: QAService) ->
 
 def test_a_question_of_this_week_prefers_the_sentence_of_that_week(service: QAService) -> None:
     asked_on = datetime(2022, 8, 18, tzinfo=timezone.utc)
-    answer = service.ask(Query("Which high-ranking US official tested positive for Covid-19 this week?", as_of=asked_on))
+    question = "Which high-ranking US official tested positive for Covid-19 this week?"
+    answer = service.ask(Query(question, as_of=asked_on))
     assert quotes(answer)[0].startswith("First lady Jill Biden tested positive")
     assert answer.short_answer is not None and answer.short_answer.text == "Jill Biden"
 

@@ -7,7 +7,9 @@ from qa.answering.typed_spans import AskedWords, typed_spans
 from qa.models import Span
 
 
-def spans(text: str, entities: list[tuple[str, str]], question: str, outlet: str | None = None) -> list[tuple[str, float]]:
+def spans(
+    text: str, entities: list[tuple[str, str]], question: str, outlet: str | None = None
+) -> list[tuple[str, float]]:
     records = [EntityRecord(text.index(name), text.index(name) + len(name), label) for name, label in entities]
     found = typed_spans(text, Span(0, len(text)), records, answer_type(question), AskedWords.of(question), outlet)
     return [(text[s.start : s.end], round(s.nearness, 2)) for s in found]

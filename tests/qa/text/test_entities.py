@@ -13,7 +13,8 @@ def read() -> EntityReader:
 
 
 def test_every_entity_is_the_article_s_text_at_its_offsets(read: EntityReader) -> None:
-    text = "LONDON —  Prime Minister Boris Johnson resigned on Thursday.\n\nHe had led Britain since 2019, paying £3 million."
+    text = ("LONDON —  Prime Minister Boris Johnson resigned on Thursday.\n\n"
+            "He had led Britain since 2019, paying £3 million.")
     found = read(text)
     assert {(text[e.start : e.end], e.label) for e in found} >= {("Boris Johnson", "PERSON"), ("Thursday", "DATE")}
     assert all(0 <= e.start < e.end <= len(text) for e in found)
