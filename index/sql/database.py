@@ -258,11 +258,18 @@ class SqlDatabase(ABC):
         query = f"SELECT article_id, {SPEECH_COLUMNS} FROM speech WHERE article_id IN ({{}}) ORDER BY article_id, start_char"
         return speech_by_article(self._rows_in(query, list(article_ids)), article_ids)
 
-    def entities(self, article_ids: Sequence[str]) -> dict[str, list[EntityRecord]]:
-        """The named things of each of these articles, in text order."""
-        query = ("SELECT article_id, start_char, end_char, label FROM entities WHERE article_id IN ({}) "
+    def entities(
+        self, article_ids: Sequence[str], labels: Sequence[str] | None = None
+    ) -> dict[str, list[EntityRecord]]:
+        """The named things of each of these articles, of these kinds (all by default), in text order."""
+        if labels is None:
+            query = ("SELECT article_id, start_char, end_char, label FROM entities WHERE article_id IN ({}) "
+                     "ORDER BY article_id, start_char")
+            return entities_by_article(self._rows_in(query, list(article_ids)), article_ids)
+        (of_articles, ids), (of_labels, kinds) = self._one_of("article_id", article_ids), self._one_of("label", labels)
+        query = (f"SELECT article_id, start_char, end_char, label FROM entities WHERE {of_articles} AND {of_labels} "
                  "ORDER BY article_id, start_char")
-        return entities_by_article(self._rows_in(query, list(article_ids)), article_ids)
+        return entities_by_article(self._execute(query, (ids, kinds)).fetchall(), article_ids)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through:

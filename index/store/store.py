@@ -183,8 +183,11 @@ class Store:
     def speech(self, article_ids: Sequence[str]) -> dict[str, list[SpeechRecord]]:
         return self._db.speech(article_ids)
 
-    def entities(self, article_ids: Sequence[str]) -> dict[str, list[EntityRecord]]:
-        return self._db.entities(article_ids)
+    def entities(
+        self, article_ids: Sequence[str], labels: Sequence[str] | None = None
+    ) -> dict[str, list[EntityRecord]]:
+        """Each article's entities of these kinds (all by default), in text order."""
+        return self._db.entities(article_ids, labels)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through,

@@ -48,6 +48,11 @@ EVIDENCE_SENTENCES = 8
 # (TOPIC_CLOSENESS); of all X said in the articles, this many best on the topic are read.
 STATEMENTS_READ = 50
 NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
+# Beyond the passages read whole, a sentence is read when it holds a name of the kind asked for this
+# near the question's words (qa.answering.typed_spans: within three words). Each sentence read costs
+# an embedding; on the realtimeqa dev questions reading every one holding a name of the kind gave
+# the same answers at a third more cost per new question (docs/benchmarks.md).
+NEAR_ENOUGH = 0.6
 # A sentence holding a name or number of the kind the question asks for, not named by the question.
 TYPE_BONUS = 0.2
 TYPE_BASE = 0.3
@@ -77,7 +82,7 @@ class AnswerComposer:
         self, embedder: Embedder, article_texts: Callable[[Sequence[str]], dict[str, str]],
         speech: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]], quotes: QuoteFinder,
         min_passage_score: float, min_answer_score: float, max_sentences: int,
-        entities: Callable[[Sequence[str]], dict[str, list[EntityRecord]]],
+        entities: Callable[[Sequence[str], Sequence[str]], dict[str, list[EntityRecord]]],
     ) -> None:
         self._entities = entities
         self._embedder = embedder
@@ -145,10 +150,10 @@ class AnswerComposer:
 
     def _candidates(self, passages: list[Passage], kind: AnswerType | None, question: str) -> list[_Candidate]:
         """The sentences of the passages; beyond the first PASSAGES_TO_READ passages, only those holding
-        a name or number of the kind asked for."""
+        a name or number of the kind asked for right beside the question's words."""
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
         texts, speech = self._article_texts(article_ids), self._speech(article_ids)
-        entities = self._entities(article_ids) if kind is not None else {}
+        entities = self._entities(article_ids, sorted(kind.labels)) if kind is not None else {}
         asked = AskedWords.of(question)
         candidates: dict[str, _Candidate] = {}
         for rank, passage in enumerate(passages):
@@ -162,7 +167,7 @@ class AnswerComposer:
                 items = tuple((item, text[item.start : item.end]) for item in _list_after(text, span)) \
                     if quote.endswith(":") else ()
                 typed = tuple(typed_spans(text, span, named, kind, asked, passage.origin.source)) if kind else ()
-                if rank >= PASSAGES_TO_READ and not typed:
+                if rank >= PASSAGES_TO_READ and not (typed and typed[0].nearness >= NEAR_ENOUGH):
                     continue
                 # The same sentence reached twice, or through a reprint, is one candidate.
                 candidates.setdefault(
@@ -187,7 +192,8 @@ class AnswerComposer:
             return chosen
         beside = None
         if kind is not None and not best.typed:
-            beside = _typed_neighbour(text, best, self._entities([article_id]).get(article_id, []), kind, question)
+            entities = self._entities([article_id], sorted(kind.labels)).get(article_id, [])
+            beside = _typed_neighbour(text, best, entities, kind, question)
         if beside is None:
             span = next_sentence(text, best.span, self._speech([article_id])[article_id], question if of_fact else None)
             if span is None and of_fact:

@@ -3,8 +3,9 @@
 Nearness is the oldest signal of extractive question answering: the answer stands beside the words
 the question and the sentence share ("Barry Bonds holds the … record of 73 home runs")."""
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.catalog.terms import terms, terms_with_starts
@@ -51,30 +52,42 @@ class AskedWords:
 
 
 def typed_spans(
-    text: str, sentence: Span, entities: Iterable[EntityRecord], kind: AnswerType, asked: AskedWords,
+    text: str, sentence: Span, entities: Sequence[EntityRecord], kind: AnswerType, asked: AskedWords,
     outlet: str | None = None,
 ) -> list[TypedSpan]:
     """The sentence's spans of the kind asked for, nearest the question's words first; the outlet
-    that published the article (`outlet`, its site) is not an answer about its own story."""
-    quote = text[sentence.start : sentence.end]
-    stems, starts = terms_with_starts(quote)
+    that published the article (`outlet`, its site) is not an answer about its own story. `entities`
+    are in text order (as stored)."""
+    inside = [
+        e for e in _within(entities, sentence)
+        if e.label in kind.labels and _may_answer(text, sentence, e, asked, outlet)
+    ]
+    if not inside:
+        return []  # most sentences: no words need stemming
+    stems, starts = terms_with_starts(text[sentence.start : sentence.end])
     shared = [i for i, stem in enumerate(stems) if stem in asked.stems]
     found = []
-    for entity in entities:
-        if entity.label not in kind.labels or not sentence.start <= entity.start < entity.end <= sentence.end:
-            continue
-        name = text[entity.start : entity.end]
-        if set(words(name)) <= asked.written or _credit(text, sentence, entity) or _is_outlet(name, outlet):
-            continue
-        if entity.label in COUNTED and not _counts(name):
-            continue  # "millions", "a little more than": no number to give
-        first = sum(1 for s in starts if s < entity.start - sentence.start)
-        last = sum(1 for s in starts if s < entity.end - sentence.start)
+    for entity in inside:
+        first, last = (int(i) for i in starts.searchsorted([entity.start - sentence.start, entity.end - sentence.start]))
         outside = [i for i in shared if not first <= i < last]
         distance = min((first - i if i < first else i - last + 1 for i in outside), default=None)
         nearness = 0.0 if distance is None else 1.0 / (1.0 + (distance - 1) / HALF_NEAR_WORDS)
         found.append(TypedSpan(entity.start, entity.end, entity.label, nearness))
     return sorted(found, key=lambda s: -s.nearness)
+
+
+def _within(entities: Sequence[EntityRecord], sentence: Span) -> Sequence[EntityRecord]:
+    """The entities lying inside the sentence, found by bisection in the sorted list."""
+    first = bisect.bisect_left(entities, sentence.start, key=lambda e: e.start)
+    last = bisect.bisect_left(entities, sentence.end, key=lambda e: e.start)
+    return [e for e in entities[first:last] if e.end <= sentence.end]
+
+
+def _may_answer(text: str, sentence: Span, entity: EntityRecord, asked: AskedWords, outlet: str | None) -> bool:
+    name = text[entity.start : entity.end]
+    if set(words(name)) <= asked.written or _credit(text, sentence, entity) or _is_outlet(name, outlet):
+        return False
+    return entity.label not in COUNTED or _counts(name)  # "millions", "a little more than": no number to give
 
 
 def _counts(name: str) -> bool:

@@ -27,3 +27,8 @@ def test_a_deleted_article_takes_its_entities_along(store) -> None:
     with store.writing():
         store.delete("a")
     assert store.entities(["a"]) == {"a": []}
+
+
+def test_entities_of_some_kinds_only(store) -> None:
+    put(store, (replace(article("a"), entities=PEOPLE), chunks("a", 1)), (article("b"), chunks("b", 1)))
+    assert store.entities(["a", "b"], ["PERSON", "DATE"]) == {"a": [EntityRecord(6, 11, "PERSON")], "b": []}
