@@ -1,6 +1,9 @@
 """The answer: the sentences of the best passages closest to the question, quoted verbatim, one
-citation each; for "what did X say about Y", sentences in which X is the one speaking. When the
-evidence is weak the answer is an abstention with its reason, and the passages are still listed."""
+citation each; for "what did X say about Y", sentences in which X is the one speaking. A question
+asking for a name, date or amount prefers the sentences holding one of that kind near its words, and
+the nearest is the short answer; a question of a period prefers that period's sentences; the best
+sentence comes with the one that completes it. When the evidence is weak the answer is an abstention
+with its reason, and the passages are still listed."""
 
 import re
 from collections.abc import Callable, Sequence
@@ -53,7 +56,8 @@ NAMES_TOPIC, NEAR_TOPIC, OFF_TOPIC = 2, 1, 0
 # an embedding; on the realtimeqa dev questions reading every one holding a name of the kind gave
 # the same answers at a third more cost per new question (docs/benchmarks.md).
 NEAR_ENOUGH = 0.6
-# A sentence holding a name or number of the kind the question asks for, not named by the question.
+# A sentence holding a name or number of the kind the question asks for, not named by the question,
+# gains up to TYPE_BONUS: all of it right beside the question's words, TYPE_BASE of it however far.
 TYPE_BONUS = 0.2
 TYPE_BASE = 0.3
 LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪●]|\d{1,2}[.)])\s+\S")
