@@ -15,7 +15,9 @@ RECENT = [
     (re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening|weekend))\b", re.I), 3),
     (re.compile(r"\b(?:this (?:past )?week|in recent days|these days|days? ago|(?:on|last) (?:monday|tuesday|"
                 r"wednesday|thursday|friday|saturday|sunday))\b", re.I), 8),
-    (re.compile(r"\b(?:this month|last week|recently|recent|latest|currently|now|new|newly|just)\b", re.I), 31),
+    (re.compile(r"\b(?:this month|last week|recently|recent|latest|currently|now|newly|just)\b", re.I), 31),
+    # "new", but not in a name: "New York", "a new Jersey law" is rare beside "New Jersey".
+    (re.compile(r"\bnew\b(?! [A-Z])"), 31),
     (re.compile(r"\b(?:this (?:year|season)|so far|to date)\b", re.I), 366),
 ]
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

@@ -25,6 +25,8 @@ def test_words_of_recent_time_reach_back_from_the_day_asked(question: str, days:
 
 def test_a_question_naming_no_time_has_no_period_and_one_naming_a_year_has_that_year() -> None:
     assert asked_period("Who won the cup?", ASKED) is None
+    assert asked_period("Which New York team won the cup?", ASKED) is None
+    assert asked_period("Which new product did Tesla show?", ASKED) is not None
     assert asked_period("Who won the 2018 cup?", ASKED).years == {2018}
 
 
