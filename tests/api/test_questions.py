@@ -33,6 +33,14 @@ def test_a_question_asking_for_a_number_has_a_short_answer_inside_a_citation(loa
                for c in body["citations"])
 
 
+def test_the_openapi_document_describes_the_short_answer(loaded: TestClient) -> None:
+    schemas = loaded.get("/openapi.json").json()["components"]["schemas"]
+    field = schemas["AnswerOut"]["properties"]["short_answer"]
+    assert "inside one of the cited sentences" in field["description"]
+    assert set(schemas["ShortAnswerOut"]["properties"]) == {"text", "article_id", "start", "end"}
+    assert schemas["ShortAnswerOut"]["examples"][0]["text"] == "Putin"
+
+
 def test_a_question_asking_for_no_name_or_number_has_a_null_short_answer(loaded: TestClient) -> None:
     body = loaded.post("/v1/ask", json={"question": "Why did the senate pass the budget?"}).json()
     assert "short_answer" in body and body["short_answer"] is None
