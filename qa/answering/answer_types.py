@@ -9,6 +9,7 @@ answering: it costs nothing per question, where parsing it would cost a few mill
 """
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from qa.text.words import words
@@ -152,8 +153,9 @@ def _typed(tokens: list[str]) -> AnswerType | None:
     for i, token in enumerate(tokens):
         if token == "how" and i + 1 < len(tokens) and tokens[i + 1] in HOW:
             following = _noun_phrase(tokens[i + 2 :])
-            if following and _singular(following[-1]) in TIME_UNITS:
-                return AnswerType(DATE | AMOUNT, _singular(following[-1]))  # "187 minutes" is a time
+            if following and _singular(following[-1], TIME_UNITS) in TIME_UNITS:
+                # "187 minutes" is a time to spaCy, "six months" a date
+                return AnswerType(DATE | AMOUNT, _singular(following[-1], TIME_UNITS))
             noun = _category_noun(following)
             if tokens[i + 1] in ("many", "much") and noun is not None and CATEGORY_NOUNS[noun] <= PERCENT:
                 return AnswerType(PERCENT, noun)
@@ -203,10 +205,11 @@ def _category_noun(phrase: list[str]) -> str | None:
     return None
 
 
-def _singular(word: str) -> str:
-    if word in CATEGORY_NOUNS or len(word) < 4:
+def _singular(word: str, known: Collection[str] = CATEGORY_NOUNS) -> str:
+    """The singular of a plural noun among `known` ("countries": country), else the word as it is."""
+    if word in known or len(word) < 4:
         return word
     for plural, singular in (("ies", "y"), ("es", ""), ("s", "")):
-        if word.endswith(plural) and word[: -len(plural)] + singular in CATEGORY_NOUNS:
+        if word.endswith(plural) and word[: -len(plural)] + singular in known:
             return word[: -len(plural)] + singular
     return word

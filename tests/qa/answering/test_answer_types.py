@@ -14,6 +14,7 @@ from qa.answering.answer_types import (
     ("How much was Instagram fined this week?", MONEY | AMOUNT | PERCENT, None),
     ("How many hot dogs did he eat?", AMOUNT, "dogs"),
     ("How many months was her detention extended?", DATE | AMOUNT, "month"),
+    ("How many minutes did the violence play out?", DATE | AMOUNT, "minute"),
     ("What percentage of US adults disapprove?", PERCENT, "percentage"),
     ("Which country was shaken by an earthquake?", PLACE, "country"),
     ("In which city did the attack occur?", PLACE, "city"),
