@@ -16,13 +16,14 @@ RECENT = [
     (re.compile(r"\b(?:this (?:past )?week|in recent days|these days|days? ago|(?:on|last) (?:monday|tuesday|"
                 r"wednesday|thursday|friday|saturday|sunday))\b", re.I), 8),
     (re.compile(r"\b(?:this month|last week|recently|recent|latest|currently|now|newly|just)\b", re.I), 31),
-    # "new", but not in a name: "New York", "a new Jersey law" is rare beside "New Jersey".
+    # "new", in lower case and not before a capitalised word: not the "New" of "New York".
     (re.compile(r"\bnew\b(?! [A-Z])"), 31),
     (re.compile(r"\b(?:this (?:year|season)|so far|to date)\b", re.I), 366),
 ]
+# Years: in a question, the period asked about ("the 2022 Emmy Awards"); in a sentence, its own ("in a
+# 2020 tweet", "set in 1961").
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-# A year the question names ("in 2020", "the 2022 Emmy Awards") is the period asked about.
-# The sentence's own years: "in a 2020 tweet", "set in 1961".
+# What a sentence of another period than the one asked about loses.
 OTHER_PERIOD_PENALTY = 0.1
 # Among the articles an answer reads, an older one's sentence loses this much per LATER_DAYS its
 # article trails the newest, up to the whole penalty: news asked about now is answered by the

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index.catalog.terms import terms, terms_with_starts
 from index.records import EntityRecord
-from qa.answering.answer_types import AnswerType, MONEY, AMOUNT, PERCENT
+from qa.answering.answer_types import AMOUNT, MONEY, PERCENT, AnswerType
 from qa.models import Span
 from qa.text.words import content_words, words
 
