@@ -44,7 +44,7 @@ def feed(path: Path, version: int) -> Path:
         for n in range(ARTICLES):
             sentences = [
                 f"The {rng.choice(words)} report number {n} said {rng.choice(words)} costs rose by {rng.randint(1, 90)} percent."
-                for _ in range(rng.randint(3, 40))
+                for _ in range(rng.randint(3, 25))
             ]
             out.write(json.dumps({"id": f"a{n:03}", "title": f"Story {n}", "text": " ".join(sentences)}) + "\n")
     return path
