@@ -1,6 +1,8 @@
-"""What one question costs in CPU, in one process, and where: the model run by question length, and
-whole answers to headlines of the corpus asked as questions, the first time (nothing cached), again
-(every vector cached), and reworded (a question vector never made, its sentences' vectors known).
+"""What one question costs in CPU, in one process, and where: the model run by question length, whole
+answers to the realtimeqa dev questions as of the day each was asked (quiz questions: most ask for a
+name, date or amount) the first time and again, and to headlines of the corpus asked as questions,
+the first time (nothing cached), again (every vector cached), and reworded (a question vector never
+made, its sentences' vectors known).
 With 8 clients on 2 cores, each waits for about 4 answers' CPU, so this bounds what the 8-client
 rows of bench/query.py can reach for questions never asked.
 
@@ -58,14 +60,17 @@ def main() -> None:
         service.ask(Query(question, 5, as_of=as_of))
         return (time.process_time() - started) * 1000
 
-    rows = []
+    quiz = [json.loads(line) for line in (SHARED / "questions-dev.jsonl").read_text().splitlines() if line.strip()]
+    rows = [(f"dev question as of the day asked, {when}", [ask(q["question"], q["asked_on"]) for q in quiz])
+            for when in ("the first time", "again")]
     for day_given, asked in zip((True, False), sets):
         when = "as of its article's day" if day_given else "as of now"
         rows.append((f"headline {when}, the first time", [ask(q, d if day_given else None) for q, d in asked]))
         rows.append((f"headline {when}, again", [ask(q, d if day_given else None) for q, d in asked]))
         rows.append((f"headline {when}, reworded", [ask(f"What happened: {q}", d if day_given else None)
                                                    for q, d in asked]))
-    print(f"\n| {args.questions} questions a row | median (ms) | mean (ms) | p90 (ms) |\n| --- | --- | --- | --- |")
+    print(f"\n| questions ({len(quiz)} dev, {args.questions} headlines a row) | median (ms) | mean (ms) | p90 (ms) |\n"
+          "| --- | --- | --- | --- |")
     for name, costs in rows:
         ordered = sorted(costs)
         print(f"| {name} | {statistics.median(ordered):.1f} | {statistics.fmean(ordered):.1f} | "
