@@ -70,7 +70,7 @@ class ShortAnswer:
 class Quote:
     """A sentence of an article in which `speaker` speaks (None: a source the article does not name),
     `kind` "direct", "indirect" or "mixed"; `score` is its cosine to the topic asked about, if any;
-    `lead` the sentence before it that names the topic, when the statement only points back to it."""
+    `lead` the sentence before it that names the topic, cited, when the statement only points back to it."""
 
     origin: Source
     start: int
@@ -79,7 +79,7 @@ class Quote:
     speaker: str | None
     kind: str
     score: float | None = None
-    lead: Span | None = None
+    lead: Citation | None = None
 
 
 class Abstention(StrEnum):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from qa.text.sentences import question_sentences
 from qa.text.words import words
 
 PERSON = frozenset({"PERSON"})
@@ -109,7 +110,6 @@ and or but if while since because his her its their our my your
 FILLERS = frozenset("the a an following her his its their".split())
 PREPOSITIONS = frozenset("of in on at to for from by with about".split())
 LONGEST_PHRASE = 6
-SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"“])")
 POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -136,7 +136,7 @@ def answer_type(question: str) -> AnswerType | None:
 def asking_sentence(question: str) -> str | None:
     """The sentence that asks, when the question gives background before it ("Aaron Judge hit his 62nd
     home run this week. Who holds the record?"); None for a question of one sentence."""
-    sentences = [s for s in SENTENCE_BREAK.split(question.strip()) if s]
+    sentences = question_sentences(question)
     if len(sentences) < 2:
         return None
     return next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1])
@@ -144,8 +144,7 @@ def asking_sentence(question: str) -> str | None:
 
 def _asking_sentences(question: str) -> list[list[str]]:
     """The question's sentences as lists of raw lower-cased tokens (possessives kept as "x's")."""
-    sentences = SENTENCE_BREAK.split(question.strip())
-    return [re.findall(r"[\w’'.&-]+", sentence.lower()) for sentence in sentences if sentence]
+    return [re.findall(r"[\w’'.&-]+", sentence.lower()) for sentence in question_sentences(question)]
 
 
 def _typed(tokens: list[str]) -> AnswerType | None:

@@ -17,7 +17,7 @@ from qa.answering.discourse import next_sentence, previous_sentence
 from qa.answering.periods import asked_period, older_penalties, period_penalty
 from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
-from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer, Source, Span
+from qa.models import Abstention, Answer, Citation, Passage, ShortAnswer, Source, Span
 from qa.retrieval.retriever import Retrieval, chunk_filter
 from qa.text.sentences import adjacent_sentences, sentence_spans
 from qa.speech.finder import QuoteFinder
@@ -81,7 +81,38 @@ class _Candidate:
     speaker: str | None
     items: tuple[tuple[Span, str], ...] = ()
     typed: tuple[TypedSpan, ...] = ()
-    lead: tuple[Span, str] | None = None
+    lead: Citation | None = None
+
+
+class _Articles:
+    """The texts, speech rows and entities (of the kinds asked for) of the articles one answer reads:
+    each article is read from the store once for the question, however many steps need it."""
+
+    def __init__(
+        self, texts_of: Callable[[Sequence[str]], dict[str, str]],
+        speech_of: Callable[[Sequence[str]], dict[str, list[SpeechRecord]]],
+        entities_of: Callable[[Sequence[str], Sequence[str]], dict[str, list[EntityRecord]]], kind: AnswerType | None,
+    ) -> None:
+        self._texts_of, self._speech_of, self._entities_of = texts_of, speech_of, entities_of
+        self._labels = sorted(kind.labels) if kind is not None else None
+        self._read: set[str] = set()
+        self.texts: dict[str, str] = {}
+        self.speech: dict[str, list[SpeechRecord]] = {}
+        self.entities: dict[str, list[EntityRecord]] = {}
+
+    def read(self, article_ids: Sequence[str]) -> None:
+        missing = [i for i in dict.fromkeys(article_ids) if i not in self._read]
+        if not missing:
+            return
+        self._read.update(missing)
+        self.texts.update(self._texts_of(missing))
+        self.speech.update(self._speech_of(missing))
+        if self._labels is not None:
+            self.entities.update(self._entities_of(missing, self._labels))
+
+    def text(self, article_id: str) -> str | None:
+        self.read([article_id])
+        return self.texts.get(article_id)
 
 
 class AnswerComposer:
@@ -108,9 +139,10 @@ class AnswerComposer:
         if asked is not None:
             # What X said is found by speaker and topic among X's statements, not among the passages:
             # a statement on the topic answers even when its article's passages score low.
-            statements = self._statements(retrieval, asked, relevant)
+            articles = self._articles(None)
+            statements = self._statements(retrieval, asked, relevant, articles)
             if statements or (relevant and not asked.sourced):
-                return self._answer_from(statements, retrieval, asked, listed, None)
+                return self._answer_from(statements, retrieval, asked, listed, None, articles)
             # A source no article quotes ("according to Google ratings") is data, not a speaker: the
             # question of fact is answered from the passages.
         if not relevant:
@@ -120,11 +152,16 @@ class AnswerComposer:
             # A name or a number is asked for: the listed passages are read too for sentences holding
             # one of its kind, which cost no embedding unless they do.
             relevant = relevant + [p for p in listed if p.score >= self._min_passage_score and p not in relevant]
-        return self._answer_from(self._candidates(relevant, kind, retrieval.question), retrieval, None, listed, kind)
+        articles, asked_words = self._articles(kind), AskedWords.of(retrieval.question)
+        candidates = self._candidates(relevant, kind, asked_words, articles)
+        return self._answer_from(candidates, retrieval, None, listed, kind, articles)
+
+    def _articles(self, kind: AnswerType | None) -> _Articles:
+        return _Articles(self._article_texts, self._speech, self._entities, kind)
 
     def _answer_from(
         self, candidates: list[_Candidate], retrieval: Retrieval, asked: AskedSpeech | None,
-        listed: tuple[Passage, ...], kind: AnswerType | None,
+        listed: tuple[Passage, ...], kind: AnswerType | None, articles: _Articles,
     ) -> Answer:
         closeness, tiers = self._scores(candidates, retrieval, asked)
         on_topic = np.flatnonzero(tiers > OFF_TOPIC)
@@ -138,7 +175,8 @@ class AnswerComposer:
                 or (asked is not None and asked.topic and int(tiers.max()) < NAMES_TOPIC):
             return Answer(retrieval.question, None, (), listed, Abstention.LOW_CONFIDENCE)
         scores = closeness + self._preferences(candidates, retrieval, asked is None)
-        chosen = self._completed(self._choose(candidates, scores, tiers), kind, retrieval.question, asked is None)
+        chosen = self._choose(candidates, scores, tiers)
+        chosen = self._completed(chosen, kind, retrieval.question, asked is None, articles)
         citations = tuple(citation for c in chosen for citation in _citations(c))
         evidence = tuple(dict.fromkeys(
             [*citations, *(x for i in np.argsort(-scores)[:EVIDENCE_SENTENCES] for x in _citations(candidates[i]))]
@@ -155,13 +193,14 @@ class AnswerComposer:
         moved = np.array([_type_bonus(c) - period_penalty(c.quote, c.origin, period) for c in candidates])
         return moved - np.array(older_penalties([c.origin for c in candidates])) if of_fact else moved
 
-    def _candidates(self, passages: list[Passage], kind: AnswerType | None, question: str) -> list[_Candidate]:
+    @staticmethod
+    def _candidates(
+        passages: list[Passage], kind: AnswerType | None, asked: AskedWords, articles: _Articles
+    ) -> list[_Candidate]:
         """The sentences of the passages; beyond the first PASSAGES_TO_READ passages, only those holding
         a name or number of the kind asked for right beside the question's words."""
-        article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
-        texts, speech = self._article_texts(article_ids), self._speech(article_ids)
-        entities = self._entities(article_ids, sorted(kind.labels)) if kind is not None else {}
-        asked = AskedWords.of(question)
+        articles.read([p.origin.article_id for p in passages])
+        texts, speech, entities = articles.texts, articles.speech, articles.entities
         candidates: dict[str, _Candidate] = {}
         for rank, passage in enumerate(passages):
             text = texts.get(passage.origin.article_id)
@@ -184,7 +223,7 @@ class AnswerComposer:
         return [c for c in candidates.values() if c.items or _says_something(c.quote)]
 
     def _completed(
-        self, chosen: list[_Candidate], kind: AnswerType | None, question: str, of_fact: bool
+        self, chosen: list[_Candidate], kind: AnswerType | None, question: str, of_fact: bool, articles: _Articles
     ) -> list[_Candidate]:
         """The chosen sentences with what the best one needs beside it: the sentence next to it that
         holds the name asked for when it holds none ("'Squid Game' is officially coming back." before
@@ -194,15 +233,14 @@ class AnswerComposer:
         if best.items:
             return chosen
         article_id = best.origin.article_id
-        text = self._article_texts([article_id]).get(article_id)
+        text = articles.text(article_id)
         if text is None or text[best.span.start : best.span.end] != best.quote:
             return chosen
         beside = None
         if kind is not None and not best.typed:
-            entities = self._entities([article_id], sorted(kind.labels)).get(article_id, [])
-            beside = _typed_neighbour(text, best, entities, kind, question)
+            beside = _typed_neighbour(text, best, articles.entities.get(article_id, []), kind, question)
         if beside is None:
-            span = next_sentence(text, best.span, self._speech([article_id])[article_id], question if of_fact else None)
+            span = next_sentence(text, best.span, articles.speech[article_id], question if of_fact else None)
             if span is None and of_fact:
                 span = previous_sentence(text, best.span)
             if span is not None:
@@ -212,29 +250,25 @@ class AnswerComposer:
         pair = [beside, best] if beside.span.start < best.span.start else [best, beside]
         return pair + chosen[1:][: max(0, self._max_sentences - 2)] if self._max_sentences > 1 else chosen
 
-    def _statements(self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage]) -> list[_Candidate]:
+    def _statements(
+        self, retrieval: Retrieval, asked: AskedSpeech, relevant: list[Passage], articles: _Articles
+    ) -> list[_Candidate]:
         """The asked speaker's own statements within the question's filters and date, on its topic:
         a sentence that merely mentions X, quoted as the answer, would put someone else's words, or
         the reporter's, in X's mouth."""
         quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
                                    STATEMENTS_READ, "relevance")
-        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker, lead=self._lead(q)) for q in quotes]
-        return found or self._titled_statements(asked, relevant)
+        found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker, lead=q.lead) for q in quotes]
+        return found or self._titled_statements(asked, relevant, articles)
 
-    def _lead(self, quote: Quote) -> tuple[Span, str] | None:
-        if quote.lead is None:
-            return None
-        text = self._article_texts([quote.origin.article_id]).get(quote.origin.article_id)
-        if text is None:
-            return None
-        return quote.lead, text[quote.lead.start : quote.lead.end]
-
-    def _titled_statements(self, asked: AskedSpeech, passages: list[Passage]) -> list[_Candidate]:
+    @staticmethod
+    def _titled_statements(asked: AskedSpeech, passages: list[Passage], articles: _Articles) -> list[_Candidate]:
         """Statements by whoever the articles of these passages give the asked title ("the Israeli
         prime minister"): a title is not a name to look speakers up by, so it is looked for in the
         articles the question found."""
         article_ids = list(dict.fromkeys(p.origin.article_id for p in passages))
-        texts, speech = self._article_texts(article_ids), self._speech(article_ids)
+        articles.read(article_ids)
+        texts, speech = articles.texts, articles.speech
         origins = {p.origin.article_id: p.origin for p in passages}
         return [
             _Candidate(origins[article_id], Span(s.start, s.end), texts[article_id][s.start : s.end], s.speaker)
@@ -268,7 +302,7 @@ class AnswerComposer:
         # What X said *about Y*: closeness to the topic counts as much as to the whole question.
         scores = (vectors[:-1] @ retrieval.vector + to_topic) / 2 + informative
         tiers = np.array([
-            NAMES_TOPIC if names_topic(c.lead[1] if c.lead else c.quote, asked.topic, asked.speaker)
+            NAMES_TOPIC if names_topic(c.lead.quote if c.lead else c.quote, asked.topic, asked.speaker)
             else NEAR_TOPIC if near >= TOPIC_CLOSENESS
             else OFF_TOPIC
             for c, near in zip(candidates, to_topic)
@@ -300,7 +334,7 @@ def _typed_neighbour(
 ) -> _Candidate | None:
     """The sentence after the best one, or else the one before, when it holds a name of the kind asked for."""
     before, after = adjacent_sentences(text, best.span)
-    asked = AskedWords.of(question)
+    asked = AskedWords.of(question)  # only when the best sentence holds no name of the kind: seldom
     for span in (after, before):
         if span is not None:
             typed = tuple(typed_spans(text, span, entities, kind, asked, best.origin.source))
@@ -331,10 +365,7 @@ def _citations(candidate: _Candidate) -> list[Citation]:
     """The candidate's own sentence (after its lead, if any), or for a lead-in, the items of its list."""
     if not candidate.items:
         own = Citation(candidate.origin, candidate.span.start, candidate.span.end, candidate.quote, candidate.speaker)
-        if candidate.lead is None:
-            return [own]
-        span, quote = candidate.lead
-        return [Citation(candidate.origin, span.start, span.end, quote), own]
+        return [own] if candidate.lead is None else [candidate.lead, own]
     return [Citation(candidate.origin, span.start, span.end, quote) for span, quote in candidate.items]
 
 

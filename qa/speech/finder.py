@@ -10,7 +10,7 @@ from index.speakers import speaker_key
 from qa.articles import check_storable
 from qa.embedding.embedder import Embedder
 from qa.errors import InvalidInput
-from qa.models import Quote, Source, Span
+from qa.models import Citation, Quote, Source, Span
 from qa.settings import Settings
 from qa.speech.names import same_person
 from qa.speech.topics import POINTS_BACK, TOPIC_CLOSENESS, names_topic, topic_lead
@@ -36,7 +36,7 @@ class _Said:
     quote: str
     on_topic: bool = False
     score: float | None = None
-    lead: Span | None = None
+    lead: Citation | None = None
 
 
 class QuoteFinder:
@@ -84,17 +84,19 @@ class QuoteFinder:
         return [_Said(said[i].statement, said[i].quote, naming[i], round(float(near), 4), leads[i])
                 for i, near in zip(kept, closeness)]
 
-    def _leads(self, said: list[_Said], speaker: str, topic: str) -> list[Span | None]:
-        """For each statement that points back to its speaker, the sentence before it when that one
-        names the speaker and the topic (qa.speech.topics.topic_lead)."""
+    def _leads(self, said: list[_Said], speaker: str, topic: str) -> list[Citation | None]:
+        """For each statement that points back to its speaker, the sentence before it, cited, when that
+        one names the speaker and the topic (qa.speech.topics.topic_lead)."""
         pointing = [s for s in said if POINTS_BACK.match(s.quote) and not names_topic(s.quote, topic, speaker)]
         texts = self._article_texts(list(dict.fromkeys(s.statement.article_id for s in pointing))) if pointing else {}
         leads = {}
         for s in pointing:
             text = texts.get(s.statement.article_id)
             span = Span(s.statement.speech.start, s.statement.speech.end)
-            if text is not None and text[span.start : span.end] == s.quote:
-                leads[id(s)] = topic_lead(text, span, topic, s.statement.speech.speaker)
+            lead = topic_lead(text, span, topic, s.statement.speech.speaker) \
+                if text is not None and text[span.start : span.end] == s.quote else None
+            if lead is not None:
+                leads[id(s)] = Citation(_origin(s.statement), lead.start, lead.end, text[lead.start : lead.end])
         return [leads.get(id(s)) for s in said]
 
 
@@ -152,9 +154,13 @@ def _sentence(text: str | None, record: SpeechRecord) -> str | None:
     return quote if quote.strip() == quote else None
 
 
+def _origin(statement: Statement) -> Source:
+    return Source(statement.article_id, statement.title, statement.url, statement.source, statement.published_at)
+
+
 def _quote(said: _Said) -> Quote:
     st = said.statement
-    origin = Source(st.article_id, st.title, st.url, st.source, st.published_at)
+    origin = _origin(st)
     return Quote(origin, st.speech.start, st.speech.end, said.quote, st.speech.speaker, st.speech.kind, said.score,
                  said.lead)
 

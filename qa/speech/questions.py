@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from qa.speech.people import TITLE_WORDS, TITLES
+from qa.text.sentences import question_sentences
 
 # An official the article never names: "the mayor said", "the new police chief announced".
 UNNAMED_TITLES = rf"{TITLES.lower()}|police chief|chief|official|spokesperson|minister"
@@ -18,7 +19,6 @@ NOT_NAMES = {
 
 
 PRONOUNS = {"he", "she", "they"}
-QUESTION_SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"“])")
 NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,3}")
 
 
@@ -76,7 +76,7 @@ def asked_speech(question: str) -> AskedSpeech | None:
     """The speaker and topic of a question like "What did X say about Y?", if it is one. A question
     given with its background ("President Joe Biden made a declaration this week. What did he say?")
     asks its last sentence, whose pronoun stands for the last person the background names."""
-    sentences = [s for s in QUESTION_SENTENCES.split(question.strip()) if s]
+    sentences = question_sentences(question)
     found = _asked(sentences[-1]) if sentences else None
     if found is None or len(sentences) == 1 or found.speaker.lower() not in PRONOUNS:
         return found

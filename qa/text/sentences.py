@@ -237,3 +237,14 @@ def adjacent_sentences(text: str, sentence: Span) -> tuple[Span | None, Span | N
     before = next(_sentences_before(lines, sentence.start, 0), None)
     after = next(_sentences_after(lines, sentence.end, len(text)), None)
     return before, after
+
+
+# Between the sentences of a question: a stop, then a capital or a quotation mark.
+QUESTION_SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"“])")
+
+
+def question_sentences(question: str) -> list[str]:
+    """The sentences of a question, its background first ("Aaron Judge hit his 62nd home run this
+    week.") and what it asks last ("Who holds the record?"). Questions are short and plain: a stop
+    before a capital is enough, where articles need sentence_spans."""
+    return [sentence for sentence in QUESTION_SENTENCE_BREAK.split(question.strip()) if sentence]
