@@ -1,4 +1,5 @@
-"""The filters the GET routes take as query parameters (/v1/search, /v1/quotes), named as in `filters`."""
+"""The filters as the routes take them: in a body's `filters` (/v1/ask) or as query parameters (/v1/search,
+/v1/quotes, listing and deleting articles), named alike."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,10 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query as QueryParam
 
-from api.schemas import IsoMoment
+from api.schemas import FiltersIn, IsoMoment
 from qa.query import Filters, parse_moment
 
-FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "as_of")
+FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "section", "tag", "language",
+                     "visibility", "updated_after", "updated_before", "as_of")
+Repeated = Annotated[list[str] | None, QueryParam(max_length=1000)]
 
 
 @dataclass(frozen=True)
@@ -23,15 +26,39 @@ def filter_parameters(
     published_after: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
     published_before: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
     article_id: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these articles (repeat for several).")] = None,
+    section: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sections (repeat for several).")] = None,
+    tag: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only articles with any of these tags (repeat for several).")] = None,
+    language: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these languages, e.g. en (repeat for several).")] = None,
+    visibility: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these visibilities, e.g. public (repeat for several).")] = None,
+    updated_after: Annotated[IsoMoment | None, QueryParam(description="Only articles the newsroom updated since; inclusive.")] = None,
+    updated_before: Annotated[IsoMoment | None, QueryParam(description="Only articles the newsroom last updated before; inclusive.")] = None,
     as_of: Annotated[IsoMoment | None, QueryParam(description="Leave out articles published after this.")] = None,
 ) -> FilterParameters:
-    filters = Filters(
-        sources=tuple(source or ()),
-        article_ids=tuple(article_id or ()),
-        published_after=moment(published_after, "published_after", end_of_day=False),
-        published_before=moment(published_before, "published_before", end_of_day=True),
+    given = FiltersIn(source=source, published_after=published_after, published_before=published_before,
+                      article_ids=article_id, section=section, tags=tag, language=language, visibility=visibility,
+                      updated_after=updated_after, updated_before=updated_before)
+    return FilterParameters(filters_from(given, prefix=""), moment(as_of, "as_of", end_of_day=True))
+
+
+def filters_from(given: FiltersIn | None, prefix: str = "filters.") -> Filters:
+    """The domain's filters from what a client sent; `prefix` names the fields in errors as the client did."""
+    given = given or FiltersIn()
+
+    def listed(value: str | list[str] | None) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value or ())
+
+    return Filters(
+        sources=listed(given.source),
+        article_ids=listed(given.article_ids),
+        published_after=moment(given.published_after, f"{prefix}published_after", end_of_day=False),
+        published_before=moment(given.published_before, f"{prefix}published_before", end_of_day=True),
+        sections=listed(given.section),
+        tags=listed(given.tags),
+        languages=tuple(language.lower() for language in listed(given.language)),
+        visibilities=tuple(visibility.lower() for visibility in listed(given.visibility)),
+        updated_after=moment(given.updated_after, f"{prefix}updated_after", end_of_day=False),
+        updated_before=moment(given.updated_before, f"{prefix}updated_before", end_of_day=True),
     )
-    return FilterParameters(filters, moment(as_of, "as_of", end_of_day=True))
 
 
 FilterDep = Annotated[FilterParameters, Depends(filter_parameters)]

@@ -13,6 +13,13 @@ NO_NUL = r"^[^\x00]*$"
 # No surrounding spaces or control characters, and not "." or "..", which a URL path cannot hold.
 ARTICLE_ID = r"^(?!\.\.?$)[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
 StoredText = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL})]
+# Where articles come in, dates are ISO 8601 or the RFC 822 of RSS and most CMS exports.
+DateText = Annotated[str, Field(
+    description="ISO 8601 (2025-06-10, 2025-06-10T08:00:00Z) or RFC 822 (Tue, 10 Jun 2025 08:00:00 GMT).",
+    json_schema_extra={"examples": ["2025-06-10T08:00:00Z", "Tue, 10 Jun 2025 08:00:00 GMT"]},
+)]
+VISIBILITY = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+Labels = list[StoredText] | StoredText
 ArticleText = Annotated[str, Field(json_schema_extra={"pattern": SOME_TEXT})]
 ArticleId = Annotated[str, Field(json_schema_extra={"pattern": ARTICLE_ID, "maxLength": 256})]
 
@@ -36,11 +43,14 @@ PASSAGE_EXAMPLE = {**SOURCE_EXAMPLE, "chunk_id": "b1946ac92492d2347c62", "start"
                    "text": "The Israeli Prime Minister also addressed … " + QUOTE, "score": 0.5885,
                    "match_start": 1240, "match_end": 1779,
                    "also_reported_by": [{**SOURCE_EXAMPLE, "article_id": "wire-copy-17", "source": "wire.example"}]}
+VERSION_EXAMPLE = "5d41402abc4b2a76b9719d911017c592e7f8a1b2c3d4e5f60718293a4b5c6d7e"
 ARTICLE_SUMMARY_EXAMPLE = {
     "id": "002_b0a686f71e466dcc", "title": SOURCE_EXAMPLE["title"], "url": SOURCE_EXAMPLE["url"],
     "source": "news.example", "authors": ["A. Reporter"], "published_at": "2023-12-10",
-    "story_id": "002_b0a686f71e466dcc", "ingested_at": "2024-01-05T09:30:00Z", "updated_at": "2024-01-05T09:30:00Z",
-    "chunks": 5,
+    "section": "world", "tags": ["Israel", "Russia"], "language": "en", "updated_at": "2023-12-10T18:00:00Z",
+    "embargo_until": None, "visibility": "public",
+    "story_id": "002_b0a686f71e466dcc", "ingested_at": "2024-01-05T09:30:00Z", "stored_at": "2024-01-05T09:30:00Z",
+    "version": VERSION_EXAMPLE, "chunks": 5,
 }
 
 
@@ -63,6 +73,20 @@ class FiltersIn(BaseModel):
         None, description="ISO date or datetime; inclusive (a date means its whole day)."
     )
     article_ids: list[str] | None = Field(None, description="Only these articles.", max_length=1000)
+    section: str | list[str] | None = Field(None, description="Only articles of this section (or these).",
+                                            max_length=1000)
+    tags: str | list[str] | None = Field(None, description="Only articles carrying this tag (or any of these).",
+                                         max_length=1000)
+    language: str | list[str] | None = Field(None, description="Only articles in this language (or these), "
+                                             "e.g. en.", max_length=1000)
+    visibility: str | list[str] | None = Field(None, description="Only articles of this visibility (or these), "
+                                               "within what the API key may read.", max_length=1000)
+    updated_after: IsoMoment | None = Field(
+        None, description="Only articles the newsroom updated at or after this ISO date or datetime."
+    )
+    updated_before: IsoMoment | None = Field(
+        None, description="Only articles the newsroom last updated at or before this (a date means its whole day)."
+    )
 
 
 class AskIn(BaseModel):
@@ -210,15 +234,54 @@ class ArticleIn(BaseModel):
     title: StoredText | None = None
     url: StoredText | None = None
     source: StoredText | None = None
-    authors: list[StoredText] | StoredText | None = None
-    published_at: IsoMoment | None = Field(None, description="ISO date or datetime.")
+    authors: Labels | None = None
+    published_at: DateText | None = None
+    section: StoredText | None = Field(None, description="The newsroom's section, e.g. politics.")
+    tags: Labels | None = Field(None, description="The newsroom's tags or categories.")
+    language: Annotated[str, Field(json_schema_extra={"pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"})] | None = (
+        Field(None, description="A language tag such as en or en-GB.")
+    )
+    updated_at: DateText | None = Field(
+        None, description="When the newsroom last changed the article: a PUT with an older one than stored is "
+        "refused (409), so a late update never overwrites a newer one."
+    )
+    embargo_until: DateText | None = Field(
+        None, description="Never answered from, searched or quoted before this moment, whatever `as_of` says."
+    )
+    visibility: Annotated[str, Field(json_schema_extra={"pattern": VISIBILITY})] | None = Field(
+        None, description="Who may read it: `public` (the default) or a word of the newsroom's such as "
+        "`internal`; API keys may be limited to some visibilities."
+    )
 
 
 class ArticleResultOut(BaseModel):
-    model_config = _examples({"id": "wire-2024-0001", "status": "added"})
+    model_config = _examples({"id": "wire-2024-0001", "status": "added", "version": VERSION_EXAMPLE})
 
     id: str
     status: Literal["added", "updated", "unchanged"]
+    version: str = Field(description="The stored version, also sent as the `ETag` of a PUT or GET of the article; "
+                         "`If-Match` on it makes a PUT replace only that version.")
+
+
+class ArticlePutIn(ArticleIn):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
+        "examples": [{"title": "Senate passes the budget", "source": "news.example",
+                      "published_at": "Tue, 10 Jun 2025 08:00:00 GMT", "updated_at": "2025-06-10T09:30:00Z",
+                      "section": "politics", "tags": ["budget"], "visibility": "public",
+                      "text": "The senate passed the budget on Tuesday by 51 votes to 49."}],
+        "anyOf": [{"required": [field], "properties": {field: {"type": "string"}}} for field in ("text", "body")],
+    })
+
+    id: ArticleId | Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)] | None = Field(
+        None, description="The id in the path; when given here too, it must be the same."
+    )
+
+
+class DeletedManyOut(BaseModel):
+    model_config = _examples({"deleted": 2, "ids": ["wire-2024-0001", "wire-2024-0002"]})
+
+    deleted: int = Field(description="How many articles were removed.")
+    ids: list[str] = Field(description="Their ids.")
 
 
 class ArticlesAddedOut(BaseModel):
@@ -242,9 +305,16 @@ class ArticleSummaryOut(BaseModel):
     source: str | None
     authors: list[str]
     published_at: str | None
+    section: str | None
+    tags: list[str]
+    language: str | None
+    updated_at: str | None = Field(description="When the newsroom last changed the article, as it said.")
+    embargo_until: str | None = Field(description="Not answered from before this moment.")
+    visibility: str
     story_id: str | None = Field(description="Articles with the same story_id tell the same story (reprints).")
-    ingested_at: str
-    updated_at: str
+    ingested_at: str = Field(description="When the service first stored the article.")
+    stored_at: str = Field(description="When the service stored this version.")
+    version: str = Field(description="The stored version (the `ETag`), which `If-Match` on a PUT names.")
     chunks: int
 
 

@@ -1,6 +1,6 @@
 """Rows the index stores and returns."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -11,6 +11,25 @@ from index.catalog.headlines import Headlined
 # Where a sort or an engine without nullable fields needs a number for an undated article: before
 # every real date, so "published before" leaves it out unless asked for explicitly.
 UNDATED = -(2**62)
+
+
+# An article stored without a visibility is public (as qa.access says).
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Newsroom:
+    """The newsroom's own description of an article: its section, tags and language, when it last
+    changed it (`updated_at`), until when it may not be read (`embargo_until`), and who may read it."""
+
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    updated_at: str | None = None
+    updated_ts: int | None = None
+    embargo_until: str | None = None
+    embargo_ts: int | None = None
+    visibility: str = PUBLIC
 
 
 @dataclass(frozen=True)
@@ -24,6 +43,7 @@ class ArticleFields:
     published_at: str | None
     published_ts: int | None
     content_hash: str
+    newsroom: Newsroom = field(default=Newsroom(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -98,7 +118,7 @@ class StoredArticle(ArticleFields):
 
     cluster_id: str | None
     ingested_at: str
-    updated_at: str
+    stored_at: str  # when this version was stored
     chunks: int
 
 
@@ -129,11 +149,19 @@ class ChunkFilter:
     published_from: int | None = None
     published_to: int | None = None
     not_after: int | None = None
-
-    @property
-    def restricts(self) -> bool:
-        """True when the filter names what may match, rather than only what may not."""
-        return bool(self.sources or self.article_ids) or self.published_from is not None or self.published_to is not None
+    # The newsroom's fields: any of these sections, tags, languages and visibilities; updated within bounds.
+    sections: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    visibilities: tuple[str, ...] = ()
+    updated_from: int | None = None
+    updated_to: int | None = None
+    # What the caller may read at all (None: anything), beside what it asked for.
+    readable_sources: tuple[str, ...] | None = None
+    readable_visibilities: tuple[str, ...] | None = None
+    # The moment embargoes are judged at (now, never the moment asked about): an article under embargo
+    # until later is left out. None: embargoes are not looked at.
+    released_by: int | None = None
 
 
 class IdSet:
@@ -215,6 +243,7 @@ class ChunkView(Headlined):
     published_at: str | None
     published_ts: int | None
     cluster_id: str | None
+    newsroom: Newsroom = field(default=Newsroom(), kw_only=True)
 
 
 @dataclass(frozen=True)

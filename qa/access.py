@@ -13,6 +13,9 @@ class Access:
 
     visibilities: tuple[str, ...] | None = None
     sources: tuple[str, ...] | None = None
+    # Whether the caller may read the record of an article under embargo (a CMS checking what it sent);
+    # no caller is ever answered from one before its time.
+    sees_embargoed: bool = False
 
     @property
     def limited(self) -> bool:

@@ -2,19 +2,30 @@
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from index.catalog.headlines import Headlined
+from qa.access import DEFAULT_VISIBILITY
 from qa.errors import InvalidInput
-from qa.text.isodates import first_instant, iso_text, parse_iso
+from qa.text.isodates import first_instant, iso_text, parse_date
 
 MAX_ID_CHARS = 256
 DOT_SEGMENTS = {".", ".."}
-METADATA_FIELDS = ("id", "title", "url", "source", "authors", "published_at")
+# The newsroom's own description of an article, besides its text.
+NEWSROOM_FIELDS = ("section", "tags", "language", "updated_at", "embargo_until", "visibility")
+METADATA_FIELDS = ("id", "title", "url", "source", "authors", "published_at", *NEWSROOM_FIELDS)
 TEXT_FIELDS = ("text", "body")
+DATE_FIELDS = ("published_at", "updated_at", "embargo_until")
+MAX_TAGS = 100
+MAX_LABEL_CHARS = 200
+# A visibility is a word a keys file can name: "public", "internal", "desk-sports".
+VISIBILITY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# A BCP 47 language tag, as feeds and CMSs give it ("en", "en-GB", "pt-BR", "zh-Hant").
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 
 
 class InvalidArticle(InvalidInput):
@@ -30,30 +41,63 @@ class Article(Headlined):
     source: str | None = None
     authors: tuple[str, ...] = ()
     published_at: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    # When the newsroom last changed the article: a CMS update older than the stored one is refused.
+    updated_at: str | None = None
+    # Never answered from before this moment, whatever moment a question is asked about.
+    embargo_until: str | None = None
+    visibility: str = DEFAULT_VISIBILITY
 
     def __post_init__(self) -> None:
         _check_id(self.id)
         _check_text(self.text)
-        for name in ("title", "url", "source", "published_at"):
+        for name in ("title", "url", "source", "section", *DATE_FIELDS):
             if getattr(self, name) is not None:
                 check_storable(name, getattr(self, name))
-        for author in self.authors:
-            check_storable("authors", author)
-        if self.published_at is not None and normalize_published_at(self.published_at) != self.published_at:
-            raise InvalidArticle(f"published_at must be normalized ISO 8601, got {self.published_at!r}")
+        for name in ("authors", "tags"):
+            for value in getattr(self, name):
+                check_storable(name, value)
+        for name in DATE_FIELDS:
+            value = getattr(self, name)
+            if value is not None and normalize_date(name, value) != value:
+                raise InvalidArticle(f"{name} must be normalized ISO 8601, got {value!r}")
+        if not VISIBILITY.fullmatch(self.visibility):
+            raise InvalidArticle(f"visibility must be a lower-case word such as public or internal, "
+                                 f"got {self.visibility!r}")
+        if self.language is not None and not LANGUAGE.fullmatch(self.language):
+            raise InvalidArticle(f"language must be a lower-case language tag such as en or en-gb, "
+                                 f"got {self.language!r}")
 
     @property
     def published_timestamp(self) -> int | None:
         """Seconds since the epoch of the first instant of `published_at`, for date filters."""
-        if self.published_at is None:
-            return None
-        return int(first_instant(parse_iso(self.published_at)).timestamp())
+        return timestamp(self.published_at)
+
+    @property
+    def updated_timestamp(self) -> int | None:
+        return timestamp(self.updated_at)
+
+    @property
+    def embargo_timestamp(self) -> int | None:
+        return timestamp(self.embargo_until)
 
     @property
     def content_hash(self) -> str:
-        """Hash of everything stored for the article, so any change counts as an update."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        """Hash of everything stored for the article, so any change counts as an update. Fields left at
+        their defaults are not hashed, so an article stored before they existed keeps its hash."""
+        stored = asdict(self)
+        for field in fields(self):
+            if field.name in NEWSROOM_FIELDS and stored[field.name] == field.default:
+                del stored[field.name]
+        payload = json.dumps(stored, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def timestamp(moment: str | None) -> int | None:
+    """Seconds since the epoch of the first instant of a stored ISO date or datetime."""
+    return None if moment is None else int(first_instant(parse_date(moment)).timestamp())
 
 
 def article_from_mapping(obj: Any, default_id: str | None, max_article_chars: int | None = None) -> Article:
@@ -69,8 +113,14 @@ def article_from_mapping(obj: Any, default_id: str | None, max_article_chars: in
         title=_optional_str(obj, "title"),
         url=_optional_str(obj, "url"),
         source=_optional_str(obj, "source"),
-        authors=_authors(obj.get("authors")),
-        published_at=_published_at(obj.get("published_at")),
+        authors=_labels(obj.get("authors"), "authors"),
+        published_at=_date(obj, "published_at"),
+        section=_optional_str(obj, "section"),
+        tags=_labels(obj.get("tags"), "tags"),
+        language=_lower(_optional_str(obj, "language")),
+        updated_at=_date(obj, "updated_at"),
+        embargo_until=_date(obj, "embargo_until"),
+        visibility=_lower(_optional_str(obj, "visibility")) or DEFAULT_VISIBILITY,
     )
 
 
@@ -84,14 +134,15 @@ def check_storable(name: str, value: str, error: type[InvalidInput] = InvalidArt
         raise error(f"{name} is not valid Unicode at character {problem.start}") from None
 
 
-def normalize_published_at(value: str) -> str:
-    """An ISO date stays a date; a datetime becomes UTC (naive ones are taken as UTC)."""
+def normalize_date(name: str, value: str) -> str:
+    """An ISO 8601 or RFC 822 date as stored: a date stays a date; a datetime becomes UTC (naive ones
+    are taken as UTC)."""
     try:
-        return iso_text(parse_iso(value))
+        return iso_text(parse_date(value))
     except (ValueError, OverflowError):
         raise InvalidArticle(
-            f"published_at must be an ISO date or datetime such as 2024-03-01 or "
-            f"2024-03-01T10:00:00Z, got {value!r}"
+            f"{name} must be an ISO 8601 or RFC 822 date or datetime such as 2024-03-01, 2024-03-01T10:00:00Z "
+            f"or Fri, 01 Mar 2024 10:00:00 GMT, got {value!r}"
         ) from None
 
 
@@ -150,19 +201,31 @@ def _optional_str(obj: Mapping[str, Any], field: str) -> str | None:
     return value.strip() or None
 
 
-def _authors(value: Any) -> tuple[str, ...]:
+def _labels(value: Any, field: str) -> tuple[str, ...]:
+    """Authors or tags: a string or a list of strings, stripped, without empties or repeats."""
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        raise InvalidArticle(f"authors must be a list of strings, got {value!r:.80}")
-    return tuple(a.strip() for a in value if a.strip())
+        raise InvalidArticle(f"{field} must be a list of strings, got {value!r:.80}")
+    labels = tuple(dict.fromkeys(a.strip() for a in value if a.strip()))
+    if len(labels) > MAX_TAGS:
+        raise InvalidArticle(f"{field} may hold at most {MAX_TAGS} values, got {len(labels)}")
+    long = next((label for label in labels if len(label) > MAX_LABEL_CHARS), None)
+    if long is not None:
+        raise InvalidArticle(f"{field} values must be at most {MAX_LABEL_CHARS} characters, got {long[:40]!r}…")
+    return labels
 
 
-def _published_at(value: Any) -> str | None:
+def _date(obj: Mapping[str, Any], field: str) -> str | None:
+    value = obj.get(field)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidArticle(f"published_at must be a string, got {type(value).__name__}")
-    return normalize_published_at(value)
+        raise InvalidArticle(f"{field} must be a string, got {type(value).__name__}")
+    return normalize_date(field, value)
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()

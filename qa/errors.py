@@ -38,6 +38,13 @@ class ArticleNotFound(QAError):
         super().__init__(f"no article with id {shown!r}", {"article_id": shown})
 
 
+class VersionConflict(QAError):
+    """A write conditioned on the stored version (If-Match, or an `updated_at` older than the stored one)
+    that does not hold: the stored version stands."""
+
+    code = "version_conflict"
+
+
 class IndexNotFound(QAError):
     code = "index_not_found"
 

@@ -50,9 +50,12 @@ def passage_json(passage: Passage) -> dict[str, Any]:
 def article_json(article: StoredArticle) -> dict[str, Any]:
     return {
         "id": article.id, "title": article.title, "url": article.url, "source": article.source,
-        "authors": list(article.authors), "published_at": article.published_at, "story_id": article.cluster_id,
-        "ingested_at": article.ingested_at, "updated_at": article.updated_at, "chunks": article.chunks,
-        "text": article.text,
+        "authors": list(article.authors), "published_at": article.published_at,
+        "section": article.newsroom.section, "tags": list(article.newsroom.tags), "language": article.newsroom.language,
+        "updated_at": article.newsroom.updated_at, "embargo_until": article.newsroom.embargo_until,
+        "visibility": article.newsroom.visibility, "story_id": article.cluster_id,
+        "ingested_at": article.ingested_at, "stored_at": article.stored_at, "version": article.content_hash,
+        "chunks": article.chunks, "text": article.text,
     }
 
 

@@ -13,11 +13,9 @@ from index.errors import InvalidCursor, StoreLocked, engine_errors
 from index.records import ArticlePage, StoredArticle, StoreStats
 from index.vectors.text_cache import TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
+from qa.access import EVERYTHING, Access
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
-from qa.errors import (
-    ArticleNotFound, IndexBusy, InvalidInput, StorageUnavailable,
-    TooLarge,
-)
+from qa.errors import ArticleNotFound, IndexBusy, InvalidInput, StorageUnavailable, TooLarge, VersionConflict
 from qa.answering.generation import AnswerWriter, WrittenAnswer
 from qa.ingest.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer
@@ -55,6 +53,7 @@ def _storage_failures_as_errors(method):
 class ArticleResult:
     id: str
     status: str  # added | updated | unchanged
+    version: str | None = None  # the stored version, which a conditional write names (HTTP's ETag)
 
 
 class QAService:
@@ -118,7 +117,25 @@ class QAService:
         report = self.ingest_articles(articles)
         status = {**dict.fromkeys(report.added, "added"), **dict.fromkeys(report.updated, "updated"),
                   **dict.fromkeys(report.unchanged, "unchanged")}
-        return [ArticleResult(a.id, status[a.id]) for a in articles]
+        versions = self._store.content_hashes([a.id for a in articles])
+        return [ArticleResult(a.id, status[a.id], versions.get(a.id)) for a in articles]
+
+    @_storage_failures_as_errors
+    def put_article(self, article_id: str, obj: Mapping[str, Any], if_match: Sequence[str] | None = None) -> ArticleResult:
+        """Creates or replaces one article, idempotently. The write is refused (VersionConflict) when
+        `if_match` names versions of which none is stored ("*": any stored version), or when the article's
+        `updated_at` is older than the stored one's: a late, older update never overwrites a newer one."""
+        if obj.get("id") is not None and str(obj["id"]) != article_id:
+            raise InvalidArticle(f"the body's id {obj['id']!r} differs from the id in the path {article_id!r}")
+        article = article_from_mapping(obj, default_id=article_id, max_article_chars=self._settings.max_article_chars)
+
+        def stored_version_allows() -> None:
+            stored = self._store.article(article_id)
+            _check_precondition(article, stored, if_match)
+
+        report = self._ingest([Read(article, article.id)], lambda: None, before=stored_version_allows)
+        status = "added" if report.added else "updated" if report.updated else "unchanged"
+        return ArticleResult(article.id, status, self._store.content_hashes([article.id]).get(article.id))
 
     @_storage_failures_as_errors
     def delete(self, article_id: str) -> None:
@@ -126,6 +143,16 @@ class QAService:
         with _busy_as_error(), self._store.writing():
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
+
+    @_storage_failures_as_errors
+    def delete_matching(self, filters: Filters) -> list[str]:
+        """Removes every article within the filters (at least one must be given); returns their ids."""
+        if filters.empty:
+            raise InvalidInput("give at least one filter (source, published_before, …): deleting every article "
+                               "takes removing the index")
+        with _busy_as_error(), self._store.writing():
+            # Articles under embargo go too: what is removed is the newsroom's to choose.
+            return self._store.delete_matching(replace(chunk_filter(filters, None, self._clock()), released_by=None))
 
     @_storage_failures_as_errors
     def ask(self, query: Query) -> Answer:
@@ -158,45 +185,59 @@ class QAService:
         return list(retrieval.passages[: retrieval.top_k])
 
     @_storage_failures_as_errors
-    def article(self, article_id: str) -> StoredArticle:
+    def article(self, article_id: str, access: Access = EVERYTHING) -> StoredArticle:
+        """The stored article, if the caller may read it: one it may not is not there for it."""
         _check_id_lookup(article_id)
         article = self._store.article(article_id)
-        if article is None:
+        if article is None or not self._readable(article, access):
             raise ArticleNotFound(article_id)
         return article
 
     @_storage_failures_as_errors
-    def article_quotes(self, article_id: str) -> tuple[Quote, ...]:
+    def article_quotes(self, article_id: str, access: Access = EVERYTHING) -> tuple[Quote, ...]:
         """Every sentence of the article in which someone speaks, named or not, in text order."""
-        article = self.article(article_id)
+        article = self.article(article_id, replace(access, sees_embargoed=False))
         return article_quotes(article, self._store.speech([article.id])[article.id])
 
     @_storage_failures_as_errors
     def quotes(
         self, speaker: str, topic: str | None = None, filters: Filters = Filters(), as_of: datetime | None = None,
-        top_k: int | None = None, sort: str = "relevance",
+        top_k: int | None = None, sort: str = "relevance", access: Access = EVERYTHING,
     ) -> list[Quote]:
         """What `speaker` said, about `topic` when given, within the filters, as of `as_of` (default: now)."""
         name, subject, wanted = checked_request(speaker, topic, top_k, sort, self._settings)
-        limits = chunk_filter(filters, as_of or self._clock())
-        return self._quote_finder.find(name, subject, limits, wanted, sort)
+        now = self._clock()
+        return self._quote_finder.find(name, subject, chunk_filter(filters, as_of or now, now, access), wanted, sort)
 
     @_storage_failures_as_errors
-    def list_articles(self, limit: int = 20, cursor: str | None = None) -> ArticlePage:
+    def list_articles(
+        self, limit: int = 20, cursor: str | None = None, access: Access = EVERYTHING, filters: Filters = Filters(),
+    ) -> ArticlePage:
+        """The articles within the filters that the caller may read, newest published first."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+        limits = chunk_filter(filters, None, self._clock(), access)
+        if access.sees_embargoed:
+            limits = replace(limits, released_by=None)
         try:
-            return self._store.list_articles(limit, cursor)
+            return self._store.list_articles(limit, cursor, limits)
         except InvalidCursor as error:
             raise InvalidInput(str(error)) from None
+
+    def _readable(self, article: StoredArticle, access: Access) -> bool:
+        embargo = article.newsroom.embargo_ts
+        released = access.sees_embargoed or embargo is None or embargo <= self._clock().timestamp()
+        return released and access.allows(article.newsroom.visibility, article.source)
 
     @_storage_failures_as_errors
     def stats(self) -> StoreStats:
         return self._store.stats()
 
-    def _ingest(self, items: Iterable[Read | Skipped], on_input: Callable[[], None]) -> IngestReport:
+    def _ingest(
+        self, items: Iterable[Read | Skipped], on_input: Callable[[], None], before: Callable[[], None] = lambda: None,
+    ) -> IngestReport:
         with _busy_as_error():
-            report = self._ingestor.ingest(items, on_input)
+            report = self._ingestor.ingest(items, on_input, before)
         for listener in self._ingest_listeners:
             listener(report)
         return report
@@ -262,7 +303,7 @@ class QAService:
         top_k = self._settings.top_k if query.top_k is None else query.top_k
         if not 1 <= top_k <= self._settings.max_top_k:
             raise InvalidInput(f"top_k must be between 1 and {self._settings.max_top_k}, got {top_k}")
-        return Query(question, top_k, query.filters, query.as_of)
+        return replace(query, question=question, top_k=top_k)
 
     def _checked_batch(self, objects: Sequence[Mapping[str, Any]]) -> list[Article]:
         limit = self._settings.max_articles_per_request
@@ -285,6 +326,27 @@ class QAService:
         return articles
 
 
+def _check_precondition(article: Article, stored: StoredArticle | None, if_match: Sequence[str] | None) -> None:
+    """Raises VersionConflict, naming the stored version, unless the write may replace what is stored."""
+    if if_match is not None and (stored is None or ("*" not in if_match and stored.content_hash not in if_match)):
+        wanted = ", ".join(if_match) or "none"
+        message = (f"article {article.id!r} is not stored" if stored is None
+                   else f"article {article.id!r} is at version {stored.content_hash}, not {wanted}")
+        raise VersionConflict(message, _stored_version(stored))
+    stored_ts, new_ts = (stored.newsroom.updated_ts if stored else None), article.updated_timestamp
+    if stored_ts is not None and new_ts is not None and new_ts < stored_ts:
+        raise VersionConflict(
+            f"article {article.id!r} was updated at {stored.newsroom.updated_at}, later than this version's "
+            f"updated_at {article.updated_at}: the newer one stands", _stored_version(stored),
+        )
+
+
+def _stored_version(stored: StoredArticle | None) -> dict[str, Any]:
+    if stored is None:
+        return {"stored_version": None}
+    return {"stored_version": stored.content_hash, "stored_updated_at": stored.newsroom.updated_at}
+
+
 def _limits_dates(query: Query) -> bool:
     """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""
     return query.as_of is not None or query.filters.published_after is not None or query.filters.published_before is not None
@@ -292,7 +354,7 @@ def _limits_dates(query: Query) -> bool:
 
 def _without_dates(query: Query, keep_as_of: bool) -> Query:
     filters = replace(query.filters, published_after=None, published_before=None)
-    return Query(query.question, query.top_k, filters, query.as_of if keep_as_of else None)
+    return replace(query, filters=filters, as_of=query.as_of if keep_as_of else None)
 
 
 def _check_id_lookup(article_id: str) -> None:

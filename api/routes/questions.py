@@ -11,11 +11,11 @@ from fastapi.responses import StreamingResponse
 
 from api.dependencies import API_PREFIX, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
-from api.parameters import FILTER_PARAMETERS, FilterDep, moment
-from api.schemas import SOME_TEXT, AnswerOut, AskIn, FiltersIn, SearchOut
+from api.parameters import FILTER_PARAMETERS, FilterDep, filters_from, moment
+from api.schemas import SOME_TEXT, AnswerOut, AskIn, SearchOut
 from qa.errors import QAError
 from qa.json_shapes import answer_json, passage_json
-from qa.query import Filters, Query
+from qa.query import Query
 from qa.retrieval.retriever import Retrieval
 from qa.service import QAService
 
@@ -72,17 +72,10 @@ async def search(
 
 
 def query_from(body: AskIn) -> Query:
-    filters = body.filters or FiltersIn()
-    sources = [filters.source] if isinstance(filters.source, str) else filters.source or []
     return Query(
         question=body.question,
         top_k=body.top_k,
-        filters=Filters(
-            sources=tuple(sources),
-            article_ids=tuple(filters.article_ids or ()),
-            published_after=moment(filters.published_after, "filters.published_after", end_of_day=False),
-            published_before=moment(filters.published_before, "filters.published_before", end_of_day=True),
-        ),
+        filters=filters_from(body.filters),
         as_of=moment(body.as_of, "as_of", end_of_day=True),
     )
 

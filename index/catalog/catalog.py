@@ -1,27 +1,24 @@
 """What every search needs of every stored chunk and article, in memory, kept at the same
-generation as the vectors: which article a chunk belongs to, the article's date and outlet (so a
-filter is a few array operations, not a database query), and BM25 over chunks, titles and whole
-articles. A search then asks the database only for the few chunks it returns.
+generation as the vectors: which article a chunk belongs to, what filters read of the article
+(index.catalog.columns), and BM25 over chunks, titles and whole articles. A search then asks the database only for the few chunks it returns.
 
 Chunks and articles live in slots numbered in the order they were added; a removed or replaced one
 leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.catalog.columns import ArticleColumns, Column, split
 from index.catalog.headlines import Headlined
 from index.catalog.postings import Documents, Postings, bm25
 from index.recent import RecentlyUsed
-from index.records import UNDATED, Allowed, ChunkFilter, ChunkRef, IdSet
+from index.records import UNDATED, Allowed, ChunkFilter, ChunkRef, IdSet, Newsroom
 from index.catalog.terms import terms, terms_with_starts
-
-# What catalog files saved before index.records.UNDATED held for an undated article.
-OLD_NO_DATE = np.iinfo(np.int64).min
-# 7: an article without a title has its URL's slug words as its title.
-FORMAT = 7
+# 7: an article without a title has its URL's slug words as its title. 8: the newsroom's fields.
+FORMAT = 8
 # Filters whose masks are kept, most recently used: questions asked as of the same day, or with the
 # same outlets, share them. A mask over 100k chunks with its bitmap is about 150 kB.
 KEPT_FILTERS = 32
@@ -41,24 +38,24 @@ class CatalogArticle(Headlined):
     published_ts: int | None
     cluster_id: str | None
     chunks: tuple[tuple[int, int, int], ...]
+    newsroom: Newsroom = field(default=Newsroom(), kw_only=True)
 
 
 class Catalog:
     def __init__(self, generation: int = 0) -> None:
         self.generation = generation
         self._chunk_slot: dict[int, int] = {}
-        self._chunk_ids = _Column(np.int64)
-        self._chunk_article = _Column(np.int32)
+        self._chunk_ids = Column(np.int64)
+        self._chunk_article = Column(np.int32)
         self._article_slot: dict[str, int] = {}
         self._article_ids: list[str] = []
         self._clusters: list[str | None] = []
-        self._leads = _Column(np.int64)  # each article's first chunk
-        self._published = _Column(np.int64)
-        self._source = _Column(np.int32)
-        self._sources: dict[str, int] = {}
+        self._leads = Column(np.int64)  # each article's first chunk
+        self._columns = ArticleColumns()
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
         self._cached_dates: tuple[int, np.ndarray] | None = None
+        self._cached_embargoes: tuple[int, np.ndarray] | None = None
         self._cached_counts: tuple[int, np.ndarray] | None = None
         self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
         self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
@@ -136,32 +133,32 @@ class Catalog:
         def place(moment: int | None, side: str) -> int | None:
             return None if moment is None else int(np.searchsorted(dates, moment, side=side))
 
-        return (self._changes, chunk_filter.sources, chunk_filter.article_ids, place(chunk_filter.published_from, "left"),
-                place(chunk_filter.published_to, "right"), place(chunk_filter.not_after, "right"))
+        f = chunk_filter
+        return (self._changes, f.sources, f.article_ids, place(f.published_from, "left"),
+                place(f.published_to, "right"), place(f.not_after, "right"), f.sections, f.tags, f.languages,
+                f.visibilities, f.updated_from, f.updated_to, f.readable_sources, f.readable_visibilities,
+                None if f.released_by is None else int(np.searchsorted(self._embargoes(), f.released_by, side="right")))
 
     def _dates(self) -> np.ndarray:
         cached = self._cached_dates
         if cached is None or cached[0] != self._changes:
-            cached = (self._changes, np.unique(self._published.values))
+            cached = (self._changes, np.unique(self._columns.published))
             self._cached_dates = cached
         return cached[1]
 
+    def _embargoes(self) -> np.ndarray:
+        cached = self._cached_embargoes
+        if cached is None or cached[0] != self._changes:
+            cached = (self._changes, np.unique(self._columns.embargo))
+            self._cached_embargoes = cached
+        return cached[1]
+
     def _work_out_allowed(self, chunk_filter: ChunkFilter) -> Allowed:
-        articles = self.article_words.alive[: len(self._article_ids)].copy()
-        published = self._published.values
-        if chunk_filter.sources:
-            codes = [self._sources[s] for s in chunk_filter.sources if s in self._sources]
-            articles &= np.isin(self._source.values, codes)
+        articles = self._columns.allowed(chunk_filter, self.article_words.alive[: len(self._article_ids)].copy())
         if chunk_filter.article_ids:
             only = np.zeros(len(articles), dtype=bool)
             only[[self._article_slot[i] for i in chunk_filter.article_ids if i in self._article_slot]] = True
             articles &= only
-        if chunk_filter.published_from is not None:
-            articles &= published >= chunk_filter.published_from
-        if chunk_filter.published_to is not None:
-            articles &= (published <= chunk_filter.published_to) & (published != UNDATED)
-        if chunk_filter.not_after is not None:
-            articles &= published <= chunk_filter.not_after
         chunks = self.chunk_words.alive[: len(self._chunk_ids)] & articles[self._chunk_article.values]
         everything = int(chunks.sum()) == self.chunk_words.live
         return Allowed(chunks, articles, None if everything else IdSet.of(self.chunk_ids(chunks)))
@@ -187,7 +184,7 @@ class Catalog:
         if slot is None:
             return None
         article = int(self._chunk_article.values[slot])
-        published = int(self._published.values[article])
+        published = int(self._columns.published[article])
         return ChunkRef(chunk_id, self._article_ids[article], None if published == UNDATED else published,
                         self._clusters[article])
 
@@ -247,8 +244,8 @@ class Catalog:
             "article_ids": np.array(["\x00".join(self._article_ids)]),
             "clusters": np.array(["\x00".join(c or "" for c in self._clusters)]),
             "article_live": np.array([self._article_slot.get(a) == i for i, a in enumerate(self._article_ids)], dtype=bool),
-            "published": self._published.values, "source": self._source.values, "leads": self._leads.values,
-            "sources": np.array(["\x00".join(sorted(self._sources, key=self._sources.__getitem__))]),
+            "leads": self._leads.values,
+            **{f"columns.{key}": value for key, value in self._columns.state().items()},
         }
         for name, postings in (("chunk_words", self.chunk_words), ("article_words", self.article_words)):
             state.update({f"{name}.{key}": value for key, value in postings.state().items()})
@@ -263,20 +260,19 @@ class Catalog:
         catalog._chunk_ids.extend(chunk_ids)
         catalog._chunk_article.extend(state["chunk_article"])
         catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
-        catalog._article_ids = _split(state["article_ids"])
+        catalog._article_ids = split(state["article_ids"])
         catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
         live = state["article_live"]
         catalog._article_slot = {a: i for i, a in enumerate(catalog._article_ids) if live[i]}
-        catalog._published.extend(np.where(state["published"] == OLD_NO_DATE, UNDATED, state["published"]))
-        catalog._source.extend(state["source"])
         catalog._leads.extend(state["leads"])
-        catalog._sources = {s: i for i, s in enumerate(_split(state["sources"]))}
+        catalog._columns = ArticleColumns.restore(
+            {key.removeprefix("columns."): value for key, value in state.items() if key.startswith("columns.")})
         for name in ("chunk_words", "article_words"):
             prefix = f"{name}."
             setattr(catalog, name, Postings.restore(
                 {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
             ))
-        if not len(catalog._article_ids) == len(catalog._clusters) == len(catalog._published.values):
+        if not len(catalog._article_ids) == len(catalog._clusters) == len(catalog._columns):
             raise ValueError("the saved catalog does not fit together")
         return catalog
 
@@ -290,11 +286,7 @@ class Catalog:
         self._article_ids.append(article.id)
         self._clusters.append(article.cluster_id)
         self._article_slot[article.id] = slot
-        self._published.append(UNDATED if article.published_ts is None else article.published_ts)
-        source = -1
-        if article.source is not None:
-            source = self._sources.setdefault(article.source, len(self._sources))
-        self._source.append(source)
+        self._columns.append(article.source, article.published_ts, article.newsroom)
         return slot
 
     def _new_chunk(self, chunk_id: int, article_slot: int) -> int:
@@ -311,37 +303,3 @@ def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     if len(candidates) > k:
         candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
     return candidates[np.lexsort((candidates, -scores[candidates]))]
-
-
-def _split(joined: np.ndarray) -> list[str]:
-    text = str(joined[0])
-    return text.split("\x00") if text else []
-
-
-class _Column:
-    """A growable numpy array: appends in amortized constant time."""
-
-    def __init__(self, dtype) -> None:
-        self._data = np.zeros(1024, dtype=dtype)
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[: self._size]
-
-    def append(self, value) -> None:
-        if self._size == len(self._data):
-            self._data = np.concatenate([self._data, np.zeros(len(self._data), dtype=self._data.dtype)])
-        self._data[self._size] = value
-        self._size += 1
-
-    def extend(self, values: np.ndarray) -> None:
-        needed = self._size + len(values)
-        if needed > len(self._data):
-            self._data = np.concatenate([self._data[: self._size], values, np.zeros(needed, dtype=self._data.dtype)])
-        else:
-            self._data[self._size : needed] = values
-        self._size = needed

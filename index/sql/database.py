@@ -26,8 +26,9 @@ from index.records import (
 )
 from index.sql.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, ENTITY_INSERT,
-    SPEECH_COLUMNS, SPEECH_INSERT, catalog_articles, chunk_views, entities_by_article, entity_rows, speech_by_article,
-    speech_rows, statements, statements_query,
+    NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions, catalog_articles, chunk_views,
+    entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article, speech_rows, statements,
+    statements_query,
 )
 
 GENERATION = "generation"
@@ -165,6 +166,9 @@ class SqlDatabase(ABC):
         self._executemany(SPEECH_INSERT, speech_rows(article))
         self._execute("DELETE FROM entities WHERE article_id = ?", (article.id,))
         self._executemany(ENTITY_INSERT, entity_rows(article))
+        self._execute("DELETE FROM article_tags WHERE article_id = ?", (article.id,))
+        self._executemany("INSERT INTO article_tags(article_id, tag) VALUES (?, ?)",
+                          [(article.id, tag) for tag in article.newsroom.tags])
         return removed, added
 
     def delete_article(self, article_id: str) -> list[int] | None:
@@ -220,17 +224,34 @@ class SqlDatabase(ABC):
     def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
         return dict(self._rows_in("SELECT id, text FROM articles WHERE id IN ({})", list(article_ids)))
 
-    def newest_articles(self, limit: int, after: tuple[int, str] | None) -> list[tuple[int, StoredArticle]]:
-        """Up to `limit` articles newest first, each with its sort key, starting after the (key, id) given."""
-        key, where, params = self.NEWEST_FIRST_KEY, "", []
+    def newest_articles(
+        self, limit: int, after: tuple[int, str] | None, chunk_filter: ChunkFilter | None = None
+    ) -> list[tuple[int, StoredArticle]]:
+        """Up to `limit` articles the filter lets through, newest first, each with its sort key, starting
+        after the (key, id) given."""
+        key = self.NEWEST_FIRST_KEY
+        conditions, params = article_conditions(chunk_filter or ChunkFilter(), self._one_of, alias="articles")
         if after is not None:
-            where = f"WHERE {key} < ? OR ({key} = ? AND id > ?)"
-            params = [after[0], after[0], after[1]]
+            conditions.append(f"({key} < ? OR ({key} = ? AND id > ?))")
+            params += [after[0], after[0], after[1]]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self._execute(
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT}, {key} FROM articles {where} ORDER BY {key} DESC, id LIMIT ?",
             [*params, limit],
         ).fetchall()
         return [(row[-1], stored_article(row[:-1])) for row in rows]
+
+    def count_articles(self, chunk_filter: ChunkFilter) -> int:
+        """How many articles the filter lets through."""
+        conditions, params = article_conditions(chunk_filter, self._one_of, alias="articles")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self._execute(f"SELECT count(*) FROM articles {where}", params).fetchone()[0]
+
+    def matching_article_ids(self, chunk_filter: ChunkFilter) -> list[str]:
+        """Ids of the articles the filter lets through, in id order."""
+        conditions, params = article_conditions(chunk_filter, self._one_of, alias="articles")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return [row[0] for row in self._execute(f"SELECT id FROM articles {where} ORDER BY id", params).fetchall()]
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids, in the given order; ids no longer stored are left out."""
@@ -284,16 +305,15 @@ class SqlDatabase(ABC):
     def _upsert_article(self, a: ArticleRecord) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         story = a.story
+        replaced = ("text", "title", "url", "source", "authors", "published_at", "published_ts", "content_hash",
+                    "cluster_id", "fingerprint", "stored_at", *NEWSROOM_COLUMNS)
+        values = (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
+                  a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
+                  *newsroom_values(a.newsroom), story.fingerprint if story else None)
         self._execute(
-            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET text = excluded.text, title = excluded.title, "
-            "url = excluded.url, source = excluded.source, authors = excluded.authors, "
-            "published_at = excluded.published_at, published_ts = excluded.published_ts, "
-            "content_hash = excluded.content_hash, cluster_id = excluded.cluster_id, "
-            "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            (a.id, a.text, a.title, a.url, a.source, json.dumps(list(a.authors), ensure_ascii=False),
-             a.published_at, a.published_ts, a.content_hash, story.cluster_id if story else None, now, now,
-             story.fingerprint if story else None),
+            f"INSERT INTO articles({ARTICLE_COLUMNS}, fingerprint) VALUES ({', '.join('?' * len(values))}) "
+            f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in replaced)}",
+            values,
         )
 
 
@@ -309,10 +329,11 @@ def vector_bytes(vector: np.ndarray) -> bytes:
 
 
 def stored_article(row: tuple) -> StoredArticle:
+    """An article from a row of ARTICLE_COLUMNS and its chunk count."""
     (article_id, text, title, url, source, authors, published_at, published_ts,
-     content_hash, cluster_id, ingested_at, updated_at, chunks) = row
+     content_hash, cluster_id, ingested_at, stored_at, *fields, chunks) = row
     return StoredArticle(
         id=article_id, text=text, title=title, url=url, source=source, authors=tuple(json.loads(authors)),
         published_at=published_at, published_ts=published_ts, content_hash=content_hash, cluster_id=cluster_id,
-        ingested_at=ingested_at, updated_at=updated_at, chunks=chunks,
+        ingested_at=ingested_at, stored_at=stored_at, chunks=chunks, newsroom=newsroom(fields),
     )

@@ -107,6 +107,22 @@ MIGRATIONS: list[str | Callable] = [
     CREATE INDEX entities_by_article ON entities(article_id, start_char);
     UPDATE meta SET value = '8' WHERE key = 'format_version';
     """,
+    # Format 9: the newsroom's fields; the time the service stored a version becomes `stored_at`.
+    """
+    ALTER TABLE articles RENAME COLUMN updated_at TO stored_at;
+    ALTER TABLE articles ADD COLUMN section TEXT;
+    ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE articles ADD COLUMN language TEXT;
+    ALTER TABLE articles ADD COLUMN updated_at TEXT;
+    ALTER TABLE articles ADD COLUMN updated_ts BIGINT;
+    ALTER TABLE articles ADD COLUMN embargo_until TEXT;
+    ALTER TABLE articles ADD COLUMN embargo_ts BIGINT;
+    ALTER TABLE articles ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+    CREATE TABLE article_tags (article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE, tag TEXT NOT NULL);
+    CREATE INDEX article_tags_by_tag ON article_tags(tag, article_id);
+    CREATE INDEX article_tags_by_article ON article_tags(article_id);
+    UPDATE meta SET value = '9' WHERE key = 'format_version';
+    """,
 ]
 # Any constant, the same in every replica: the keys of the advisory locks taken by migrations and by writers.
 MIGRATION_LOCK = 7_305_117

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from index.catalog.catalog import CatalogArticle
-from index.records import ArticleRecord, ChunkFilter, ChunkView, EntityRecord, SpeechRecord, Statement
+from index.records import ArticleRecord, ChunkFilter, ChunkView, EntityRecord, Newsroom, SpeechRecord, Statement
 from index.speakers import stored_key
 
 
@@ -39,6 +39,16 @@ ENTITIES_TABLE = """CREATE TABLE IF NOT EXISTS entities (
 ) STRICT"""
 ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS entities_by_article ON entities(article_id, start_char)"
 
+# Each article's tags a row each, so that a filter on tags is an indexed lookup in both engines (format 9).
+ARTICLE_TAGS = (
+    """CREATE TABLE IF NOT EXISTS article_tags (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL
+) STRICT""",
+    "CREATE INDEX IF NOT EXISTS article_tags_by_tag ON article_tags(tag, article_id)",
+    "CREATE INDEX IF NOT EXISTS article_tags_by_article ON article_tags(article_id)",
+)
+
 # Newest published first, undated articles (index.records.UNDATED) last: the listing's sort key, which
 # its query repeats word for word so that SQLite uses the index built on it.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
@@ -58,7 +68,15 @@ CREATE TABLE IF NOT EXISTS articles (
     cluster_id TEXT,
     fingerprint BLOB,
     ingested_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    stored_at TEXT NOT NULL,
+    section TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    language TEXT,
+    updated_at TEXT,
+    updated_ts INTEGER,
+    embargo_until TEXT,
+    embargo_ts INTEGER,
+    visibility TEXT NOT NULL DEFAULT 'public'
 ) STRICT;
 -- AUTOINCREMENT: a deleted chunk's id is never reused, so a stale FAISS id can never
 -- point at another chunk's row.
@@ -91,22 +109,39 @@ CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
 CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
 """.replace("{newest_first}", NEWEST_FIRST_KEY) + ";\n".join(
-    [speech_table("speech"), *SPEECH_INDEXES, ENTITIES_TABLE, ENTITIES_INDEX]
+    [speech_table("speech"), *SPEECH_INDEXES, ENTITIES_TABLE, ENTITIES_INDEX, *ARTICLE_TAGS]
 )
 
+# The newsroom's fields of an article (index.records.Newsroom), in its order; `tags` as a JSON list.
+NEWSROOM_COLUMNS = ("section", "tags", "language", "updated_at", "updated_ts", "embargo_until", "embargo_ts",
+                    "visibility")
 ARTICLE_COLUMNS = (
     "id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
-    "ingested_at, updated_at"
+    f"ingested_at, stored_at, {', '.join(NEWSROOM_COLUMNS)}"
 )
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
-CATALOG_ARTICLE_COLUMNS = "id, title, url, text, source, published_ts, cluster_id"
+CATALOG_ARTICLE_COLUMNS = f"id, title, url, text, source, published_ts, cluster_id, {', '.join(NEWSROOM_COLUMNS)}"
 # A chunk as search results show it; its text is cut from the article's in Python (see chunk_views).
 CHUNK_VIEW_COLUMNS = (
     "c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
-    "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id"
+    "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id, "
+    + ", ".join(f"a.{column}" for column in NEWSROOM_COLUMNS)
 )
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
+
+
+def newsroom(values: Sequence) -> Newsroom:
+    """The newsroom's fields from values of NEWSROOM_COLUMNS."""
+    section, tags, language, updated_at, updated_ts, embargo_until, embargo_ts, visibility = values
+    return Newsroom(section, tuple(json.loads(tags)), language, updated_at, updated_ts, embargo_until, embargo_ts,
+                    visibility)
+
+
+def newsroom_values(fields: Newsroom) -> tuple:
+    """Values of NEWSROOM_COLUMNS for the newsroom's fields."""
+    return (fields.section, json.dumps(list(fields.tags), ensure_ascii=False), fields.language, fields.updated_at,
+            fields.updated_ts, fields.embargo_until, fields.embargo_ts, fields.visibility)
 
 
 def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[CatalogArticle]:
@@ -116,8 +151,8 @@ def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[Ca
         chunks.setdefault(article_id, []).append((chunk_id, start, end))
     return [
         CatalogArticle(article_id, title, url, text, source, published_ts, cluster_id,
-                       tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])))
-        for article_id, title, url, text, source, published_ts, cluster_id in fields if article_id in chunks
+                       tuple(sorted(chunks[article_id], key=lambda chunk: chunk[1])), newsroom=newsroom(rest))
+        for article_id, title, url, text, source, published_ts, cluster_id, *rest in fields if article_id in chunks
     ]
 
 
@@ -125,9 +160,11 @@ def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[in
     """Views from rows of CHUNK_VIEW_COLUMNS and their articles' texts, in the order of the ids given:
     the text is article.text[start:end], sliced in Python (which counts code points, as offsets do)."""
     by_id = {}
+    width = len(NEWSROOM_COLUMNS)
     for chunk_id, key, article_id, start, end, *fields in rows:
         if article_id in texts:
-            by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end], *fields)
+            by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end],
+                                        *fields[:-width], newsroom=newsroom(fields[-width:]))
     return [by_id[i] for i in order if i in by_id]
 
 
@@ -169,30 +206,47 @@ def speech_by_article(rows: Sequence[tuple], article_ids: Sequence[str]) -> dict
     return found
 
 
-def statements_query(
-    speaker_key: str, chunk_filter: ChunkFilter, limit: int, one_of: Callable[[str, Sequence[str]], tuple[str, object]],
-) -> tuple[str, list]:
-    """SQL and parameters for the speech rows under `speaker_key` of articles the filter lets through,
-    with the same meaning as the catalog's filter (index.catalog.catalog). `one_of(column, values)` is
-    the engine's test of membership in a list, with its one parameter."""
+OneOf = Callable[[str, Sequence[str]], tuple[str, object]]
+
+
+def article_conditions(chunk_filter: ChunkFilter, one_of: OneOf, alias: str = "a") -> tuple[list[str], list]:
+    """SQL conditions on the articles table (as `alias`) and their parameters, for the articles the
+    filter lets through, with the same meaning as the catalog's filter (index.catalog.catalog).
+    `one_of(column, values)` is the engine's test of membership in a list, with its one parameter."""
+    conditions, params = [], []
+    asked = [("source", chunk_filter.sources), ("id", chunk_filter.article_ids), ("section", chunk_filter.sections),
+             ("language", chunk_filter.languages), ("visibility", chunk_filter.visibilities)]
+    readable = [("source", chunk_filter.readable_sources), ("visibility", chunk_filter.readable_visibilities)]
+    # An empty list asked for is no filter; an empty list readable is nothing.
+    for column, values in [*((c, v) for c, v in asked if v), *((c, v) for c, v in readable if v is not None)]:
+        condition, param = one_of(f"{alias}.{column}", values)
+        conditions.append(condition)
+        params.append(param)
+    if chunk_filter.tags:
+        condition, param = one_of("t.tag", chunk_filter.tags)
+        conditions.append(f"{alias}.id IN (SELECT t.article_id FROM article_tags t WHERE {condition})")
+        params.append(param)
+    # A NULL date fails a comparison: undated articles fail the bounds, and pass not_after explicitly.
+    for bound, condition in ((chunk_filter.published_from, "{a}.published_ts >= ?"),
+                             (chunk_filter.published_to, "{a}.published_ts <= ?"),
+                             (chunk_filter.not_after, "({a}.published_ts IS NULL OR {a}.published_ts <= ?)"),
+                             (chunk_filter.updated_from, "{a}.updated_ts >= ?"),
+                             (chunk_filter.updated_to, "{a}.updated_ts <= ?"),
+                             (chunk_filter.released_by, "({a}.embargo_ts IS NULL OR {a}.embargo_ts <= ?)")):
+        if bound is not None:
+            conditions.append(condition.format(a=alias))
+            params.append(bound)
+    return conditions, params
+
+
+def statements_query(speaker_key: str, chunk_filter: ChunkFilter, limit: int, one_of: OneOf) -> tuple[str, list]:
+    """SQL and parameters for the speech rows under `speaker_key` of articles the filter lets through."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    conditions, params = ["s.speaker_key = ?"], [speaker_key]
-    for column, values in (("a.source", chunk_filter.sources), ("a.id", chunk_filter.article_ids)):
-        if values:
-            condition, param = one_of(column, values)
-            conditions.append(condition)
-            params.append(param)
-    # A NULL date fails a comparison: undated articles fail the bounds, and pass not_after explicitly.
-    for bound, condition in ((chunk_filter.published_from, "a.published_ts >= {}"),
-                             (chunk_filter.published_to, "a.published_ts <= {}"),
-                             (chunk_filter.not_after, "(a.published_ts IS NULL OR a.published_ts <= {})")):
-        if bound is not None:
-            conditions.append(condition.format("?"))
-            params.append(bound)
+    conditions, params = article_conditions(chunk_filter, one_of)
     query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
-             f"WHERE {' AND '.join(conditions)} ORDER BY {STATEMENT_ORDER} LIMIT ?")
-    return query, [*params, limit]
+             f"WHERE {' AND '.join(['s.speaker_key = ?', *conditions])} ORDER BY {STATEMENT_ORDER} LIMIT ?")
+    return query, [speaker_key, *params, limit]
 
 
 def statements(rows: Sequence[tuple]) -> list[Statement]:

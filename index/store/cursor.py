@@ -5,7 +5,7 @@ import binascii
 import json
 
 from index.errors import InvalidCursor
-from index.records import ArticlePage
+from index.records import ArticlePage, ChunkFilter
 
 MIN_KEY, MAX_KEY = -(2**63), 2**63 - 1
 
@@ -25,11 +25,12 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     raise InvalidCursor(f"cursor {cursor[:80]!r} is not one this listing returned")
 
 
-def article_page(database, limit: int, cursor: str | None) -> ArticlePage:
-    """Articles newest first from one snapshot of the database, `limit` of them after the cursor."""
+def article_page(database, limit: int, cursor: str | None, chunk_filter: ChunkFilter) -> ArticlePage:
+    """The articles the filter lets through newest first, from one snapshot of the database, `limit` of
+    them after the cursor."""
     with database.snapshot():
-        rows = database.newest_articles(limit + 1, decode_cursor(cursor) if cursor else None)
-        total = database.counts()[0]
+        rows = database.newest_articles(limit + 1, decode_cursor(cursor) if cursor else None, chunk_filter)
+        total = database.count_articles(chunk_filter)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1][0], rows[-1][1].id) if more else None

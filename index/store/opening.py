@@ -69,9 +69,12 @@ def _milvus(database: Database, address: MilvusAddress, dimension: int, ef_searc
         with database.setup_lock():
             collection = MilvusCollection(address.uri, address.token, address.collection, dimension,
                                           address.index_type, address.metric)
+            vectors = MilvusVectors(database, collection, ef_search)
+            if collection.remade:
+                vectors.refill()
     except MilvusException as error:
         raise StoreUnavailable(f"cannot use Milvus at {address.uri}: {error.message}") from None
-    return MilvusVectors(database, collection, ef_search)
+    return vectors
 
 
 def _sqlite(directory: Path, create: bool) -> SqliteDatabase:

@@ -110,6 +110,15 @@ class Store:
             self._apply(removed, [], np.zeros((0, 0), dtype=np.float32), generation, [])
             return True
 
+    def delete_matching(self, chunk_filter: ChunkFilter) -> list[str]:
+        """Removes every article the filter lets through, in one transaction; returns their ids."""
+        self._require_writing()
+        with self._lock.writing():
+            deleted, removed, generation = commit_delete_matching(self._db, chunk_filter)
+            if deleted:
+                self._apply(removed, [], np.zeros((0, 0), dtype=np.float32), generation, [])
+            return deleted
+
     def search(
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter | None = None, terms: Sequence[str] = (),
         dense: bool = True, title_weight: float = 1.0,
@@ -132,8 +141,8 @@ class Store:
             self._follow(self._db.generation())
             return self._search_snapshot(vector, k, chunk_filter, terms, dense, title_weight)
 
-    def list_articles(self, limit: int, cursor: str | None) -> ArticlePage:
-        return article_page(self._db, limit, cursor)
+    def list_articles(self, limit: int, cursor: str | None, chunk_filter: ChunkFilter | None = None) -> ArticlePage:
+        return article_page(self._db, limit, cursor, chunk_filter or ChunkFilter())
 
     def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
         """How many chunks each of these articles has, for those still held."""
@@ -282,6 +291,19 @@ def commit_delete(database: Database, article_id: str) -> tuple[list[int] | None
     return removed, generation
 
 
+def commit_delete_matching(database: Database, chunk_filter: ChunkFilter) -> tuple[list[str], list[int], int]:
+    """Removes every article the filter lets through in one transaction; (their ids, their chunk ids,
+    the new generation), or nothing and generation 0 when none matches."""
+    with database.transaction():
+        deleted = database.matching_article_ids(chunk_filter)
+        removed = [chunk_id for article_id in deleted for chunk_id in database.delete_article(article_id) or []]
+        if not deleted:
+            return [], [], 0
+        generation = database.bump_generation()
+        database.log_changes(generation, removed, [])
+    return deleted, removed, generation
+
+
 def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]]], added: Sequence[int]) -> list[CatalogArticle]:
     """Catalog entries for a batch just committed; `added` are its new chunk ids, in the batch's order."""
     entries, ids = [], iter(added)
@@ -289,7 +311,7 @@ def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]
         spans = tuple((next(ids), c.start, c.end) for c in chunks)
         cluster_id = article.story.cluster_id if article.story else None
         entries.append(CatalogArticle(article.id, article.title, article.url, article.text, article.source,
-                                      article.published_ts, cluster_id, spans))
+                                      article.published_ts, cluster_id, spans, newsroom=article.newsroom))
     return entries
 
 

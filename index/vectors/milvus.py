@@ -6,8 +6,10 @@ reached. A write that dies in between leaves Milvus behind, never ahead; the nex
 any replica) replays the change log into Milvus first. Milvus upserts and deletes by chunk id, so a
 replayed change that had already reached it is harmless.
 
-Each vector carries the fields the filters need (article id, source, published time, story), so a
-filter is an expression Milvus applies inside the search. Where the server has full-text search
+Each vector carries the fields the filters need (article id, source, published time, story, and the
+newsroom's section, tags, language, visibility, update time and embargo), so a filter is an
+expression Milvus applies inside the search. A collection made before the newsroom's fields existed
+is made again from the database when a replica opens it. Where the server has full-text search
 (Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25.
 Every read asks for strong consistency, so a replica reads what any replica wrote before it.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.ports import Database
-from index.records import UNDATED, ChunkFilter, IdSet  # UNDATED: Milvus 2.3 has no nullable fields
+from index.records import UNDATED, ChunkFilter, IdSet, Newsroom  # UNDATED: Milvus 2.3 has no nullable fields
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,11 @@ TEXT_CHARS = 60_000
 # The database's meta key for the generation Milvus has reached.
 MILVUS_GENERATION = "milvus_generation"
 SYNC_BATCH = 1_000
+# Fields added with the newsroom's metadata: a collection without them is made again.
+NEWSROOM_FIELDS = ("section", "tags", "language", "visibility", "updated_ts", "embargo_ts")
+MAX_TAGS, TAG_CHARS = 100, 256
+# A condition no chunk meets (ids are positive): what may be read is nothing.
+NOTHING = "id < 0"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class VectorRow:
     cluster_id: str | None
     text: str
     vector: np.ndarray
+    newsroom: Newsroom = Newsroom()
 
 
 class MilvusCollection:
@@ -54,6 +62,12 @@ class MilvusCollection:
         self._dimension = dimension
         self._metric = metric
         self._index_type = index_type
+        # True when the collection was made again here and must be filled from the database.
+        self.remade = False
+        if self._client.has_collection(collection) and not self._has_newsroom_fields():
+            log.warning("the Milvus collection %s predates the newsroom's fields; making it again", collection)
+            self._client.drop_collection(collection)
+            self.remade = True
         if not self._client.has_collection(collection):
             self._create()
         self.full_text = self._has_bm25()
@@ -95,6 +109,10 @@ class MilvusCollection:
             "id": row.id, "article_id": row.article_id, "source": row.source or "",
             "published_ts": UNDATED if row.published_ts is None else row.published_ts,
             "cluster_id": row.cluster_id or "", "vector": row.vector.astype(np.float32).tolist(),
+            "section": row.newsroom.section or "", "tags": [t[:TAG_CHARS] for t in row.newsroom.tags[:MAX_TAGS]],
+            "language": row.newsroom.language or "", "visibility": row.newsroom.visibility,
+            "updated_ts": UNDATED if row.newsroom.updated_ts is None else row.newsroom.updated_ts,
+            "embargo_ts": UNDATED if row.newsroom.embargo_ts is None else row.newsroom.embargo_ts,
         }
         if self.full_text:
             entity["text"] = row.text[:TEXT_CHARS]
@@ -123,6 +141,12 @@ class MilvusCollection:
         schema.add_field("source", DataType.VARCHAR, max_length=4096)
         schema.add_field("published_ts", DataType.INT64)
         schema.add_field("cluster_id", DataType.VARCHAR, max_length=256)
+        for name in ("section", "language", "visibility"):
+            schema.add_field(name, DataType.VARCHAR, max_length=4096)
+        schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_TAGS,
+                         max_length=TAG_CHARS * 4)
+        schema.add_field("updated_ts", DataType.INT64)
+        schema.add_field("embargo_ts", DataType.INT64)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dimension)
         index = self._client.prepare_index_params()
         params = {"M": 32, "efConstruction": 200} if self._index_type == "HNSW" else {}
@@ -136,8 +160,13 @@ class MilvusCollection:
         self._client.create_collection(self._name, schema=schema, index_params=index, consistency_level="Strong")
 
     def _has_bm25(self) -> bool:
-        fields = self._client.describe_collection(self._name)["fields"]
-        return any(field["name"] == "sparse" for field in fields)
+        return "sparse" in self._fields()
+
+    def _has_newsroom_fields(self) -> bool:
+        return set(NEWSROOM_FIELDS) <= self._fields()
+
+    def _fields(self) -> set[str]:
+        return {field["name"] for field in self._client.describe_collection(self._name)["fields"]}
 
 
 def has_full_text_search(version: str) -> bool:
@@ -152,19 +181,32 @@ def has_full_text_search(version: str) -> bool:
 
 
 def milvus_filter(chunk_filter: ChunkFilter) -> str:
-    """The filter as a Milvus boolean expression; strings are JSON literals, which Milvus parses alike."""
-    parts = []
-    if chunk_filter.sources:
-        parts.append(f"source in [{', '.join(json.dumps(s) for s in chunk_filter.sources)}]")
-    if chunk_filter.article_ids:
-        parts.append(f"article_id in [{', '.join(json.dumps(a) for a in chunk_filter.article_ids)}]")
-    if chunk_filter.published_from is not None:
-        parts.append(f"published_ts >= {int(chunk_filter.published_from)}")
-    if chunk_filter.published_to is not None:
-        parts.append(f"(published_ts <= {int(chunk_filter.published_to)} and published_ts > {UNDATED})")
-    if chunk_filter.not_after is not None:
-        parts.append(f"published_ts <= {int(chunk_filter.not_after)}")
+    """The filter as a Milvus boolean expression, with the meaning of the catalog's (index.catalog);
+    strings are JSON literals, which Milvus parses alike."""
+    f, parts = chunk_filter, []
+    asked = [("source", f.sources), ("article_id", f.article_ids), ("section", f.sections),
+             ("language", f.languages), ("visibility", f.visibilities)]
+    readable = [("source", f.readable_sources), ("visibility", f.readable_visibilities)]
+    # An empty list asked for is no filter; an empty list readable is nothing.
+    for field, values in [*((n, v) for n, v in asked if v), *((n, v) for n, v in readable if v is not None)]:
+        parts.append(f"{field} in {_strings(values)}" if values else NOTHING)
+    if f.tags:
+        parts.append(f"array_contains_any(tags, {_strings(f.tags)})")
+    for field, lower, upper in (("published_ts", f.published_from, f.published_to),
+                                ("updated_ts", f.updated_from, f.updated_to)):
+        if lower is not None:
+            parts.append(f"{field} >= {int(lower)}")
+        if upper is not None:
+            parts.append(f"({field} <= {int(upper)} and {field} > {UNDATED})")
+    if f.not_after is not None:
+        parts.append(f"published_ts <= {int(f.not_after)}")
+    if f.released_by is not None:
+        parts.append(f"embargo_ts <= {int(f.released_by)}")
     return " and ".join(parts)
+
+
+def _strings(values: Sequence[str]) -> str:
+    return f"[{', '.join(json.dumps(v) for v in values)}]"
 
 
 class MilvusVectors:
@@ -207,6 +249,14 @@ class MilvusVectors:
     def count(self) -> int:
         return self._collection.count()
 
+    def refill(self) -> None:
+        """Writes every chunk again, into a collection just made again."""
+        with self._db.transaction():
+            self._db.set_meta(MILVUS_GENERATION, "0")
+        with self._db.snapshot():
+            ids, generation = self._db.all_chunk_ids(), self._db.generation()
+        self._sync(np.array([], dtype=np.int64), ids, generation)
+
     def unsaved(self) -> bool:
         return self.generation() < self._db.generation()
 
@@ -230,6 +280,6 @@ class MilvusVectors:
         ids, vectors = self._db.vectors_of(chunk_ids)
         return [
             VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
-                      f"{views[i].headline}\n{views[i].text}", vector)
+                      f"{views[i].headline}\n{views[i].text}", vector, views[i].newsroom)
             for i, vector in zip(ids.tolist(), vectors) if i in views
         ]

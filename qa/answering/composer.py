@@ -18,7 +18,7 @@ from qa.answering.periods import asked_period, older_penalties, period_penalty
 from qa.answering.typed_spans import AskedWords, TypedSpan, typed_spans
 from qa.embedding.embedder import Embedder
 from qa.models import Abstention, Answer, Citation, Passage, ShortAnswer, Source, Span
-from qa.retrieval.retriever import Retrieval, chunk_filter
+from qa.retrieval.retriever import Retrieval
 from qa.text.sentences import adjacent_sentences, sentence_spans
 from qa.speech.finder import QuoteFinder
 from qa.speech.names import same_person
@@ -256,7 +256,7 @@ class AnswerComposer:
         """The asked speaker's own statements within the question's filters and date, on its topic:
         a sentence that merely mentions X, quoted as the answer, would put someone else's words, or
         the reporter's, in X's mouth."""
-        quotes = self._quotes.find(asked.speaker, asked.topic, chunk_filter(retrieval.query.filters, retrieval.as_of),
+        quotes = self._quotes.find(asked.speaker, asked.topic, retrieval.limits,
                                    STATEMENTS_READ, "relevance")
         found = [_Candidate(q.origin, Span(q.start, q.end), q.quote, q.speaker, lead=q.lead) for q in quotes]
         return found or self._titled_statements(asked, relevant, articles)

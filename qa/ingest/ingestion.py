@@ -10,7 +10,9 @@ from threading import Event, Thread
 
 import numpy as np
 
-from index.records import ArticleRecord, ChunkRecord, EntityRecord, SpeechRecord, StoryCandidate, StoryRecord
+from index.records import (
+    ArticleRecord, ChunkRecord, EntityRecord, Newsroom, SpeechRecord, StoryCandidate, StoryRecord,
+)
 from index.ports import Store
 from qa.articles import Article
 from qa.ingest.chunking import Chunker, ChunkingError
@@ -73,9 +75,14 @@ class Ingestor:
             "untitled: slug words"
         )
 
-    def ingest(self, items: Iterable[Read | Skipped], on_input: Callable[[], None] = lambda: None) -> IngestReport:
+    def ingest(
+        self, items: Iterable[Read | Skipped], on_input: Callable[[], None] = lambda: None,
+        before: Callable[[], None] = lambda: None,
+    ) -> IngestReport:
         """Adds new articles, replaces changed ones, leaves identical ones alone; skips with reasons.
-        `on_input` is called once for each item, article or skip, once it is done with.
+        `on_input` is called once for each item, article or skip, once it is done with; `before` once
+        the write session has begun, for a check that must hold while no one else writes (a CMS's
+        condition on the stored version), which stops the ingest by raising.
 
         Reading, chunking and embedding the next batch run in a thread while this one is written
         (the model releases the interpreter while it computes), so the cores embed while the
@@ -83,6 +90,7 @@ class Ingestor:
         """
         report = IngestReport()
         with self._store.writing():
+            before()
             for prepared in _ahead(self._prepared_batches(items)):
                 if prepared.planned:
                     self._store.put(self._records(prepared))
@@ -206,7 +214,15 @@ def _article_record(
     return ArticleRecord(
         id=article.id, text=article.text, title=article.title, url=article.url, source=article.source,
         authors=article.authors, published_at=article.published_at, published_ts=article.published_timestamp,
-        content_hash=version, story=story, speech=speech, entities=entities,
+        content_hash=version, story=story, speech=speech, entities=entities, newsroom=newsroom_of(article),
+    )
+
+
+def newsroom_of(article: Article) -> Newsroom:
+    return Newsroom(
+        section=article.section, tags=article.tags, language=article.language, updated_at=article.updated_at,
+        updated_ts=article.updated_timestamp, embargo_until=article.embargo_until,
+        embargo_ts=article.embargo_timestamp, visibility=article.visibility,
     )
 
 

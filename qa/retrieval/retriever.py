@@ -11,6 +11,7 @@ import numpy as np
 
 from index.records import ChunkFilter, ChunkRef, ChunkView
 from index.ports import Store
+from qa.access import EVERYTHING, Access
 from qa.embedding.embedder import Embedder
 from qa.retrieval.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.retrieval.lexical import query_terms
@@ -34,6 +35,7 @@ class Retrieval:
     top_k: int
     best: tuple[Passage, ...]
     as_of: datetime  # the moment asked about: the query's as_of, else when it was asked
+    limits: ChunkFilter  # what the search was allowed to find; whatever else the answer reads keeps to it
 
     @property
     def question(self) -> str:
@@ -50,10 +52,11 @@ class Retriever:
     def retrieve(self, query: Query, top_k: int, pool: int, now: datetime) -> Retrieval:
         wanted = max(top_k, pool)
         as_of = query.as_of or now
+        limits = chunk_filter(query.filters, as_of, now, query.access)
         vector = self._embedder.embed([query.question])[0]
         mode = self._settings.retriever
         hits = self._store.search(
-            vector, max(self._settings.retrieval_depth, 4 * wanted), chunk_filter(query.filters, as_of),
+            vector, max(self._settings.retrieval_depth, 4 * wanted), limits,
             terms=query_terms(query.question) if mode != "dense" else (), dense=mode != "bm25",
             title_weight=self._settings.bm25_title_weight,
         )
@@ -86,7 +89,7 @@ class Retriever:
         ))
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
-        return Retrieval(query, vector, passages, top_k, best, as_of)
+        return Retrieval(query, vector, passages, top_k, best, as_of, limits)
 
     def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
@@ -139,14 +142,24 @@ class Retriever:
         return reordered + tail
 
 
-def chunk_filter(filters: Filters, as_of: datetime) -> ChunkFilter:
-    """What the index lets through for these filters, as of a moment."""
+def chunk_filter(filters: Filters, as_of: datetime | None, now: datetime, access: Access = EVERYTHING) -> ChunkFilter:
+    """What the index lets through for these filters, as of a moment (None: any), to a caller of this
+    access, `now`: what is under embargo now is left out, whatever moment is asked about."""
     return ChunkFilter(
         sources=filters.sources,
         article_ids=filters.article_ids,
         published_from=_seconds(filters.published_after),
         published_to=_seconds(filters.published_before),
         not_after=_seconds(as_of),
+        sections=filters.sections,
+        tags=filters.tags,
+        languages=filters.languages,
+        visibilities=filters.visibilities,
+        updated_from=_seconds(filters.updated_after),
+        updated_to=_seconds(filters.updated_before),
+        readable_sources=access.sources,
+        readable_visibilities=access.visibilities,
+        released_by=_seconds(now),
     )
 
 

@@ -1,7 +1,9 @@
-"""ISO 8601 dates and datetimes as the service reads them: a bare date stays a date, datetimes become UTC."""
+"""Dates as the service reads them: ISO 8601, and the RFC 822 dates of RSS and most CMS exports
+("Tue, 10 Jun 2025 08:00:00 GMT"). A bare date stays a date; datetimes become UTC."""
 
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 
 def parse_iso(value: str) -> date | datetime:
@@ -13,6 +15,22 @@ def parse_iso(value: str) -> date | datetime:
     if len(text) <= 10:
         return date.fromisoformat(text)
     moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def parse_date(value: str) -> date | datetime:
+    """An ISO 8601 or RFC 822 date or datetime (Python's e-mail parser reads RFC 822 and its common
+    variants: named zones such as "EST", a missing weekday); raises ValueError for anything else."""
+    try:
+        return parse_iso(value)
+    except ValueError:
+        if any(unicodedata.category(c) == "Cc" for c in value) or not any(c.isalpha() for c in value):
+            raise
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"not an ISO 8601 or RFC 822 date: {value!r}") from None
+    # "-0000" (the zone unknown) parses as naive: taken as UTC, like a naive ISO datetime.
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 

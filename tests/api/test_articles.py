@@ -3,19 +3,26 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import ARTICLES
 
 
+def statuses(body: dict) -> list[dict]:
+    return [{"id": r["id"], "status": r["status"]} for r in body["results"]]
+
+
 def test_post_one_or_many_reports_what_happened_to_each(client: TestClient) -> None:
     first = client.post("/v1/articles", json=ARTICLES[0]).json()
-    assert first == {"results": [{"id": "budget", "status": "added"}], "added": 1, "updated": 0, "unchanged": 0}
+    assert statuses(first) == [{"id": "budget", "status": "added"}]
+    assert (first["added"], first["updated"], first["unchanged"]) == (1, 0, 0)
     changed = {**ARTICLES[0], "title": "Budget vote, updated"}
     body = client.post("/v1/articles", json=[changed, ARTICLES[1]]).json()
-    assert body["results"] == [{"id": "budget", "status": "updated"}, {"id": "storm", "status": "added"}]
+    assert statuses(body) == [{"id": "budget", "status": "updated"}, {"id": "storm", "status": "added"}]
+    assert body["results"][0]["version"] != first["results"][0]["version"]
     again = client.post("/v1/articles", json=[changed]).json()
-    assert again["results"] == [{"id": "budget", "status": "unchanged"}]
+    assert again["results"] == [{**body["results"][0], "status": "unchanged"}]
+    assert client.get("/v1/articles/budget").headers["etag"] == f'"{body["results"][0]["version"]}"'
 
 
 def test_numeric_ids_and_body_are_accepted(client: TestClient) -> None:
     body = client.post("/v1/articles", json={"id": 17, "body": "Text given as body."}).json()
-    assert body["results"] == [{"id": "17", "status": "added"}]
+    assert statuses(body) == [{"id": "17", "status": "added"}]
     assert client.get("/v1/articles/17").json()["text"] == "Text given as body."
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.articles import Article, InvalidArticle, article_from_mapping, normalize_published_at
+from qa.articles import Article, InvalidArticle, article_from_mapping, normalize_date
 from qa.composition import open_service
 from qa.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -42,7 +42,7 @@ def test_text_is_kept_exactly_as_submitted() -> None:
     ],
 )
 def test_published_at_is_normalized(value: str, normalized: str) -> None:
-    assert normalize_published_at(value) == normalized
+    assert normalize_date("published_at", value) == normalized
 
 
 @pytest.mark.parametrize(

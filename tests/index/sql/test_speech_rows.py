@@ -14,6 +14,7 @@ from index.records import ArticleRecord, ChunkFilter, EntityRecord, SpeechRecord
 from index.speakers import speaker_key
 from index.store import opening
 from tests.contract.rows import DIM, article, chunks, put
+from tests.index.sql.old_formats import ARTICLES_OF_FORMAT_8
 from tests.index.store.test_store import open_store
 
 BLINKEN = ("Secretary of State",)
@@ -55,7 +56,8 @@ FORMAT_6_SPEECH = """CREATE TABLE speech (
 def test_an_index_of_format_6_is_upgraded_in_place_keeping_its_speech(tmp_path: Path) -> None:
     put(open_store(tmp_path), quoting(article("a", published="2022-01-01")))
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
-    conn.executescript(f"DROP TABLE speech; {FORMAT_6_SPEECH}; CREATE INDEX speech_by_article ON speech(article_id, start_char);"
+    conn.executescript(f"{ARTICLES_OF_FORMAT_8} DROP TABLE speech; {FORMAT_6_SPEECH}; "
+                       "CREATE INDEX speech_by_article ON speech(article_id, start_char);"
                        "UPDATE meta SET value = '6' WHERE key = 'format_version';")
     conn.execute("INSERT INTO speech VALUES ('a', 0, 5, 'Ana Pérez', 'said', ?)", (json.dumps(["minister"]),))
     conn.commit()
@@ -69,7 +71,7 @@ def test_an_index_of_format_6_is_upgraded_in_place_keeping_its_speech(tmp_path: 
     put(reopened, quoting(article("b"), said(0, None, "direct")))
     assert reopened.speech(["b"]) == {"b": [said(0, None, "direct")]}
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
-    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "8"
+    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "9"
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'speech'")}
     assert indexes == {"speech", "speech_by_article", "speech_by_speaker"}
 
@@ -78,7 +80,7 @@ def test_an_upgrade_another_process_made_first_is_not_made_again(tmp_path: Path)
     put(open_store(tmp_path), quoting(article("a"), said(0, "Blinken", "direct")))
     database = SqliteDatabase(tmp_path / DATABASE_FILE)
     database.upgrade("7", ["DELETE FROM speech"], "8")
-    assert database.meta()["format_version"] == "8" and len(database.speech(["a"])["a"]) == 1
+    assert database.meta()["format_version"] == str(FORMAT_VERSION) and len(database.speech(["a"])["a"]) == 1
     database.close()
 
 
@@ -103,7 +105,7 @@ def test_a_postgresql_archive_of_format_6_is_migrated_keeping_its_speech(tmp_pat
     assert store.speech(["b"]) == {"b": [said(0, None, "mixed")]}
     store.close()
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "8"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(FORMAT_VERSION)
 
 
 
@@ -111,7 +113,8 @@ def test_a_postgresql_archive_of_format_6_is_migrated_keeping_its_speech(tmp_pat
 def test_an_index_of_format_7_gains_an_entities_table_in_place(tmp_path: Path) -> None:
     put(open_store(tmp_path), quoting(article("a")))
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
-    conn.executescript("DROP TABLE entities; UPDATE meta SET value = '7' WHERE key = 'format_version';")
+    conn.executescript(f"{ARTICLES_OF_FORMAT_8} DROP TABLE entities; "
+                       "UPDATE meta SET value = '7' WHERE key = 'format_version';")
     conn.close()
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
     (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 7}))

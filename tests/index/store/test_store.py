@@ -18,6 +18,7 @@ from index.store.store import Store
 from index.vectors import faiss_index
 from index.vectors.faiss import VECTORS_FILE, FaissVectors
 from tests.contract.rows import DIM, article, chunks, nearest, put, unit, vector_ids
+from tests.index.sql.old_formats import ARTICLES_OF_FORMAT_8
 
 
 def open_store(directory: Path, *, model: str = "m", dimension: int = DIM, faiss_index: str = "Flat",
@@ -322,6 +323,7 @@ def test_an_index_of_the_previous_format_is_upgraded_in_place(tmp_path: Path) ->
     put(store, whole(article("a", text="Harbour strike ends.")))
     store.close()
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    conn.executescript(ARTICLES_OF_FORMAT_8)
     conn.execute("UPDATE meta SET value = '5' WHERE key = 'format_version'")
     conn.execute("CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body)")
     conn.commit()

@@ -96,7 +96,7 @@ def test_jsonl_reports_bad_lines_with_their_number_and_keeps_the_rest(tmp_path: 
     assert [s.origin for s in skipped] == [f"{path}:3", f"{path}:4", f"{path}:5"]
     assert skipped[0].reason.startswith("invalid JSON at line 1 column 2")
     assert skipped[1].reason == "text is empty"
-    assert "published_at must be an ISO date" in skipped[2].reason
+    assert "published_at must be an ISO 8601 or RFC 822 date" in skipped[2].reason
 
 
 def test_jsonl_line_that_is_not_utf8_is_skipped_alone(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_inputs_that_once_crashed_the_reader_are_skipped_with_a_reason(tmp_path:
     reasons = {Path(s.origin).name.split("[")[0]: s.reason for s in skipped}
     assert reasons["surrogate.json"] == "title is not valid Unicode at character 0"
     assert reasons["bigint.json"].startswith("invalid JSON: ")
-    assert reasons["ancient.json"].startswith("published_at must be an ISO date")
+    assert reasons["ancient.json"].startswith("published_at must be an ISO 8601 or RFC 822 date")
     assert reasons["list-of-numbers.json"] == "an article must be a JSON object, got int"
     assert reasons["text-object.json"] == "text must be a string, got dict"
     assert reasons["null.json"] == "an article must be a JSON object, got NoneType"

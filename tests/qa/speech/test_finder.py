@@ -178,7 +178,7 @@ def test_a_speaker_with_no_word_finds_nothing(archive: Archive) -> None:
 def test_an_articles_quotes_are_every_speech_row_in_text_order() -> None:
     article = StoredArticle(
         id="parks", text=PARKS.text, title="Parks", url=None, source="wire", authors=(), published_at="2024-03-10",
-        published_ts=MARCH_1 + 9 * DAY, content_hash="h", cluster_id=None, ingested_at="", updated_at="", chunks=1,
+        published_ts=MARCH_1 + 9 * DAY, content_hash="h", cluster_id=None, ingested_at="", stored_at="", chunks=1,
     )
     unnamed = SpeechRecord(PARKS.text.index("Officials"), len(PARKS.text), None, "said", kind="indirect")
     named = SpeechRecord(0, PARKS.text.index(" Officials"), "José Pérez", "said", kind="direct")

@@ -1,0 +1,10 @@
+"""Index databases as older formats left them, made from a current one, for the tests of the upgrades."""
+
+# Format 8 had none of the newsroom's fields, and called the time a version was stored `updated_at`.
+ARTICLES_OF_FORMAT_8 = """
+DROP TABLE article_tags;
+ALTER TABLE articles DROP COLUMN updated_at;
+""" + "".join(f"ALTER TABLE articles DROP COLUMN {column};\n" for column in (
+    "section", "tags", "language", "updated_ts", "embargo_until", "embargo_ts", "visibility")) + """
+ALTER TABLE articles RENAME COLUMN stored_at TO updated_at;
+"""
