@@ -258,6 +258,45 @@ class SearchHits:
 
 
 @dataclass(frozen=True)
+class SourceRun:
+    """One sync of a source: when it ran, what it counted (listed, fetched, added, …), why it failed as a
+    whole if it did (its articles stay), and the items it skipped, each with why."""
+
+    started_at: str
+    finished_at: str | None
+    counts: tuple[tuple[str, int], ...] = ()
+    error: str | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A feed or sitemap followed: synced every `every_seconds`, its articles stored with `visibility`;
+    due again at `next_due_ts`."""
+
+    id: str
+    url: str
+    every_seconds: int
+    visibility: str
+    added_at: str
+    next_due_ts: int
+    last_run: SourceRun | None = None
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What was last fetched from a URL of a source: the validators for a conditional request, the date
+    the listing gave it then (`listed_at`: unchanged, it is not fetched again), the article it became."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    listed_at: str | None
+    article_id: str | None
+    fetched_at: str
+
+
+@dataclass(frozen=True)
 class StoreStats:
     articles: int
     chunks: int

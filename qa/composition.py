@@ -22,6 +22,9 @@ from qa.retrieval.reranking import Reranker, load_reranker
 from qa.retrieval.retriever import Retriever
 from qa.service import Clock, QAService, texts_of_articles, utc_now
 from qa.settings import Settings
+from qa.sources.desk import SourceDesk
+from qa.sources.fetching import USER_AGENT, Fetcher, FetchPolicy
+from qa.sources.sync import SourceSync
 from qa.speech.finder import QuoteFinder
 from qa.speech.pipeline import SpeechReader
 from qa.text.entities import EntityReader
@@ -88,9 +91,22 @@ def assemble_service(
         sentence_vectors, article_texts, store.speech, quote_finder,
         settings.min_passage_score, settings.min_answer_score, settings.answer_max_sentences, store.entities,
     )
-    return QAService(
+    service = QAService(
         store, settings, model_name=embedder.name, ingestor=ingestor, retriever=retriever, quote_finder=quote_finder,
         composer=composer, writer=writer, clock=clock, text_vectors=text_vectors,
+    )
+    fetcher = Fetcher(fetch_policy(settings))
+    sync = SourceSync(store.source_registry, fetcher, service.ingest_articles, clock, settings.sync_max_pages,
+                      settings.max_article_chars)
+    service.follow_sources(SourceDesk(store.source_registry, sync, clock, settings.sync_every), fetcher.close)
+    return service
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        user_agent=settings.sync_user_agent or USER_AGENT, timeout_seconds=settings.sync_timeout_seconds,
+        max_bytes=settings.sync_max_page_bytes, politeness_seconds=settings.sync_host_delay_seconds,
+        retries=settings.sync_retries, respect_robots=settings.sync_respect_robots,
     )
 
 

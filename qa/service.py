@@ -10,7 +10,7 @@ from typing import Any
 
 from index.ports import Store
 from index.errors import InvalidCursor, StoreLocked, engine_errors
-from index.records import ArticlePage, StoredArticle, StoreStats
+from index.records import ArticlePage, SourceRecord, StoredArticle, StoreStats
 from index.vectors.text_cache import TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
 from qa.access import EVERYTHING, Access
@@ -23,6 +23,8 @@ from qa.query import Filters, Query
 from qa.ingest.readers import Read, Skipped, read_paths
 from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
+from qa.sources.desk import SourceDesk, Synced
+from qa.sources.sync import Progress
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 
 MAX_PAGE = 100
@@ -75,6 +77,8 @@ class QAService:
         self._clock = clock
         self._text_vectors = text_vectors
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
+        self._desk: SourceDesk | None = None
+        self._closing: list[Callable[[], None]] = []
         self._dropped_citation_listeners: list[Callable[[Citation], None]] = []
 
     def on_ingest(self, listener: Callable[[IngestReport], None]) -> None:
@@ -95,7 +99,15 @@ class QAService:
         """Whether answering waits on other machines: a model writing answers, a database or vector server."""
         return self._writer is not None or bool(self._settings.database_url or self._settings.milvus_uri)
 
+    def follow_sources(self, desk: SourceDesk, close: Callable[[], None]) -> None:
+        """Gives the service the desk of the sources it follows (built over this service's ingest, so a
+        synced article is stored like any other); `close` is called when the service closes."""
+        self._desk = desk
+        self._closing.append(close)
+
     def close(self) -> None:
+        for close in self._closing:
+            close()
         self._store.close()
         if self._text_vectors is not None:
             self._text_vectors.close()
@@ -228,6 +240,31 @@ class QAService:
         embargo = article.newsroom.embargo_ts
         released = access.sees_embargoed or embargo is None or embargo <= self._clock().timestamp()
         return released and access.allows(article.newsroom.visibility, article.source)
+
+    @_storage_failures_as_errors
+    def sources(self) -> list[SourceRecord]:
+        """The feeds and sitemaps followed, with each one's last run."""
+        return self._sources_desk().sources()
+
+    @_storage_failures_as_errors
+    def add_source(self, url: str, every: str | int | None = None, visibility: str | None = None) -> SourceRecord:
+        return self._sources_desk().add(url, every, visibility)
+
+    @_storage_failures_as_errors
+    def remove_source(self, wanted: str) -> SourceRecord:
+        return self._sources_desk().remove(wanted)
+
+    @_storage_failures_as_errors
+    def sync_source(self, wanted: str, progress: Progress = lambda done, total: None,
+                    keep_going: Callable[[], bool] = lambda: True) -> Synced:
+        """Syncs one source (by id or URL) now: new and changed articles are stored and answered from at once."""
+        desk = self._sources_desk()
+        return desk.sync(desk.source(wanted), progress, keep_going)
+
+    def _sources_desk(self) -> SourceDesk:
+        if self._desk is None:
+            raise InvalidInput("this service follows no sources")
+        return self._desk
 
     @_storage_failures_as_errors
     def stats(self) -> StoreStats:

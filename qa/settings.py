@@ -3,12 +3,26 @@ What only the HTTP server reads (address, keys, request limits) is in api.settin
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qa.errors import InvalidInput
+
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _duration(value: object) -> object:
+    """A duration setting ("15m") as seconds; what is not a duration is left for the field to refuse."""
+    if isinstance(value, str):
+        from qa.sources.durations import parse_duration
+
+        try:
+            return parse_duration(value, "sync_every")
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+    return value
 
 
 def default_index_dir() -> Path:
@@ -190,6 +204,36 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How long to wait for a written answer before keeping the extractive one."
     )
     llm_max_tokens: int = Field(default=300, ge=16, le=4096, description="Longest written answer, in tokens.")
+    sync_every: Annotated[int, BeforeValidator(_duration)] = Field(
+        default=900, ge=60, le=30 * 86_400, description="How often a source is synced unless added with its own period: 15m, 1h, 2d or "
+        "seconds (at least a minute).",
+    )
+    sync_user_agent: str | None = Field(
+        default=None, min_length=1, description="The User-Agent sent to feeds, sitemaps and pages, which their "
+        "sites' robots.txt rules are matched against; default: news-qa's own, with its version.",
+    )
+    sync_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=600, description="Seconds to wait to connect to a source's site, and between bytes.",
+    )
+    sync_max_page_bytes: int = Field(
+        default=10_000_000, ge=1024, description="Largest page, feed or sitemap read, in bytes once decompressed; "
+        "a larger one is skipped and reported.",
+    )
+    sync_host_delay_seconds: float = Field(
+        default=1.0, ge=0, le=600, description="Least time between two requests to one site (its robots.txt "
+        "Crawl-delay, when longer, wins).",
+    )
+    sync_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries, with doubling waits, of a request that failed for a reason "
+        "that may pass (a timeout, 429, 5xx).",
+    )
+    sync_respect_robots: bool = Field(
+        default=True, description="Obey each site's robots.txt; off only for a newsroom's own sites.",
+    )
+    sync_max_pages: int = Field(
+        default=500, ge=1, le=100_000, description="Pages fetched in one run of a source, newest first; the rest "
+        "wait for its next run.",
+    )
     write_wait_seconds: float = Field(
         default=10.0, ge=0, le=3600,
         description="How long a write waits for another process's write to end before giving up (409 index_busy).",

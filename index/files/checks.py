@@ -5,7 +5,7 @@ from pathlib import Path
 from index.ports import Database
 from index.errors import IncompatibleStore
 from index.files.manifest import FORMAT_VERSION, read_manifest
-from index.sql.schema import ARTICLE_TAGS, ENTITIES_INDEX, ENTITIES_TABLE, SPEECH_INDEXES, speech_table
+from index.sql.schema import ARTICLE_TAGS, ENTITIES_INDEX, ENTITIES_TABLE, SOURCE_TABLES, SPEECH_INDEXES, speech_table
 
 # Statements that bring an index of an older format to the next one, in place; one after another they
 # bring it to this one. PostgreSQL's schema follows its own migrations (index.sql.postgres), which also
@@ -28,8 +28,9 @@ UPGRADES = {
     # Format 8 adds each article's entities; the articles kept have none until they are ingested again
     # (their recipe has changed, so ingesting the same files again redoes them, reusing their vectors).
     "7": [ENTITIES_TABLE, ENTITIES_INDEX],
-    # Format 9 adds the newsroom's fields (section, tags, language, its own updated_at, embargo, visibility);
-    # the time the service stored an article's version, `updated_at` until now, becomes `stored_at`.
+    # Format 9 adds the newsroom's fields (section, tags, language, its own updated_at, embargo, visibility)
+    # and the sources followed; the time the service stored an article's version, `updated_at` until now,
+    # becomes `stored_at`.
     "8": [
         "ALTER TABLE articles RENAME COLUMN updated_at TO stored_at",
         "ALTER TABLE articles ADD COLUMN section TEXT",
@@ -41,6 +42,7 @@ UPGRADES = {
         "ALTER TABLE articles ADD COLUMN embargo_ts INTEGER",
         "ALTER TABLE articles ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'",
         *ARTICLE_TAGS,
+        *SOURCE_TABLES,
     ],
 }
 

@@ -24,6 +24,7 @@ from index.records import (
     ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle,
     StoryCandidate,
 )
+from index.sql.sources import SourceTables
 from index.sql.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, ENTITY_INSERT,
     NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions, catalog_articles, chunk_views,
@@ -35,7 +36,7 @@ GENERATION = "generation"
 FORMAT_VERSION_KEY = "format_version"
 
 
-class SqlDatabase(ABC):
+class SqlDatabase(SourceTables, ABC):
     # The sort key of the newest-first listing: each engine's schema builds an index on exactly this
     # expression, which the query must repeat for the index to be used.
     NEWEST_FIRST_KEY: str
@@ -62,8 +63,9 @@ class SqlDatabase(ABC):
         """Creates the tables, inside `initialize`'s transaction, where the engine does so itself."""
 
     @abstractmethod
-    def _lock_for_upgrade(self) -> None:
-        """Keeps other processes from upgrading at the same time, inside the upgrade's transaction."""
+    def _lock_meta(self) -> None:
+        """Inside a transaction, keeps other processes from changing what the meta table holds for all
+        of them (the format in an upgrade, a lease) at the same time."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
@@ -100,7 +102,7 @@ class SqlDatabase(ABC):
         """Runs schema statements that bring format `version` to `new_version` and records it, in one
         transaction; does nothing when another process has upgraded the index meanwhile."""
         with self.transaction():
-            self._lock_for_upgrade()
+            self._lock_meta()
             if self.meta().get(FORMAT_VERSION_KEY) != version:
                 return
             for statement in statements:

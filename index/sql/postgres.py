@@ -107,7 +107,8 @@ MIGRATIONS: list[str | Callable] = [
     CREATE INDEX entities_by_article ON entities(article_id, start_char);
     UPDATE meta SET value = '8' WHERE key = 'format_version';
     """,
-    # Format 9: the newsroom's fields; the time the service stored a version becomes `stored_at`.
+    # Format 9: the newsroom's fields and the sources followed; the time the service stored a version
+    # becomes `stored_at`.
     """
     ALTER TABLE articles RENAME COLUMN updated_at TO stored_at;
     ALTER TABLE articles ADD COLUMN section TEXT;
@@ -121,6 +122,14 @@ MIGRATIONS: list[str | Callable] = [
     CREATE TABLE article_tags (article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE, tag TEXT NOT NULL);
     CREATE INDEX article_tags_by_tag ON article_tags(tag, article_id);
     CREATE INDEX article_tags_by_article ON article_tags(article_id);
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, every_seconds BIGINT NOT NULL, visibility TEXT NOT NULL,
+        added_at TEXT NOT NULL, next_due_ts BIGINT NOT NULL, last_run TEXT
+    );
+    CREATE TABLE fetched (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE, url TEXT NOT NULL, etag TEXT,
+        last_modified TEXT, listed_at TEXT, article_id TEXT, fetched_at TEXT NOT NULL, PRIMARY KEY (source_id, url)
+    );
     UPDATE meta SET value = '9' WHERE key = 'format_version';
     """,
 ]
@@ -206,7 +215,7 @@ class PostgresDatabase(SqlDatabase):
     def _create_schema(self) -> None:
         pass  # the migrations made it when connecting
 
-    def _lock_for_upgrade(self) -> None:
+    def _lock_meta(self) -> None:
         self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
 
     def _migrate(self) -> None:

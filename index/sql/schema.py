@@ -49,6 +49,29 @@ ARTICLE_TAGS = (
     "CREATE INDEX IF NOT EXISTS article_tags_by_article ON article_tags(article_id)",
 )
 
+# The feeds and sitemaps followed, and what was last fetched from each of their URLs (format 9).
+SOURCE_TABLES = (
+    """CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    every_seconds INTEGER NOT NULL,
+    visibility TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    next_due_ts INTEGER NOT NULL,
+    last_run TEXT
+) STRICT""",
+    """CREATE TABLE IF NOT EXISTS fetched (
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    listed_at TEXT,
+    article_id TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (source_id, url)
+) STRICT""",
+)
+
 # Newest published first, undated articles (index.records.UNDATED) last: the listing's sort key, which
 # its query repeats word for word so that SQLite uses the index built on it.
 NEWEST_FIRST_KEY = "coalesce(published_ts, -1 << 62)"
@@ -109,7 +132,7 @@ CREATE INDEX IF NOT EXISTS story_bands_by_key ON story_bands(band_key);
 CREATE INDEX IF NOT EXISTS story_bands_by_article ON story_bands(article_id);
 CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
 """.replace("{newest_first}", NEWEST_FIRST_KEY) + ";\n".join(
-    [speech_table("speech"), *SPEECH_INDEXES, ENTITIES_TABLE, ENTITIES_INDEX, *ARTICLE_TAGS]
+    [speech_table("speech"), *SPEECH_INDEXES, ENTITIES_TABLE, ENTITIES_INDEX, *ARTICLE_TAGS, *SOURCE_TABLES]
 )
 
 # The newsroom's fields of an article (index.records.Newsroom), in its order; `tags` as a JSON list.

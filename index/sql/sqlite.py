@@ -102,5 +102,5 @@ class SqliteDatabase(SqlDatabase):
         for statement in SCHEMA.split(";"):
             self._conn.execute(statement)
 
-    def _lock_for_upgrade(self) -> None:
+    def _lock_meta(self) -> None:
         pass  # BEGIN IMMEDIATE already holds SQLite's write lock

@@ -22,7 +22,7 @@ from index.catalog.catalog import Catalog, CatalogArticle
 from index.catalog.keeper import CatalogKeeper
 from index.catalog.terms import terms as analyzed
 from index.errors import StoreLocked
-from index.ports import Database, VectorBackend
+from index.ports import Database, SourceRegistry, VectorBackend
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SearchHits, SpeechRecord,
     Statement, StoredArticle, StoreStats, StoryCandidate,
@@ -140,6 +140,11 @@ class Store:
         with self._lock.writing(), self._db.snapshot():
             self._follow(self._db.generation())
             return self._search_snapshot(vector, k, chunk_filter, terms, dense, title_weight)
+
+    @property
+    def source_registry(self) -> SourceRegistry:
+        """The sources followed, kept in the database beside the articles."""
+        return self._db
 
     def list_articles(self, limit: int, cursor: str | None, chunk_filter: ChunkFilter | None = None) -> ArticlePage:
         return article_page(self._db, limit, cursor, chunk_filter or ChunkFilter())
