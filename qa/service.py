@@ -261,6 +261,11 @@ class QAService:
         desk = self._sources_desk()
         return desk.sync(desk.source(wanted), progress, keep_going)
 
+    @_storage_failures_as_errors
+    def due_sources(self) -> list[SourceRecord]:
+        """The sources due to be synced now, the longest overdue first."""
+        return self._sources_desk().due()
+
     def _sources_desk(self) -> SourceDesk:
         if self._desk is None:
             raise InvalidInput("this service follows no sources")

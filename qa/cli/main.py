@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from qa.cli import format as cli_format
+from qa.cli import sources as cli_sources
 from qa.cli.exits import EXIT_DONE, EXIT_INTERRUPTED, EXIT_SKIPPED, EXIT_USAGE, exit_status
 from qa.embedding.embedder import embedder_for
 from qa.errors import CodedError, QAError
@@ -223,6 +224,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=10, help="passages retrieved per question (at least 10)")
     p.add_argument("--json", action="store_true", help="print the measures as JSON")
     p.set_defaults(command=eval_command)
+
+    cli_sources.add_parsers(commands, common)
 
     p = commands.add_parser("delete", parents=[common], help="remove articles with their chunks and vectors")
     p.add_argument("ids", nargs="+", metavar="ID")
