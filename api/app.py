@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import KeyRing
+from api.auth import KeyRing, Scope
+from api.keys_file import load_keys_file
 from api.server.balance import BOARD_FILE, ConnectionBalance, LoadBoard
 from api.dependencies import API_PREFIX, current_service
 from api.errors import install_error_handlers
@@ -19,7 +20,7 @@ from api.guards import RequestGuard
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
 from api.pages import SecurityHeaders, install_pages
-from api.routes import articles, health, questions, quotes
+from api.routes import articles, health, questions, quotes, sources
 from api.settings import ServerSettings
 from index.records import StoreStats
 from qa.composition import open_service
@@ -39,6 +40,9 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
     metrics = Metrics()
     # Set by `qa serve` when it serves from several processes (see api.server.run).
     board = LoadBoard(Path(os.environ[BOARD_FILE])) if os.environ.get(BOARD_FILE) else None
+    # The settings checked the keys file already; read again here, a mistake made since is an InvalidKeysFile.
+    keys = KeyRing(settings.read_keys, settings.write_keys,
+                   load_keys_file(settings.keys_file) if settings.keys_file else ())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,10 +53,13 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
         app.state.write_turn = anyio.Lock()
         app.state.service.on_ingest(metrics.record_ingest)
         app.state.service.on_dropped_citation(metrics.record_dropped_citation)
-        _log_access_policy(settings)
+        _log_access_policy(keys)
+        schedule = app.state.service.background_sync() if settings.sync_in_background else None
         try:
             yield
         finally:
+            if schedule is not None:
+                await run_in_threadpool(schedule.stop)
             # Unset before closing, so a request or a scrape arriving meanwhile gets "not ready", not a closed store.
             opened, app.state.service = app.state.service, None
             if owned:
@@ -69,17 +76,17 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
     install_error_handlers(app)
     install_pages(app)
     # The quotes of an article before the article itself: its route would take ".../quotes" for an id.
-    routers = [health.router, questions.router, quotes.router, articles.router]
+    routers = [health.router, questions.router, quotes.router, articles.router, sources.router]
     for router in routers:
         app.include_router(router)
     app.add_middleware(
-        RequestGuard, protected=(API_PREFIX, "/metrics"), keys=KeyRing(settings.read_keys, settings.write_keys),
+        RequestGuard, protected=(API_PREFIX, "/metrics"), keys=keys,
         max_body_bytes=settings.max_body_bytes, max_in_flight=settings.max_concurrent_requests,
     )
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-Match"], expose_headers=["ETag"],
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=[r for router in routers for r in router.routes])
@@ -102,8 +109,13 @@ def _index_stats(app: FastAPI) -> StoreStats | None:
     return None if service is None else service.stats()
 
 
-def _log_access_policy(settings: ServerSettings) -> None:
-    if settings.keys_configured:
-        log.info("API keys configured: %d read, %d write", len(settings.read_keys), len(settings.write_keys))
-    else:
+def _log_access_policy(keys: KeyRing) -> None:
+    """How many keys of each kind, never a key, a digest or a name."""
+    grants = keys.grants
+    if not grants:
         log.warning("no API keys configured: the API is open to anyone who can reach it")
+        return
+    writing = sum(grant.scope is Scope.WRITE for grant in grants)
+    log.info("API keys configured: %d (%d read, %d write); %d limited to some visibilities or sources, %d rate-limited",
+             len(grants), len(grants) - writing, writing, sum(grant.access.limited for grant in grants),
+             sum(grant.rate_limit is not None for grant in grants))

@@ -1,4 +1,4 @@
-"""What routes receive from the app: the one service the lifespan built."""
+"""What routes receive from the app: the one service the lifespan built, and what the caller may read."""
 
 from collections.abc import Callable
 from typing import Annotated, TypeVar
@@ -6,6 +6,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
+from qa.access import EVERYTHING, Access
 from qa.errors import CodedError, InvalidInput
 from qa.service import QAService
 
@@ -31,6 +32,15 @@ async def get_service(request: Request) -> QAService:
 
 
 ServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+async def caller_access(request: Request) -> Access:
+    """What the caller's API key may read, as the request guard (api.guards) found it; everything
+    when the API is open, or on a path the guard does not check."""
+    return getattr(request.state, "access", EVERYTHING)
+
+
+AccessDep = Annotated[Access, Depends(caller_access)]
 
 
 def known_parameters(*names: str):

@@ -19,6 +19,7 @@ STATUS_BY_CODE = {
     "invalid_article": 422,
     "too_large": 413,
     "article_not_found": 404,
+    "not_permitted": 403,
     "source_not_found": 404,
     "version_conflict": 409,
     "index_not_found": 503,

@@ -1,5 +1,7 @@
-"""Requests refused before any work is done, in this order: no valid API key, a body that is not
-UTF-8 JSON or is too large, too many requests at once.
+"""Requests refused before any work is done, in this order: no valid API key, a key over its rate
+limit (counted across all of `qa serve`'s processes, see api.rate_limit), a body that is not UTF-8
+JSON or is too large, too many requests at once. What the caller's key may read is left in the
+request's state (`request.state.access`) for the routes.
 
 A body is read whole here (it is bounded by the size limit) before the request counts as in flight:
 a client sending its body slowly holds only its own connection, until the server's read deadline
@@ -7,13 +9,15 @@ a client sending its body slowly holds only its own connection, until the server
 read or being read, are bounded as they were when only requests in flight read them: at most
 `max_in_flight` full bodies' worth; past that, a request gets 429."""
 
+import math
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import Forbidden, KeyRing, Unauthorized
+from api.auth import Forbidden, Grant, KeyRing, Unauthorized
 from api.errors import coded_error_response, error_response
+from api.rate_limit import RateLimiter, serving_rate_limiter
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # JSON is UTF-8 (RFC 8259); a text in UTF-16 or UTF-32 begins with a NUL in its first four bytes,
@@ -26,10 +30,13 @@ Refusal = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 class RequestGuard:
     def __init__(self, app: ASGIApp, protected: tuple[str, ...], keys: KeyRing, max_body_bytes: int,
-                 max_in_flight: int) -> None:
+                 max_in_flight: int, rate_limiter: RateLimiter | None = None) -> None:
         self._app = app
         self._protected = protected
         self._keys = keys
+        if rate_limiter is None and any(grant.rate_limit for grant in keys.grants):
+            rate_limiter = serving_rate_limiter()
+        self._rate_limiter = rate_limiter
         self._max_body_bytes = max_body_bytes
         self._max_in_flight = max_in_flight
         # One event loop serves every request, so plain counters are safe.
@@ -71,12 +78,26 @@ class RequestGuard:
     def _refusal(self, scope: Scope) -> Refusal | None:
         headers = Headers(scope=scope)
         try:
-            self._keys.check(scope["method"], scope["path"], headers)
+            grant = self._keys.check(scope["method"], scope["path"], headers)
         except (Unauthorized, Forbidden) as error:
             return coded_error_response(error, headers={"WWW-Authenticate": "Bearer"})
-        if scope["method"] in BODY_METHODS:
+        # Where Starlette's `request.state` reads from (api.dependencies.caller_access).
+        scope.setdefault("state", {})["access"] = grant.view
+        refusal = self._over_rate_limit(grant)
+        if refusal is None and scope["method"] in BODY_METHODS:
             return _header_problem(headers, self._max_body_bytes)
-        return None
+        return refusal
+
+    def _over_rate_limit(self, grant: Grant) -> Refusal | None:
+        limiter, limit = self._rate_limiter, grant.rate_limit
+        wait = limiter.take(grant.name, limit) if limiter is not None and limit is not None else 0.0
+        if not wait:
+            return None
+        # Whole seconds, rounded up: a client retrying when told finds a token waiting.
+        seconds = max(1, math.ceil(wait))
+        message = f"the API key {grant.name!r} is over its rate limit of {limit}; retry in {seconds} s"
+        details = {"rate_limit": str(limit), "retry_after_seconds": seconds}
+        return error_response(429, "too_many_requests", message, details, headers={"Retry-After": str(seconds)})
 
     async def _read_body(self, receive: Receive, held: "_Held") -> bytes | Refusal | None:
         """The whole body; a 413 as soon as it passes the limit (a body sent chunked has no length
@@ -128,7 +149,9 @@ def _header_problem(headers: Headers, max_body_bytes: int) -> Refusal | None:
     media_type = media_type.strip().lower()
     if media_type != "application/json":
         return _unsupported(f"send the body as application/json, not {media_type or 'without a Content-Type'}")
-    charset = parameters.strip().lower().removeprefix("charset=").strip('"') if "charset" in parameters.lower() else "utf-8"
+    charset = "utf-8"
+    if "charset" in parameters.lower():
+        charset = parameters.strip().lower().removeprefix("charset=").strip('"')
     if charset not in ("utf-8", "utf8"):
         return _unsupported(f"send the body in UTF-8, not {charset}")
     if headers.get("content-encoding", "identity").strip().lower() != "identity":

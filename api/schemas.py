@@ -354,3 +354,81 @@ class ReadyOut(BaseModel):
     articles: int
     chunks: int
     vectors: int
+
+
+RUN_EXAMPLE = {
+    "started_at": "2025-06-10T08:00:00Z", "finished_at": "2025-06-10T08:00:41Z",
+    "counts": {"listed": 30, "entries_unchanged": 27, "fetched": 3, "added": 2, "updated": 0, "unchanged": 0,
+               "failed": 1},
+    "error": None, "skipped": [{"item": "https://news.example/world/gone", "reason": "HTTP 404 Not Found"}],
+}
+SOURCE_EXAMPLE_OUT = {
+    "id": "3f2a9c01d4e5b6a7", "url": "https://news.example/feed.xml", "every": "15m", "every_seconds": 900,
+    "visibility": "public", "added_at": "2025-06-01T09:00:00Z", "next_due_at": "2025-06-10T08:15:00Z",
+    "last_run": RUN_EXAMPLE,
+}
+
+
+class SourceIn(BaseModel):
+    model_config = _examples({"url": "https://news.example/feed.xml"},
+                             {"url": "https://news.example/sitemap_index.xml", "every": "1h", "visibility": "internal"})
+
+    url: str = Field(description="An RSS or Atom feed, a sitemap or news sitemap, or a sitemap index (http or https).",
+                     max_length=2048, json_schema_extra={"pattern": SOME_TEXT})
+    every: str | int | None = Field(None, description="How often to sync it: 15m, 1h, 2d or seconds, between a "
+                                    "minute and 30 days (default: the QA_SYNC_EVERY setting).")
+    visibility: Annotated[str, Field(json_schema_extra={"pattern": VISIBILITY})] | None = Field(
+        None, description="The visibility its articles are stored with (default: public)."
+    )
+
+
+class SkippedOut(BaseModel):
+    model_config = _examples({"item": "https://news.example/world/gone", "reason": "HTTP 404 Not Found"})
+
+    item: str = Field(description="The entry's URL, or which part of the listing.")
+    reason: str
+
+
+class RunOut(BaseModel):
+    model_config = _examples(RUN_EXAMPLE)
+
+    started_at: str
+    finished_at: str | None
+    counts: dict[str, int] = Field(description="listed, entries_unchanged (not asked: their listing says so), "
+                                   "pages_unchanged (answered 304), fetched, added, updated, unchanged, failed, "
+                                   "deferred (left for the next run), listings_unchanged, sitemaps_unchanged.")
+    error: str | None = Field(description="Why the source as a whole failed this time; its articles stay.")
+    skipped: list[SkippedOut] = Field(description="Items skipped, each with why (at most 100).")
+
+
+class SourceOut(BaseModel):
+    model_config = _examples(SOURCE_EXAMPLE_OUT)
+
+    id: str
+    url: str
+    every: str
+    every_seconds: int
+    visibility: str
+    added_at: str
+    next_due_at: str
+    last_run: RunOut | None
+
+
+class SourcesOut(BaseModel):
+    model_config = _examples({"sources": [SOURCE_EXAMPLE_OUT]})
+
+    sources: list[SourceOut]
+
+
+class SyncedOut(BaseModel):
+    model_config = _examples({"source": SOURCE_EXAMPLE_OUT, "run": RUN_EXAMPLE})
+
+    source: SourceOut
+    run: RunOut
+
+
+class SourceRemovedOut(BaseModel):
+    model_config = _examples({"id": "3f2a9c01d4e5b6a7", "status": "removed"})
+
+    id: str
+    status: Literal["removed"]

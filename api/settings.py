@@ -2,11 +2,14 @@
 address, API keys, CORS, request limits, worker processes), from the same `QA_*` variables."""
 
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
+from api.auth import settings_keys
+from api.keys_file import InvalidKeysFile, load_keys_file
 from qa.settings import Settings
 
 
@@ -21,6 +24,14 @@ class ServerSettings(Settings):
     )
     write_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="Comma-separated API keys that may read and write (add, delete)."
+    )
+    # After the other keys, so that its check sees them (a key in both places is refused).
+    keys_file: Path | None = Field(
+        default=None,
+        description="A TOML (.toml) or JSON (.json) file of API keys, used besides QA_READ_KEYS and QA_WRITE_KEYS: "
+                    "[[keys]] entries, each with a unique name, the key's sha256 in hex, scope \"read\" (default) or "
+                    "\"write\", and optionally visibility and sources (lists: only articles of these) and rate_limit "
+                    "(N/second, N/minute or N/hour). Format in api/keys_file.py.",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS; none by default (CORS off)."
@@ -46,6 +57,11 @@ class ServerSettings(Settings):
         description="With several `qa serve` processes, one serving two or more clients more than the least busy other "
                     "closes a connection after answering, so kept-alive clients spread over the processes.",
     )
+    sync_in_background: bool = Field(
+        default=False,
+        description="Sync the sources followed (/v1/sources, `qa sync`) as they come due, in the background of "
+        "`qa serve`; with several processes or replicas on one archive, one at a time does it.",
+    )
     max_concurrent_requests: int = Field(
         default=64, ge=1, description="Requests handled at once by /v1; more are refused with 429."
     )
@@ -61,13 +77,25 @@ class ServerSettings(Settings):
             raise ValueError("holds no key: give comma-separated keys, or leave the setting unset for an open API")
         return parts
 
+    @field_validator("keys_file")
+    @classmethod
+    def _valid_keys_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        # Read here so that a mistake in it stops `qa serve` at once, as any bad setting does.
+        if path is not None:
+            others = settings_keys(info.data.get("read_keys", []), info.data.get("write_keys", []))
+            try:
+                load_keys_file(path, beside=others)
+            except InvalidKeysFile as error:
+                raise ValueError(error.message) from None
+        return path
+
     @property
     def serve_workers(self) -> int:
         return self.workers or max(1, len(os.sched_getaffinity(0)))
 
     @property
     def keys_configured(self) -> bool:
-        return bool(self.read_keys or self.write_keys)
+        return bool(self.read_keys or self.write_keys or self.keys_file)
 
     @property
     def listen_host(self) -> str:

@@ -45,6 +45,12 @@ class VersionConflict(QAError):
     code = "version_conflict"
 
 
+class NotPermitted(QAError):
+    """The caller's access (an API key limited to some visibilities or sources) does not reach this."""
+
+    code = "not_permitted"
+
+
 class IndexNotFound(QAError):
     code = "index_not_found"
 

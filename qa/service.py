@@ -15,7 +15,9 @@ from index.vectors.text_cache import TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
 from qa.access import EVERYTHING, Access
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
-from qa.errors import ArticleNotFound, IndexBusy, InvalidInput, StorageUnavailable, TooLarge, VersionConflict
+from qa.errors import (
+    ArticleNotFound, IndexBusy, InvalidInput, NotPermitted, StorageUnavailable, TooLarge, VersionConflict,
+)
 from qa.answering.generation import AnswerWriter, WrittenAnswer
 from qa.ingest.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer
@@ -24,6 +26,7 @@ from qa.ingest.readers import Read, Skipped, read_paths
 from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
 from qa.sources.desk import SourceDesk, Synced
+from qa.sources.schedule import SyncSchedule
 from qa.sources.sync import Progress
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 
@@ -123,17 +126,20 @@ class QAService:
         return self._ingest((Read(a, a.id) for a in articles), lambda: None)
 
     @_storage_failures_as_errors
-    def add_articles(self, objects: Sequence[Mapping[str, Any]]) -> list[ArticleResult]:
-        """All or nothing: every object must be a valid article with its own id, or none is stored."""
+    def add_articles(self, objects: Sequence[Mapping[str, Any]], access: Access = EVERYTHING) -> list[ArticleResult]:
+        """All or nothing: every object must be a valid article with its own id, within what the caller
+        may write, or none is stored."""
         articles = self._checked_batch(objects)
-        report = self.ingest_articles(articles)
+        report = self._ingest((Read(a, a.id) for a in articles), lambda: None,
+                              before=lambda: self._check_writable(articles, access))
         status = {**dict.fromkeys(report.added, "added"), **dict.fromkeys(report.updated, "updated"),
                   **dict.fromkeys(report.unchanged, "unchanged")}
         versions = self._store.content_hashes([a.id for a in articles])
         return [ArticleResult(a.id, status[a.id], versions.get(a.id)) for a in articles]
 
     @_storage_failures_as_errors
-    def put_article(self, article_id: str, obj: Mapping[str, Any], if_match: Sequence[str] | None = None) -> ArticleResult:
+    def put_article(self, article_id: str, obj: Mapping[str, Any], if_match: Sequence[str] | None = None,
+                    access: Access = EVERYTHING) -> ArticleResult:
         """Creates or replaces one article, idempotently. The write is refused (VersionConflict) when
         `if_match` names versions of which none is stored ("*": any stored version), or when the article's
         `updated_at` is older than the stored one's: a late, older update never overwrites a newer one."""
@@ -142,29 +148,33 @@ class QAService:
         article = article_from_mapping(obj, default_id=article_id, max_article_chars=self._settings.max_article_chars)
 
         def stored_version_allows() -> None:
-            stored = self._store.article(article_id)
-            _check_precondition(article, stored, if_match)
+            self._check_writable([article], access)
+            _check_precondition(article, self._store.article(article_id), if_match)
 
         report = self._ingest([Read(article, article.id)], lambda: None, before=stored_version_allows)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return ArticleResult(article.id, status, self._store.content_hashes([article.id]).get(article.id))
 
     @_storage_failures_as_errors
-    def delete(self, article_id: str) -> None:
+    def delete(self, article_id: str, access: Access = EVERYTHING) -> None:
         _check_id_lookup(article_id)
         with _busy_as_error(), self._store.writing():
+            if access.limited and not self._readable(self._store.article(article_id), replace(access, sees_embargoed=True)):
+                raise ArticleNotFound(article_id)
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
 
     @_storage_failures_as_errors
-    def delete_matching(self, filters: Filters) -> list[str]:
-        """Removes every article within the filters (at least one must be given); returns their ids."""
+    def delete_matching(self, filters: Filters, access: Access = EVERYTHING) -> list[str]:
+        """Removes every article within the filters (at least one must be given) that the caller may
+        read; returns their ids."""
         if filters.empty:
             raise InvalidInput("give at least one filter (source, published_before, …): deleting every article "
                                "takes removing the index")
         with _busy_as_error(), self._store.writing():
             # Articles under embargo go too: what is removed is the newsroom's to choose.
-            return self._store.delete_matching(replace(chunk_filter(filters, None, self._clock()), released_by=None))
+            return self._store.delete_matching(replace(chunk_filter(filters, None, self._clock(), access),
+                                                       released_by=None))
 
     @_storage_failures_as_errors
     def ask(self, query: Query) -> Answer:
@@ -236,7 +246,21 @@ class QAService:
         except InvalidCursor as error:
             raise InvalidInput(str(error)) from None
 
-    def _readable(self, article: StoredArticle, access: Access) -> bool:
+    def _check_writable(self, articles: Sequence[Article], access: Access) -> None:
+        """Raises NotPermitted unless the caller may read every one of these articles and what it replaces."""
+        if not access.limited:
+            return
+        writer = replace(access, sees_embargoed=True)
+        refused = [a.id for a in articles if not access.allows(a.visibility, a.source)
+                   or not self._readable(self._store.article(a.id), writer)]
+        if refused:
+            raise NotPermitted(f"this API key may not write {', '.join(map(repr, refused[:10]))}: it is limited to "
+                               f"{_view_text(access)}", {"article_ids": refused[:100]})
+
+    def _readable(self, article: StoredArticle | None, access: Access) -> bool:
+        """Whether the caller may read this stored article (None: there is none, which anyone may write)."""
+        if article is None:
+            return True
         embargo = article.newsroom.embargo_ts
         released = access.sees_embargoed or embargo is None or embargo <= self._clock().timestamp()
         return released and access.allows(article.newsroom.visibility, article.source)
@@ -245,6 +269,11 @@ class QAService:
     def sources(self) -> list[SourceRecord]:
         """The feeds and sitemaps followed, with each one's last run."""
         return self._sources_desk().sources()
+
+    @_storage_failures_as_errors
+    def source(self, wanted: str) -> SourceRecord:
+        """A source followed, by its id or URL."""
+        return self._sources_desk().source(wanted)
 
     @_storage_failures_as_errors
     def add_source(self, url: str, every: str | int | None = None, visibility: str | None = None) -> SourceRecord:
@@ -265,6 +294,13 @@ class QAService:
     def due_sources(self) -> list[SourceRecord]:
         """The sources due to be synced now, the longest overdue first."""
         return self._sources_desk().due()
+
+    def background_sync(self, tick_seconds: float = 30.0) -> SyncSchedule:
+        """A schedule, started, that syncs the sources as they come due, in a thread of this process, while
+        this process holds the archive's sync lease (one process of many at a time); stop it before closing."""
+        schedule = SyncSchedule(self._sources_desk(), self._store.source_registry, self._clock, tick_seconds)
+        schedule.start()
+        return schedule
 
     def _sources_desk(self) -> SourceDesk:
         if self._desk is None:
@@ -366,6 +402,15 @@ class QAService:
         if problems:
             raise InvalidArticle(f"{len(problems)} of {len(objects)} articles are invalid; none was stored", {"errors": problems})
         return articles
+
+
+def _view_text(access: Access) -> str:
+    parts = []
+    if access.visibilities is not None:
+        parts.append(f"visibility {', '.join(access.visibilities) or 'none'}")
+    if access.sources is not None:
+        parts.append(f"sources {', '.join(access.sources) or 'none'}")
+    return " and ".join(parts)
 
 
 def _check_precondition(article: Article, stored: StoredArticle | None, if_match: Sequence[str] | None) -> None:

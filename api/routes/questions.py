@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query as QueryParam
 from fastapi.responses import StreamingResponse
 
-from api.dependencies import API_PREFIX, ServiceDep, answering, known_parameters
+from api.dependencies import API_PREFIX, AccessDep, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
 from api.parameters import FILTER_PARAMETERS, FilterDep, filters_from, moment
 from api.schemas import SOME_TEXT, AnswerOut, AskIn, SearchOut
+from qa.access import Access
 from qa.errors import QAError
 from qa.json_shapes import answer_json, passage_json
 from qa.query import Query
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 
 
 @router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with cited sentences")
-async def ask(body: AskIn, service: ServiceDep) -> dict:
-    return answer_json(await answering(service, service.ask, query_from(body)))
+async def ask(body: AskIn, service: ServiceDep, access: AccessDep) -> dict:
+    return answer_json(await answering(service, service.ask, query_from(body, access)))
 
 
 @router.post(
@@ -49,10 +50,10 @@ async def ask(body: AskIn, service: ServiceDep) -> dict:
     response_class=StreamingResponse,
     summary="Answer a question as Server-Sent Events",
 )
-async def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
+async def ask_stream(body: AskIn, service: ServiceDep, access: AccessDep) -> StreamingResponse:
     # Retrieval runs before the stream starts, so a bad question is a plain JSON error.
     started = time.perf_counter()
-    retrieval = await answering(service, service.retrieve, query_from(body))
+    retrieval = await answering(service, service.retrieve, query_from(body, access))
     return StreamingResponse(
         _events(service, retrieval, started), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -62,21 +63,23 @@ async def ask_stream(body: AskIn, service: ServiceDep) -> StreamingResponse:
 @router.get("/search", response_model=SearchOut, responses=ERRORS, summary="Find passages, without an answer")
 async def search(
     service: ServiceDep,
+    access: AccessDep,
     _: Annotated[None, known_parameters(*SEARCH_PARAMETERS)],
     limits: FilterDep,
     q: Annotated[str, QueryParam(description="The question or keywords.", json_schema_extra={"pattern": SOME_TEXT})],
     top_k: Annotated[int | None, QueryParam(ge=1, description="Passages to return.")] = None,
 ) -> dict:
-    passages = await answering(service, service.search, Query(q, top_k, limits.filters, limits.as_of))
+    passages = await answering(service, service.search, Query(q, top_k, limits.filters, limits.as_of, access))
     return {"query": q, "passages": [passage_json(p) for p in passages]}
 
 
-def query_from(body: AskIn) -> Query:
+def query_from(body: AskIn, access: Access) -> Query:
     return Query(
         question=body.question,
         top_k=body.top_k,
         filters=filters_from(body.filters),
         as_of=moment(body.as_of, "as_of", end_of_day=True),
+        access=access,
     )
 
 

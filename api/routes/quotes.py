@@ -7,7 +7,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from api.dependencies import API_PREFIX, ServiceDep, answering, known_parameters
+from api.dependencies import API_PREFIX, AccessDep, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
 from api.parameters import FILTER_PARAMETERS, FilterDep
 from api.routes.articles import ArticleId
@@ -36,6 +36,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["quotes"], route_class=SlashesAsSent
 @router.get("/quotes", response_model=QuotesOut, responses=ERRORS, summary="What a person said, on a subject or any")
 async def quotes(
     service: ServiceDep,
+    access: AccessDep,
     _: Annotated[None, known_parameters(*QUOTES_PARAMETERS)],
     limits: FilterDep,
     speaker: Annotated[str, QueryParam(
@@ -49,11 +50,11 @@ async def quotes(
         "newest first); `date`: newest published first, undated last."
     )] = "relevance",
 ) -> dict:
-    found = await answering(service, service.quotes, speaker, q, limits.filters, limits.as_of, top_k, sort)
+    found = await answering(service, service.quotes, speaker, q, limits.filters, limits.as_of, top_k, sort, access)
     return quotes_json(speaker, q, found)
 
 
 @router.get("/articles/{article_id:path}/quotes", response_model=ArticleQuotesOut,
             responses={404: {"model": ErrorResponse}, **ERRORS}, summary="Who speaks in an article, sentence by sentence")
-def article_quotes(article_id: ArticleId, service: ServiceDep) -> dict:
-    return article_quotes_json(article_id, service.article_quotes(article_id))
+def article_quotes(article_id: ArticleId, service: ServiceDep, access: AccessDep) -> dict:
+    return article_quotes_json(article_id, service.article_quotes(article_id, access))

@@ -18,6 +18,7 @@ EXIT_BY_CODE = {
     "invalid_article": EXIT_ERROR,
     "too_large": EXIT_ERROR,
     "article_not_found": EXIT_ERROR,
+    "not_permitted": EXIT_ERROR,
     "source_not_found": EXIT_ERROR,
     "version_conflict": EXIT_ERROR,
     "index_not_found": EXIT_ERROR,

@@ -61,6 +61,8 @@ class SyncSchedule:
                 self.run_due()
             except QAError as error:  # the database unavailable for a while: try again next tick
                 log.warning("the sync schedule could not run: %s", error.message)
+            except Exception:  # noqa: BLE001 - a background thread must outlive one bad run, and say why
+                log.exception("the sync schedule failed; it tries again in %.0f s", self._tick)
             self._stopped.wait(self._tick)
 
     def _renewing(self) -> bool:
