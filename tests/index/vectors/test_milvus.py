@@ -30,6 +30,13 @@ def test_filters_become_milvus_expressions_with_strings_quoted() -> None:
                           "and published_ts <= 9")
 
 
+def test_newsroom_filters_and_a_keys_view_become_milvus_expressions() -> None:
+    expression = milvus_filter(ChunkFilter(sections=("sport",), tags=("a", "b"), readable_sources=(),
+                                           readable_visibilities=("public",), updated_from=3, released_by=7))
+    assert expression == ('section in ["sport"] and id < 0 and visibility in ["public"] and '
+                          'array_contains_any(tags, ["a", "b"]) and updated_ts >= 3 and embargo_ts <= 7')
+
+
 @pytest.mark.parametrize("version, full_text", [
     ("v2.3.5-lite", False), ("v2.4.9", False), ("v2.5.0", True), ("v2.6.1", True), ("milvus_lite-3.2.2", True),
     ("milvus_lite-2.4.10", False), ("something new", True),
@@ -38,3 +45,37 @@ def test_full_text_search_is_expected_from_milvus_2_5_and_lite_3(version: str, f
     from index.vectors.milvus import has_full_text_search
 
     assert has_full_text_search(version) is full_text
+
+
+@pytest.mark.integration
+def test_a_collection_made_before_the_newsroom_fields_is_made_again_from_the_database(
+        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
+    from dataclasses import replace
+
+    from pymilvus import DataType, MilvusClient
+
+    from index.records import Newsroom
+
+    address = MilvusAddress(milvus_server, "before_newsroom", index_type="FLAT")
+    store = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url, milvus=address)
+    put(store, (replace(article("a"), newsroom=Newsroom(tags=("ports",))), chunks("a", 2)),
+        (article("b"), chunks("b", 2, seed=1)))
+    store.close()
+    client = MilvusClient(uri=milvus_server)  # the collection as it was made before: no newsroom fields
+    client.drop_collection("before_newsroom")
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    for name in ("article_id", "source", "cluster_id"):
+        schema.add_field(name, DataType.VARCHAR, max_length=256)
+    schema.add_field("published_ts", DataType.INT64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="IP")
+    client.create_collection("before_newsroom", schema=schema, index_params=index)
+    client.close()
+    reopened = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url, milvus=address)
+    try:
+        assert reopened.stats().vectors == 4
+        assert {r.article_id for r in reopened.search(unit(0), 10, ChunkFilter(tags=("ports",))).dense} == {"a"}
+    finally:
+        reopened.close()
