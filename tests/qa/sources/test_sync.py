@@ -145,6 +145,8 @@ def test_a_source_that_fails_reports_its_error_and_keeps_its_articles(site: Loca
     assert failed.run.error and "neither an RSS or Atom feed nor a sitemap" in failed.run.error
     assert service.sources()[0].last_run.error == failed.run.error
     assert service.article(site.url("/world/harbour-strike")).title == "Harbour strike ends"
+    site.change("/feed.xml", "Our feed has moved to the new site.", etag='"f3"')
+    assert "not XML" in service.sync_source(source.id).run.error
     site.remove("/feed.xml")
     assert "404" in service.sync_source(source.id).run.error
 
@@ -179,3 +181,20 @@ def test_sources_are_added_once_removed_by_id_or_url_and_keep_their_articles(
 def test_a_bad_source_is_refused_with_the_bad_value(service: QAService, url: str, options: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         service.add_source(url, **options)
+
+
+def test_an_atom_entry_whose_updated_date_is_unchanged_is_not_asked_for_again(
+        site: LocalSite, service: QAService) -> None:
+    publish(site, "/desk/ferry", "Ferry fares rise", "Ferry fares rise by a tenth from July, the operator said.")
+    entry = {"link": site.url("/desk/ferry"), "title": "Ferry fares rise", "updated": "2025-06-10T08:00:00+02:00"}
+    site.page("/atom.xml", atom([entry]), content_type="application/atom+xml")
+    source = service.add_source(site.url("/atom.xml"))
+    assert counts(service.sync_source(source.id))["added"] == 1
+    assert service.article(site.url("/desk/ferry")).newsroom.updated_at == "2025-06-10T06:00:00Z"
+    site.clear_requests()
+    again = service.sync_source(source.id)
+    assert site.statuses("/atom.xml") == [200] and site.requests_to("/desk/ferry") == []
+    assert counts(again) == {"listed": 1, "entries_unchanged": 1}
+    site.change("/desk/ferry", article_page("Ferry fares rise", "Ferry fares rise by a fifth from July."))
+    site.change("/atom.xml", atom([{**entry, "updated": "2025-06-11T08:00:00Z"}]))
+    assert counts(service.sync_source(source.id))["updated"] == 1
