@@ -84,7 +84,7 @@ class RequestGuard:
         # Where Starlette's `request.state` reads from (api.dependencies.caller_access).
         scope.setdefault("state", {})["access"] = grant.view
         refusal = self._over_rate_limit(grant)
-        if refusal is None and scope["method"] in BODY_METHODS:
+        if refusal is None and scope["method"] in BODY_METHODS and _sends_a_body(headers):
             return _header_problem(headers, self._max_body_bytes)
         return refusal
 
@@ -142,6 +142,12 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+def _sends_a_body(headers: Headers) -> bool:
+    """Whether the request says it carries a body: a POST that only asks for an action (sync a source
+    now) needs no Content-Type."""
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() != "0"
 
 
 def _header_problem(headers: Headers, max_body_bytes: int) -> Refusal | None:

@@ -12,7 +12,15 @@ from qa.query import Filters, parse_moment
 
 FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "section", "tag", "language",
                      "visibility", "updated_after", "updated_before", "as_of")
-Repeated = Annotated[list[str] | None, QueryParam(max_length=1000)]
+
+
+def Repeated(description: str):  # noqa: N802 - reads as the type of a parameter
+    """A query parameter that may be repeated, as a list of at most 1,000 values."""
+    return Annotated[list[str] | None, QueryParam(max_length=1000, description=description)]
+
+
+def Moment(description: str):  # noqa: N802 - reads as the type of a parameter
+    return Annotated[IsoMoment | None, QueryParam(description=description)]
 
 
 @dataclass(frozen=True)
@@ -22,17 +30,17 @@ class FilterParameters:
 
 
 def filter_parameters(
-    source: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sources (repeat for several).")] = None,
-    published_after: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
-    published_before: Annotated[IsoMoment | None, QueryParam(description="ISO date or datetime, inclusive.")] = None,
-    article_id: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these articles (repeat for several).")] = None,
-    section: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these sections (repeat for several).")] = None,
-    tag: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only articles with any of these tags (repeat for several).")] = None,
-    language: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these languages, e.g. en (repeat for several).")] = None,
-    visibility: Annotated[list[str] | None, QueryParam(max_length=1000, description="Only these visibilities, e.g. public (repeat for several).")] = None,
-    updated_after: Annotated[IsoMoment | None, QueryParam(description="Only articles the newsroom updated since; inclusive.")] = None,
-    updated_before: Annotated[IsoMoment | None, QueryParam(description="Only articles the newsroom last updated before; inclusive.")] = None,
-    as_of: Annotated[IsoMoment | None, QueryParam(description="Leave out articles published after this.")] = None,
+    source: Repeated("Only these sources (repeat for several).") = None,
+    published_after: Moment("ISO date or datetime, inclusive.") = None,
+    published_before: Moment("ISO date or datetime, inclusive.") = None,
+    article_id: Repeated("Only these articles (repeat for several).") = None,
+    section: Repeated("Only these sections (repeat for several).") = None,
+    tag: Repeated("Only articles with any of these tags (repeat for several).") = None,
+    language: Repeated("Only these languages, e.g. en (repeat for several).") = None,
+    visibility: Repeated("Only these visibilities, e.g. public (repeat for several).") = None,
+    updated_after: Moment("Only articles the newsroom updated since; inclusive.") = None,
+    updated_before: Moment("Only articles the newsroom last updated before; inclusive.") = None,
+    as_of: Moment("Leave out articles published after this.") = None,
 ) -> FilterParameters:
     given = FiltersIn(source=source, published_after=published_after, published_before=published_before,
                       article_ids=article_id, section=section, tags=tag, language=language, visibility=visibility,

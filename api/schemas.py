@@ -369,7 +369,7 @@ SOURCE_EXAMPLE_OUT = {
 }
 
 
-class SourceIn(BaseModel):
+class FollowedSourceIn(BaseModel):
     model_config = _examples({"url": "https://news.example/feed.xml"},
                              {"url": "https://news.example/sitemap_index.xml", "every": "1h", "visibility": "internal"})
 
@@ -401,7 +401,7 @@ class RunOut(BaseModel):
     skipped: list[SkippedOut] = Field(description="Items skipped, each with why (at most 100).")
 
 
-class SourceOut(BaseModel):
+class FollowedSourceOut(BaseModel):
     model_config = _examples(SOURCE_EXAMPLE_OUT)
 
     id: str
@@ -414,20 +414,20 @@ class SourceOut(BaseModel):
     last_run: RunOut | None
 
 
-class SourcesOut(BaseModel):
+class FollowedSourcesOut(BaseModel):
     model_config = _examples({"sources": [SOURCE_EXAMPLE_OUT]})
 
-    sources: list[SourceOut]
+    sources: list[FollowedSourceOut]
 
 
 class SyncedOut(BaseModel):
     model_config = _examples({"source": SOURCE_EXAMPLE_OUT, "run": RUN_EXAMPLE})
 
-    source: SourceOut
+    source: FollowedSourceOut
     run: RunOut
 
 
-class SourceRemovedOut(BaseModel):
+class FollowedSourceRemovedOut(BaseModel):
     model_config = _examples({"id": "3f2a9c01d4e5b6a7", "status": "removed"})
 
     id: str

@@ -159,7 +159,8 @@ class QAService:
     def delete(self, article_id: str, access: Access = EVERYTHING) -> None:
         _check_id_lookup(article_id)
         with _busy_as_error(), self._store.writing():
-            if access.limited and not self._readable(self._store.article(article_id), replace(access, sees_embargoed=True)):
+            writer = replace(access, sees_embargoed=True)
+            if access.limited and not self._readable(self._store.article(article_id), writer):
                 raise ArticleNotFound(article_id)
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
@@ -266,29 +267,30 @@ class QAService:
         return released and access.allows(article.newsroom.visibility, article.source)
 
     @_storage_failures_as_errors
-    def sources(self) -> list[SourceRecord]:
-        """The feeds and sitemaps followed, with each one's last run."""
-        return self._sources_desk().sources()
+    def sources(self, access: Access = EVERYTHING) -> list[SourceRecord]:
+        """The feeds and sitemaps followed that bring the caller what it may read, with each one's last run."""
+        return self._sources_desk().sources(access)
 
     @_storage_failures_as_errors
-    def source(self, wanted: str) -> SourceRecord:
+    def source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
         """A source followed, by its id or URL."""
-        return self._sources_desk().source(wanted)
+        return self._sources_desk().source(wanted, access)
 
     @_storage_failures_as_errors
-    def add_source(self, url: str, every: str | int | None = None, visibility: str | None = None) -> SourceRecord:
-        return self._sources_desk().add(url, every, visibility)
+    def add_source(self, url: str, every: str | int | None = None, visibility: str | None = None,
+                   access: Access = EVERYTHING) -> SourceRecord:
+        return self._sources_desk().add(url, every, visibility, access)
 
     @_storage_failures_as_errors
-    def remove_source(self, wanted: str) -> SourceRecord:
-        return self._sources_desk().remove(wanted)
+    def remove_source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
+        return self._sources_desk().remove(wanted, access)
 
     @_storage_failures_as_errors
     def sync_source(self, wanted: str, progress: Progress = lambda done, total: None,
-                    keep_going: Callable[[], bool] = lambda: True) -> Synced:
+                    keep_going: Callable[[], bool] = lambda: True, access: Access = EVERYTHING) -> Synced:
         """Syncs one source (by id or URL) now: new and changed articles are stored and answered from at once."""
         desk = self._sources_desk()
-        return desk.sync(desk.source(wanted), progress, keep_going)
+        return desk.sync(desk.source(wanted, access), progress, keep_going)
 
     @_storage_failures_as_errors
     def due_sources(self) -> list[SourceRecord]:

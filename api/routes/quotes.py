@@ -55,6 +55,7 @@ async def quotes(
 
 
 @router.get("/articles/{article_id:path}/quotes", response_model=ArticleQuotesOut,
-            responses={404: {"model": ErrorResponse}, **ERRORS}, summary="Who speaks in an article, sentence by sentence")
+            responses={404: {"model": ErrorResponse}, **ERRORS},
+            summary="Who speaks in an article, sentence by sentence")
 def article_quotes(article_id: ArticleId, service: ServiceDep, access: AccessDep) -> dict:
     return article_quotes_json(article_id, service.article_quotes(article_id, access))

@@ -8,11 +8,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import API_PREFIX, AccessDep, ServiceDep
 from api.errors import ErrorResponse
-from api.schemas import SourceIn, SourceOut, SourceRemovedOut, SourcesOut, SyncedOut
+from api.schemas import (
+    FollowedSourceIn, FollowedSourceOut, FollowedSourceRemovedOut, FollowedSourcesOut, SyncedOut,
+)
 from index.records import SourceRecord, SourceRun
-from qa.access import Access
-from qa.sources.desk import SourceNotFound
-from qa.sources.pages import outlet_of
 from qa.sources.durations import duration_text
 from qa.text.isodates import iso_text
 
@@ -22,43 +21,42 @@ SourceId = Annotated[str, Path(description="The source's id, as listed.")]
 router = APIRouter(prefix=f"{API_PREFIX}/sources", tags=["sources"])
 
 
-@router.get("", response_model=SourcesOut, responses=ERRORS, summary="The feeds and sitemaps followed")
+@router.get("", response_model=FollowedSourcesOut, responses=ERRORS, summary="The feeds and sitemaps followed")
 def list_sources(service: ServiceDep, access: AccessDep) -> dict:
-    return {"sources": [source_json(s) for s in service.sources() if _may_read(s, access)]}
+    return {"sources": [source_json(s) for s in service.sources(access)]}
 
 
-@router.post("", response_model=SourceOut, status_code=201, responses={200: {"model": SourceOut}, **ERRORS},
+@router.post("", response_model=FollowedSourceOut, status_code=201,
+             responses={200: {"model": FollowedSourceOut}, **ERRORS},
              summary="Follow a feed or sitemap (or change how one is followed)")
-def add_source(body: SourceIn, service: ServiceDep, response: Response) -> dict:
+def add_source(body: FollowedSourceIn, service: ServiceDep, access: AccessDep, response: Response) -> dict:
     """It is due at once: the background schedule (QA_SYNC_IN_BACKGROUND) syncs it within a minute, or
     `POST /v1/sources/{id}/sync` does now. Adding a URL already followed changes it (200)."""
     known = {s.url for s in service.sources()}
-    source = service.add_source(body.url, body.every, body.visibility)
+    source = service.add_source(body.url, body.every, body.visibility, access)
     if source.url in known:
         response.status_code = 200
     return source_json(source)
 
 
-@router.get("/{source_id}", response_model=SourceOut, responses=ERRORS, summary="One source, with its last run")
+@router.get("/{source_id}", response_model=FollowedSourceOut, responses=ERRORS, summary="One source, with its last run")
 def get_source(source_id: SourceId, service: ServiceDep, access: AccessDep) -> dict:
-    source = service.source(source_id)
-    if not _may_read(source, access):
-        raise SourceNotFound(source_id)
-    return source_json(source)
+    return source_json(service.source(source_id, access))
 
 
 @router.post("/{source_id}/sync", response_model=SyncedOut, responses=ERRORS, summary="Sync a source now")
-async def sync_source(source_id: SourceId, service: ServiceDep, request: Request) -> dict:
+async def sync_source(source_id: SourceId, service: ServiceDep, access: AccessDep, request: Request) -> dict:
     """Fetches what is new or changed and stores it; answers once the run is done, with what it did."""
     async with request.app.state.write_turn:
-        synced = await run_in_threadpool(service.sync_source, source_id)
+        synced = await run_in_threadpool(lambda: service.sync_source(source_id, access=access))
     return {"source": source_json(synced.source), "run": run_json(synced.run)}
 
 
-@router.delete("/{source_id}", response_model=SourceRemovedOut, responses=ERRORS, summary="Stop following a source")
-def remove_source(source_id: SourceId, service: ServiceDep) -> dict:
+@router.delete("/{source_id}", response_model=FollowedSourceRemovedOut, responses=ERRORS,
+               summary="Stop following a source")
+def remove_source(source_id: SourceId, service: ServiceDep, access: AccessDep) -> dict:
     """Its articles stay; `DELETE /v1/articles?source=…` removes them."""
-    removed = service.remove_source(source_id)
+    removed = service.remove_source(source_id, access)
     return {"id": removed.id, "status": "removed"}
 
 
@@ -74,8 +72,3 @@ def source_json(source: SourceRecord) -> dict:
 def run_json(run: SourceRun) -> dict:
     return {"started_at": run.started_at, "finished_at": run.finished_at, "counts": dict(run.counts),
             "error": run.error, "skipped": [{"item": item, "reason": reason} for item, reason in run.skipped]}
-
-
-def _may_read(source: SourceRecord, access: Access) -> bool:
-    """A key limited to some visibilities or outlets sees only the sources that bring it articles."""
-    return access.allows(source.visibility, outlet_of(source.url))

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from index.ports import SourceRegistry
 from index.records import SourceRecord, SourceRun
 from qa.articles import VISIBILITY, check_storable
-from qa.access import DEFAULT_VISIBILITY
-from qa.errors import InvalidInput, QAError
+from qa.access import DEFAULT_VISIBILITY, EVERYTHING, Access
+from qa.errors import InvalidInput, NotPermitted, QAError
 from qa.sources.durations import parse_duration
+from qa.sources.pages import outlet_of
 from qa.sources.sync import Progress, SourceSync
 from qa.text.isodates import iso_text
 
@@ -42,47 +43,71 @@ class SourceDesk:
         self._clock = clock
         self._default_every = default_every_seconds
 
-    def sources(self) -> list[SourceRecord]:
-        return self._registry.sources()
+    def sources(self, access: Access = EVERYTHING) -> list[SourceRecord]:
+        """The sources followed that bring the caller articles it may read."""
+        return [s for s in self._registry.sources() if _reaches(s, access)]
 
-    def source(self, wanted: str) -> SourceRecord:
-        """A source by its id or its URL."""
+    def source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
+        """A source by its id or its URL; one that brings the caller nothing it may read is not there for it."""
         found = self._registry.source(wanted) or next((s for s in self._registry.sources() if s.url == wanted), None)
-        if found is None:
+        if found is None or not _reaches(found, access):
             raise SourceNotFound(wanted)
         return found
 
-    def add(self, url: str, every: str | int | None = None, visibility: str | None = None) -> SourceRecord:
-        """Follows a feed or sitemap (due at once), or changes how one already followed is; its id is
-        made from its URL, so adding it twice is harmless."""
+    def add(self, url: str, every: str | int | None = None, visibility: str | None = None,
+            access: Access = EVERYTHING) -> SourceRecord:
+        """Follows a feed or sitemap (due at once), or changes how one already followed is (what is not
+        given stays as it was); its id is made from its URL, so adding it twice is harmless."""
         url = _checked_url(url)
-        every_seconds = self._default_every if every is None else parse_duration(every)
-        visibility = (visibility or DEFAULT_VISIBILITY).strip().lower()
-        if not VISIBILITY.fullmatch(visibility):
-            raise InvalidInput(f"visibility must be a lower-case word such as public or internal, got {visibility!r}")
+        known = self._registry.source(source_id(url))
+        if every is not None:
+            every_seconds = parse_duration(every)
+        else:
+            every_seconds = known.every_seconds if known else self._default_every
+        if visibility is not None:
+            visibility = visibility.strip().lower()
+            if not VISIBILITY.fullmatch(visibility):
+                raise InvalidInput(f"visibility must be a lower-case word such as public or internal, "
+                                   f"got {visibility!r}")
+        visibility = visibility or (known.visibility if known else DEFAULT_VISIBILITY)
         now = self._clock()
-        return self._registry.save_source(SourceRecord(
-            source_id(url), url, every_seconds, visibility, iso_text(now.replace(microsecond=0)), int(now.timestamp()),
-        ))
+        added = SourceRecord(source_id(url), url, every_seconds, visibility, iso_text(now.replace(microsecond=0)),
+                             int(now.timestamp()))
+        if not _reaches(added, access) or (known is not None and not _reaches(known, access)):
+            raise NotPermitted(f"this API key may not follow {url[:200]!r} with visibility {visibility!r}: its "
+                               "articles would lie outside what the key may read")
+        return self._registry.save_source(added)
 
-    def remove(self, wanted: str) -> SourceRecord:
+    def remove(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
         """Stops following a source; the articles it brought stay (DELETE /v1/articles?source=… removes them)."""
-        source = self.source(wanted)
+        source = self.source(wanted, access)
         self._registry.remove_source(source.id)
         return source
 
     def sync(self, source: SourceRecord, progress: Progress = lambda done, total: None,
              keep_going: Callable[[], bool] = lambda: True) -> Synced:
-        """Syncs one source now, and records the run; it is next due a period after this run began."""
+        """Syncs one source now, and records the run; it is next due a period after this run began. A run
+        that fails unexpectedly is recorded too, with its error, so that it waits its period like any other."""
         started = self._clock()
-        run = self._sync.run(source, progress, keep_going)
-        self._registry.record_run(source.id, run, int(started.timestamp()) + source.every_seconds)
+        next_due = int(started.timestamp()) + source.every_seconds
+        try:
+            run = self._sync.run(source, progress, keep_going)
+        except Exception as error:
+            stamp = iso_text(started.replace(microsecond=0))
+            self._registry.record_run(source.id, SourceRun(stamp, stamp, error=f"the sync failed: {error}"), next_due)
+            raise
+        self._registry.record_run(source.id, run, next_due)
         return Synced(self._registry.source(source.id) or source, run)
 
     def due(self) -> list[SourceRecord]:
         """The sources due now, the longest overdue first."""
         now = self._clock().timestamp()
         return sorted((s for s in self._registry.sources() if s.next_due_ts <= now), key=lambda s: s.next_due_ts)
+
+
+def _reaches(source: SourceRecord, access: Access) -> bool:
+    """Whether a source brings articles the caller may read: of its visibility, from its outlet."""
+    return access.allows(source.visibility, outlet_of(source.url))
 
 
 def source_id(url: str) -> str:

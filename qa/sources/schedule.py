@@ -49,7 +49,11 @@ class SyncSchedule:
         for source in self._desk.due():
             if self._stopped.is_set() or not self._hold_lease():
                 break
-            result = self._desk.sync(source, keep_going=self._renewing)
+            try:
+                result = self._desk.sync(source, keep_going=self._renewing)
+            except Exception:  # noqa: BLE001 - recorded with the source; the other sources go on
+                log.exception("the sync of %s failed", source.url)
+                continue
             synced += 1
             log.info("synced %s: %s%s", source.url, dict(result.run.counts),
                      f"; error: {result.run.error}" if result.run.error else "")
@@ -62,7 +66,7 @@ class SyncSchedule:
             except QAError as error:  # the database unavailable for a while: try again next tick
                 log.warning("the sync schedule could not run: %s", error.message)
             except Exception:  # noqa: BLE001 - a background thread must outlive one bad run, and say why
-                log.exception("the sync schedule failed; it tries again in %.0f s", self._tick)
+                log.exception("the sync schedule failed; it tries again in %g s", self._tick)
             self._stopped.wait(self._tick)
 
     def _renewing(self) -> bool:
