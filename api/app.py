@@ -54,7 +54,7 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
         app.state.service.on_ingest(metrics.record_ingest)
         app.state.service.on_dropped_citation(metrics.record_dropped_citation)
         _log_access_policy(keys)
-        schedule = app.state.service.background_sync() if settings.sync_in_background else None
+        schedule = app.state.service.sources.schedule() if settings.sync_in_background else None
         try:
             yield
         finally:

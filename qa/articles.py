@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -81,7 +82,10 @@ class Article(Headlined):
 
     @property
     def embargo_timestamp(self) -> int | None:
-        return timestamp(self.embargo_until)
+        """The second an embargo ends, rounded up: an article is never released early."""
+        if self.embargo_until is None:
+            return None
+        return math.ceil(first_instant(parse_date(self.embargo_until)).timestamp())
 
     @property
     def content_hash(self) -> str:

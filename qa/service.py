@@ -1,33 +1,29 @@
 """QAService: the one object the CLI and the HTTP API call."""
 
-import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from index.ports import Store
-from index.errors import InvalidCursor, StoreLocked, engine_errors
-from index.records import ArticlePage, SourceRecord, StoredArticle, StoreStats
+from index.errors import InvalidCursor
+from index.records import ArticlePage, StoredArticle, StoreStats
 from index.vectors.text_cache import TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
 from qa.access import EVERYTHING, Access
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
-from qa.errors import (
-    ArticleNotFound, IndexBusy, InvalidInput, NotPermitted, StorageUnavailable, TooLarge, VersionConflict,
-)
+from qa.errors import ArticleNotFound, InvalidInput
 from qa.answering.generation import AnswerWriter, WrittenAnswer
+from qa.ingest.conditions import check_precondition, check_writable, checked_batch, readable
 from qa.ingest.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer
 from qa.query import Filters, Query
 from qa.ingest.readers import Read, Skipped, read_paths
 from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
-from qa.sources.desk import SourceDesk, Synced
-from qa.sources.schedule import SyncSchedule
-from qa.sources.sync import Progress
+from qa.sources.desk import SourceDesk
+from qa.storage_failures import busy_as_error, storage_failures_as_errors
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 
 MAX_PAGE = 100
@@ -38,20 +34,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _storage_failures_as_errors(method):
-    """A storage engine failing mid-run (disk full, database server gone) becomes the domain's
-    StorageUnavailable: a clear 503 or CLI message, never a traceback."""
-
-    @functools.wraps(method)
-    def guarded(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except engine_errors() as error:
-            raise StorageUnavailable(f"the index storage failed: {error}") from None
-
-    return guarded
 
 
 @dataclass(frozen=True)
@@ -115,29 +97,29 @@ class QAService:
         if self._text_vectors is not None:
             self._text_vectors.close()
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def ingest_paths(self, paths: Sequence[Path], on_input: Callable[[], None] = lambda: None) -> IngestReport:
         """Reads files and folders; what cannot be read is skipped and reported, the rest ingested."""
         items = read_paths(paths, exclude=self._settings.index_dir, max_article_chars=self._settings.max_article_chars)
         return self._ingest(items, on_input)
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
         return self._ingest((Read(a, a.id) for a in articles), lambda: None)
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def add_articles(self, objects: Sequence[Mapping[str, Any]], access: Access = EVERYTHING) -> list[ArticleResult]:
         """All or nothing: every object must be a valid article with its own id, within what the caller
         may write, or none is stored."""
-        articles = self._checked_batch(objects)
+        articles = checked_batch(objects, self._settings.max_articles_per_request, self._settings.max_article_chars)
         report = self._ingest((Read(a, a.id) for a in articles), lambda: None,
-                              before=lambda: self._check_writable(articles, access))
+                              before=lambda: check_writable(articles, access, self._store.article, self._clock()))
         status = {**dict.fromkeys(report.added, "added"), **dict.fromkeys(report.updated, "updated"),
                   **dict.fromkeys(report.unchanged, "unchanged")}
         versions = self._store.content_hashes([a.id for a in articles])
         return [ArticleResult(a.id, status[a.id], versions.get(a.id)) for a in articles]
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def put_article(self, article_id: str, obj: Mapping[str, Any], if_match: Sequence[str] | None = None,
                     access: Access = EVERYTHING) -> ArticleResult:
         """Creates or replaces one article, idempotently. The write is refused (VersionConflict) when
@@ -148,45 +130,45 @@ class QAService:
         article = article_from_mapping(obj, default_id=article_id, max_article_chars=self._settings.max_article_chars)
 
         def stored_version_allows() -> None:
-            self._check_writable([article], access)
-            _check_precondition(article, self._store.article(article_id), if_match)
+            check_writable([article], access, self._store.article, self._clock())
+            check_precondition(article, self._store.article(article_id), if_match)
 
         report = self._ingest([Read(article, article.id)], lambda: None, before=stored_version_allows)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return ArticleResult(article.id, status, self._store.content_hashes([article.id]).get(article.id))
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def delete(self, article_id: str, access: Access = EVERYTHING) -> None:
         _check_id_lookup(article_id)
-        with _busy_as_error(), self._store.writing():
+        with busy_as_error(), self._store.writing():
             writer = replace(access, sees_embargoed=True)
-            if access.limited and not self._readable(self._store.article(article_id), writer):
+            if access.limited and not readable(self._store.article(article_id), writer, self._clock()):
                 raise ArticleNotFound(article_id)
             if not self._store.delete(article_id):
                 raise ArticleNotFound(article_id)
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def delete_matching(self, filters: Filters, access: Access = EVERYTHING) -> list[str]:
         """Removes every article within the filters (at least one must be given) that the caller may
         read; returns their ids."""
         if filters.empty:
             raise InvalidInput("give at least one filter (source, published_before, …): deleting every article "
                                "takes removing the index")
-        with _busy_as_error(), self._store.writing():
+        with busy_as_error(), self._store.writing():
             # Articles under embargo go too: what is removed is the newsroom's to choose.
             return self._store.delete_matching(replace(chunk_filter(filters, None, self._clock(), access),
                                                        released_by=None))
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def ask(self, query: Query) -> Answer:
         return self.answer(self.retrieve(query))
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def retrieve(self, query: Query) -> Retrieval:
         """The passages for a query, plus what the answer needs; validates the query first."""
         return self._retrieved(self._checked(query))
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def answer(self, retrieval: Retrieval) -> Answer:
         """The answer to what a query found: `ask` is `answer(retrieve(query))`, and the stream sends
         the passages of `retrieve` before it calls this, so both give the same answer."""
@@ -202,27 +184,27 @@ class QAService:
             # A written answer whose markers lost a source cannot be repaired: the extractive one stands.
         return self._verified(extractive)
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def search(self, query: Query) -> list[Passage]:
         retrieval = self.retrieve(query)
         return list(retrieval.passages[: retrieval.top_k])
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def article(self, article_id: str, access: Access = EVERYTHING) -> StoredArticle:
         """The stored article, if the caller may read it: one it may not is not there for it."""
         _check_id_lookup(article_id)
         article = self._store.article(article_id)
-        if article is None or not self._readable(article, access):
+        if article is None or not readable(article, access, self._clock()):
             raise ArticleNotFound(article_id)
         return article
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def article_quotes(self, article_id: str, access: Access = EVERYTHING) -> tuple[Quote, ...]:
         """Every sentence of the article in which someone speaks, named or not, in text order."""
         article = self.article(article_id, replace(access, sees_embargoed=False))
         return article_quotes(article, self._store.speech([article.id])[article.id])
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def quotes(
         self, speaker: str, topic: str | None = None, filters: Filters = Filters(), as_of: datetime | None = None,
         top_k: int | None = None, sort: str = "relevance", access: Access = EVERYTHING,
@@ -232,7 +214,7 @@ class QAService:
         now = self._clock()
         return self._quote_finder.find(name, subject, chunk_filter(filters, as_of or now, now, access), wanted, sort)
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def list_articles(
         self, limit: int = 20, cursor: str | None = None, access: Access = EVERYTHING, filters: Filters = Filters(),
     ) -> ArticlePage:
@@ -247,76 +229,21 @@ class QAService:
         except InvalidCursor as error:
             raise InvalidInput(str(error)) from None
 
-    def _check_writable(self, articles: Sequence[Article], access: Access) -> None:
-        """Raises NotPermitted unless the caller may read every one of these articles and what it replaces."""
-        if not access.limited:
-            return
-        writer = replace(access, sees_embargoed=True)
-        refused = [a.id for a in articles if not access.allows(a.visibility, a.source)
-                   or not self._readable(self._store.article(a.id), writer)]
-        if refused:
-            raise NotPermitted(f"this API key may not write {', '.join(map(repr, refused[:10]))}: it is limited to "
-                               f"{_view_text(access)}", {"article_ids": refused[:100]})
-
-    def _readable(self, article: StoredArticle | None, access: Access) -> bool:
-        """Whether the caller may read this stored article (None: there is none, which anyone may write)."""
-        if article is None:
-            return True
-        embargo = article.newsroom.embargo_ts
-        released = access.sees_embargoed or embargo is None or embargo <= self._clock().timestamp()
-        return released and access.allows(article.newsroom.visibility, article.source)
-
-    @_storage_failures_as_errors
-    def sources(self, access: Access = EVERYTHING) -> list[SourceRecord]:
-        """The feeds and sitemaps followed that bring the caller what it may read, with each one's last run."""
-        return self._sources_desk().sources(access)
-
-    @_storage_failures_as_errors
-    def source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
-        """A source followed, by its id or URL."""
-        return self._sources_desk().source(wanted, access)
-
-    @_storage_failures_as_errors
-    def add_source(self, url: str, every: str | int | None = None, visibility: str | None = None,
-                   access: Access = EVERYTHING) -> SourceRecord:
-        return self._sources_desk().add(url, every, visibility, access)
-
-    @_storage_failures_as_errors
-    def remove_source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
-        return self._sources_desk().remove(wanted, access)
-
-    @_storage_failures_as_errors
-    def sync_source(self, wanted: str, progress: Progress = lambda done, total: None,
-                    keep_going: Callable[[], bool] = lambda: True, access: Access = EVERYTHING) -> Synced:
-        """Syncs one source (by id or URL) now: new and changed articles are stored and answered from at once."""
-        desk = self._sources_desk()
-        return desk.sync(desk.source(wanted, access), progress, keep_going)
-
-    @_storage_failures_as_errors
-    def due_sources(self) -> list[SourceRecord]:
-        """The sources due to be synced now, the longest overdue first."""
-        return self._sources_desk().due()
-
-    def background_sync(self, tick_seconds: float = 30.0) -> SyncSchedule:
-        """A schedule, started, that syncs the sources as they come due, in a thread of this process, while
-        this process holds the archive's sync lease (one process of many at a time); stop it before closing."""
-        schedule = SyncSchedule(self._sources_desk(), self._store.source_registry, self._clock, tick_seconds)
-        schedule.start()
-        return schedule
-
-    def _sources_desk(self) -> SourceDesk:
+    @property
+    def sources(self) -> SourceDesk:
+        """The feeds and sitemaps the service follows: add, list, sync, remove, schedule."""
         if self._desk is None:
             raise InvalidInput("this service follows no sources")
         return self._desk
 
-    @_storage_failures_as_errors
+    @storage_failures_as_errors
     def stats(self) -> StoreStats:
         return self._store.stats()
 
     def _ingest(
         self, items: Iterable[Read | Skipped], on_input: Callable[[], None], before: Callable[[], None] = lambda: None,
     ) -> IngestReport:
-        with _busy_as_error():
+        with busy_as_error():
             report = self._ingestor.ingest(items, on_input, before)
         for listener in self._ingest_listeners:
             listener(report)
@@ -385,57 +312,6 @@ class QAService:
             raise InvalidInput(f"top_k must be between 1 and {self._settings.max_top_k}, got {top_k}")
         return replace(query, question=question, top_k=top_k)
 
-    def _checked_batch(self, objects: Sequence[Mapping[str, Any]]) -> list[Article]:
-        limit = self._settings.max_articles_per_request
-        if len(objects) > limit:
-            raise TooLarge(f"at most {limit} articles per request, got {len(objects)}")
-        articles, problems, first_index = [], [], {}
-        for index, obj in enumerate(objects):
-            try:
-                article = article_from_mapping(obj, default_id=None, max_article_chars=self._settings.max_article_chars)
-            except InvalidArticle as error:
-                problems.append({"index": index, "message": error.message})
-                continue
-            if article.id in first_index:
-                problems.append({"index": index, "message": f"duplicate id {article.id!r}, first at index {first_index[article.id]}"})
-                continue
-            first_index[article.id] = index
-            articles.append(article)
-        if problems:
-            raise InvalidArticle(f"{len(problems)} of {len(objects)} articles are invalid; none was stored", {"errors": problems})
-        return articles
-
-
-def _view_text(access: Access) -> str:
-    parts = []
-    if access.visibilities is not None:
-        parts.append(f"visibility {', '.join(access.visibilities) or 'none'}")
-    if access.sources is not None:
-        parts.append(f"sources {', '.join(access.sources) or 'none'}")
-    return " and ".join(parts)
-
-
-def _check_precondition(article: Article, stored: StoredArticle | None, if_match: Sequence[str] | None) -> None:
-    """Raises VersionConflict, naming the stored version, unless the write may replace what is stored."""
-    if if_match is not None and (stored is None or ("*" not in if_match and stored.content_hash not in if_match)):
-        wanted = ", ".join(if_match) or "none"
-        message = (f"article {article.id!r} is not stored" if stored is None
-                   else f"article {article.id!r} is at version {stored.content_hash}, not {wanted}")
-        raise VersionConflict(message, _stored_version(stored))
-    stored_ts, new_ts = (stored.newsroom.updated_ts if stored else None), article.updated_timestamp
-    if stored_ts is not None and new_ts is not None and new_ts < stored_ts:
-        raise VersionConflict(
-            f"article {article.id!r} was updated at {stored.newsroom.updated_at}, later than this version's "
-            f"updated_at {article.updated_at}: the newer one stands", _stored_version(stored),
-        )
-
-
-def _stored_version(stored: StoredArticle | None) -> dict[str, Any]:
-    if stored is None:
-        return {"stored_version": None}
-    return {"stored_version": stored.content_hash, "stored_updated_at": stored.newsroom.updated_at}
-
-
 def _limits_dates(query: Query) -> bool:
     """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""
     return query.as_of is not None or query.filters.published_after is not None or query.filters.published_before is not None
@@ -452,15 +328,6 @@ def _check_id_lookup(article_id: str) -> None:
         check_storable("id", article_id, InvalidInput)
     except InvalidInput:
         raise ArticleNotFound(article_id) from None
-
-
-@contextmanager
-def _busy_as_error() -> Iterator[None]:
-    """Turns the storage layer's lock refusal into the domain's error."""
-    try:
-        yield
-    except StoreLocked as error:
-        raise IndexBusy(str(error)) from None
 
 
 def texts_of_articles(store: Store, article_ids: Sequence[str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ router = APIRouter(prefix=f"{API_PREFIX}/sources", tags=["sources"])
 
 @router.get("", response_model=FollowedSourcesOut, responses=ERRORS, summary="The feeds and sitemaps followed")
 def list_sources(service: ServiceDep, access: AccessDep) -> dict:
-    return {"sources": [source_json(s) for s in service.sources(access)]}
+    return {"sources": [source_json(s) for s in service.sources.followed(access)]}
 
 
 @router.post("", response_model=FollowedSourceOut, status_code=201,
@@ -32,8 +32,8 @@ def list_sources(service: ServiceDep, access: AccessDep) -> dict:
 def add_source(body: FollowedSourceIn, service: ServiceDep, access: AccessDep, response: Response) -> dict:
     """It is due at once: the background schedule (QA_SYNC_IN_BACKGROUND) syncs it within a minute, or
     `POST /v1/sources/{id}/sync` does now. Adding a URL already followed changes it (200)."""
-    known = {s.url for s in service.sources()}
-    source = service.add_source(body.url, body.every, body.visibility, access)
+    known = {s.url for s in service.sources.followed()}
+    source = service.sources.add(body.url, body.every, body.visibility, access)
     if source.url in known:
         response.status_code = 200
     return source_json(source)
@@ -41,14 +41,14 @@ def add_source(body: FollowedSourceIn, service: ServiceDep, access: AccessDep, r
 
 @router.get("/{source_id}", response_model=FollowedSourceOut, responses=ERRORS, summary="One source, with its last run")
 def get_source(source_id: SourceId, service: ServiceDep, access: AccessDep) -> dict:
-    return source_json(service.source(source_id, access))
+    return source_json(service.sources.get(source_id, access))
 
 
 @router.post("/{source_id}/sync", response_model=SyncedOut, responses=ERRORS, summary="Sync a source now")
 async def sync_source(source_id: SourceId, service: ServiceDep, access: AccessDep, request: Request) -> dict:
     """Fetches what is new or changed and stores it; answers once the run is done, with what it did."""
     async with request.app.state.write_turn:
-        synced = await run_in_threadpool(lambda: service.sync_source(source_id, access=access))
+        synced = await run_in_threadpool(lambda: service.sources.sync(source_id, access=access))
     return {"source": source_json(synced.source), "run": run_json(synced.run)}
 
 
@@ -56,7 +56,7 @@ async def sync_source(source_id: SourceId, service: ServiceDep, access: AccessDe
                summary="Stop following a source")
 def remove_source(source_id: SourceId, service: ServiceDep, access: AccessDep) -> dict:
     """Its articles stay; `DELETE /v1/articles?source=…` removes them."""
-    removed = service.remove_source(source_id, access)
+    removed = service.sources.remove(source_id, access)
     return {"id": removed.id, "status": "removed"}
 
 

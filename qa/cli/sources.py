@@ -25,15 +25,15 @@ def sync(args: argparse.Namespace, settings: Settings) -> int:
     every = parse_duration(args.every, "--every") if args.every else None
     service = open_service(settings, create=True)
     try:
-        wanted = [service.add_source(url, every, args.visibility) for url in args.urls]
-        wanted = wanted or service.sources()
+        wanted = [service.sources.add(url, every, args.visibility) for url in args.urls]
+        wanted = wanted or service.sources.followed()
         if not wanted:
             print("qa: no sources are followed; give the URL of a feed or sitemap: qa sync URL", file=sys.stderr)
             return EXIT_ERROR
         status = _sync_each(service, wanted, args.quiet)
         while args.every:
             ids = {s.id for s in wanted}
-            due = [s for s in service.due_sources() if s.id in ids]
+            due = [s for s in service.sources.due() if s.id in ids]
             if due:
                 status = max(status, _sync_each(service, due, args.quiet))
             else:
@@ -47,10 +47,10 @@ def sources(args: argparse.Namespace, settings: Settings) -> int:
     service = open_service(settings, create=True)
     try:
         if args.remove:
-            removed = service.remove_source(args.remove)
+            removed = service.sources.remove(args.remove)
             print(f"no longer following {removed.url} (its articles stay)")
             return EXIT_DONE
-        followed = service.sources()
+        followed = service.sources.followed()
         for source in followed:
             print(source_line(source))
         if not followed:
@@ -89,7 +89,7 @@ def _sync_each(service: QAService, wanted: list[SourceRecord], quiet: bool) -> i
     status = EXIT_DONE
     for source in wanted:
         with _pages_bar(source.url, quiet) as progress:
-            synced = service.sync_source(source.id, progress)
+            synced = service.sources.sync(source.id, progress)
         print(f"{source.url}: {run_summary(synced.run)}")
         for what, reason in synced.run.skipped:
             print(f"skipped {what}: {reason}", file=sys.stderr)

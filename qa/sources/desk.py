@@ -1,6 +1,6 @@
 """The sources desk: the feeds and sitemaps a newsroom follows, added, listed and removed, and synced
 now or when due. The CLI (`qa sync`, `qa sources`), the API (/v1/sources) and the background schedule
-all go through it."""
+all go through it, as `QAService.sources`; a caller's access limits what it may see and do."""
 
 import hashlib
 from collections.abc import Callable
@@ -15,7 +15,9 @@ from qa.access import DEFAULT_VISIBILITY, EVERYTHING, Access
 from qa.errors import InvalidInput, NotPermitted, QAError
 from qa.sources.durations import parse_duration
 from qa.sources.pages import outlet_of
+from qa.sources.schedule import SyncSchedule
 from qa.sources.sync import Progress, SourceSync
+from qa.storage_failures import storage_failures_as_errors
 from qa.text.isodates import iso_text
 
 MAX_URL_CHARS = 2048
@@ -43,17 +45,20 @@ class SourceDesk:
         self._clock = clock
         self._default_every = default_every_seconds
 
-    def sources(self, access: Access = EVERYTHING) -> list[SourceRecord]:
+    @storage_failures_as_errors
+    def followed(self, access: Access = EVERYTHING) -> list[SourceRecord]:
         """The sources followed that bring the caller articles it may read."""
         return [s for s in self._registry.sources() if _reaches(s, access)]
 
-    def source(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
+    @storage_failures_as_errors
+    def get(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
         """A source by its id or its URL; one that brings the caller nothing it may read is not there for it."""
         found = self._registry.source(wanted) or next((s for s in self._registry.sources() if s.url == wanted), None)
         if found is None or not _reaches(found, access):
             raise SourceNotFound(wanted)
         return found
 
+    @storage_failures_as_errors
     def add(self, url: str, every: str | int | None = None, visibility: str | None = None,
             access: Access = EVERYTHING) -> SourceRecord:
         """Follows a feed or sitemap (due at once), or changes how one already followed is (what is not
@@ -78,14 +83,22 @@ class SourceDesk:
                                "articles would lie outside what the key may read")
         return self._registry.save_source(added)
 
+    @storage_failures_as_errors
     def remove(self, wanted: str, access: Access = EVERYTHING) -> SourceRecord:
         """Stops following a source; the articles it brought stay (DELETE /v1/articles?source=… removes them)."""
-        source = self.source(wanted, access)
+        source = self.get(wanted, access)
         self._registry.remove_source(source.id)
         return source
 
-    def sync(self, source: SourceRecord, progress: Progress = lambda done, total: None,
-             keep_going: Callable[[], bool] = lambda: True) -> Synced:
+    @storage_failures_as_errors
+    def sync(self, wanted: str, progress: Progress = lambda done, total: None,
+             keep_going: Callable[[], bool] = lambda: True, access: Access = EVERYTHING) -> Synced:
+        """Syncs one source (by id or URL) now: new and changed articles are stored and answered from at once."""
+        return self.run(self.get(wanted, access), progress, keep_going)
+
+    @storage_failures_as_errors
+    def run(self, source: SourceRecord, progress: Progress = lambda done, total: None,
+            keep_going: Callable[[], bool] = lambda: True) -> Synced:
         """Syncs one source now, and records the run; it is next due a period after this run began. A run
         that fails unexpectedly is recorded too, with its error, so that it waits its period like any other."""
         started = self._clock()
@@ -99,10 +112,19 @@ class SourceDesk:
         self._registry.record_run(source.id, run, next_due)
         return Synced(self._registry.source(source.id) or source, run)
 
+    @storage_failures_as_errors
     def due(self) -> list[SourceRecord]:
         """The sources due now, the longest overdue first."""
         now = self._clock().timestamp()
         return sorted((s for s in self._registry.sources() if s.next_due_ts <= now), key=lambda s: s.next_due_ts)
+
+    def schedule(self, tick_seconds: float = 30.0) -> SyncSchedule:
+        """A schedule, started, that syncs the sources as they come due, in a thread of this process,
+        while this process holds the archive's sync lease (one process of many at a time); stop it
+        before the service closes."""
+        schedule = SyncSchedule(self, self._registry, self._clock, tick_seconds)
+        schedule.start()
+        return schedule
 
 
 def _reaches(source: SourceRecord, access: Access) -> bool:

@@ -9,9 +9,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from qa.errors import QAError
-from qa.sources.desk import SourceDesk
+from typing import TYPE_CHECKING
+
 from index.ports import SourceRegistry
+from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.sources.desk import SourceDesk
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,7 @@ LEASE_SECONDS = 300
 
 
 class SyncSchedule:
-    def __init__(self, desk: SourceDesk, registry: SourceRegistry, clock: Callable[[], datetime],
+    def __init__(self, desk: "SourceDesk", registry: SourceRegistry, clock: Callable[[], datetime],
                  tick_seconds: float = 30.0) -> None:
         self._desk = desk
         self._registry = registry
@@ -50,7 +54,7 @@ class SyncSchedule:
             if self._stopped.is_set() or not self._hold_lease():
                 break
             try:
-                result = self._desk.sync(source, keep_going=self._renewing)
+                result = self._desk.run(source, keep_going=self._renewing)
             except Exception:  # noqa: BLE001 - recorded with the source; the other sources go on
                 log.exception("the sync of %s failed", source.url)
                 continue

@@ -167,51 +167,51 @@ def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
 
 def test_a_due_source_is_synced_and_then_waits_out_its_period(
         site: LocalSite, service: QAService, clock: MovableClock, schedule_over) -> None:
-    source = service.add_source(harbour_feed(site))
+    source = service.sources.add(harbour_feed(site))
     schedule = schedule_over(service)
-    assert [s.id for s in service.due_sources()] == [source.id]
+    assert [s.id for s in service.sources.due()] == [source.id]
     assert schedule.run_due() == 1
     assert service.article(site.url("/world/harbour-strike")).title == "Harbour strike ends"
-    assert service.source(source.id).last_run.counts and service.due_sources() == []
+    assert service.sources.get(source.id).last_run.counts and service.sources.due() == []
     site.clear_requests()
     clock.advance(QUARTER_HOUR - 1)
     assert schedule.run_due() == 0 and site.requests == []
     clock.advance(1)
     assert schedule.run_due() == 1 and site.statuses("/feed.xml") == [304]
-    assert service.source(source.id).next_due_ts == int(clock().timestamp()) + QUARTER_HOUR
+    assert service.sources.get(source.id).next_due_ts == int(clock().timestamp()) + QUARTER_HOUR
 
 
 def test_the_longest_overdue_source_is_synced_first(
         site: LocalSite, service: QAService, clock: MovableClock, schedule_over) -> None:
-    hourly = service.add_source(empty_feed(site, "/hourly.xml"), every="1h")
+    hourly = service.sources.add(empty_feed(site, "/hourly.xml"), every="1h")
     clock.advance(60)
-    quarterly = service.add_source(empty_feed(site, "/quarterly.xml"))
+    quarterly = service.sources.add(empty_feed(site, "/quarterly.xml"))
     schedule = schedule_over(service)
     assert schedule.run_due() == 2 and listings_asked(site) == ["/hourly.xml", "/quarterly.xml"]
     clock.advance(QUARTER_HOUR)
     site.clear_requests()
     assert schedule.run_due() == 1 and listings_asked(site) == ["/quarterly.xml"]
-    assert service.source(hourly.id).next_due_ts > service.source(quarterly.id).next_due_ts
+    assert service.sources.get(hourly.id).next_due_ts > service.sources.get(quarterly.id).next_due_ts
 
 
 def test_of_two_processes_only_the_holder_of_the_lease_syncs_until_it_runs_out(
         site: LocalSite, open_services, clock: MovableClock, schedule_over) -> None:
     first, second = open_services(), open_services()
     one, two = schedule_over(first), schedule_over(second)
-    first.add_source(empty_feed(site, "/a.xml"))
+    first.sources.add(empty_feed(site, "/a.xml"))
     assert one.run_due() == 1
-    late = second.add_source(empty_feed(site, "/b.xml"))
-    assert [s.id for s in first.due_sources()] == [late.id]
-    assert two.run_due() == 0 and second.source(late.id).last_run is None
+    late = second.sources.add(empty_feed(site, "/b.xml"))
+    assert [s.id for s in first.sources.due()] == [late.id]
+    assert two.run_due() == 0 and second.sources.get(late.id).last_run is None
     clock.advance(LEASE_SECONDS - 1)
     assert two.run_due() == 0
     assert one.run_due() == 1, "the holder syncs, renewing its lease"
-    later = second.add_source(empty_feed(site, "/c.xml"))
+    later = second.sources.add(empty_feed(site, "/c.xml"))
     clock.advance(LEASE_SECONDS - 1)
     assert two.run_due() == 0
     clock.advance(1)
-    assert two.run_due() == 1 and first.source(later.id).last_run is not None, "run out, the other takes over"
-    first.add_source(empty_feed(site, "/d.xml"))
+    assert two.run_due() == 1 and first.sources.get(later.id).last_run is not None, "run out, the other takes over"
+    first.sources.add(empty_feed(site, "/d.xml"))
     assert one.run_due() == 0, "and now holds it"
 
 
@@ -219,31 +219,31 @@ def test_a_stopped_schedule_releases_the_lease_at_once(
         site: LocalSite, open_services, schedule_over) -> None:
     first, second = open_services(), open_services()
     one, two = schedule_over(first), schedule_over(second)
-    first.add_source(empty_feed(site, "/a.xml"))
+    first.sources.add(empty_feed(site, "/a.xml"))
     assert one.run_due() == 1
-    waiting = second.add_source(empty_feed(site, "/b.xml"))
+    waiting = second.sources.add(empty_feed(site, "/b.xml"))
     assert two.run_due() == 0
     one.stop()
-    assert two.run_due() == 1 and second.source(waiting.id).last_run is not None
-    first.add_source(empty_feed(site, "/c.xml"))
+    assert two.run_due() == 1 and second.sources.get(waiting.id).last_run is not None
+    first.sources.add(empty_feed(site, "/c.xml"))
     assert one.run_due() == 0, "a stopped schedule syncs nothing more"
 
 
 def test_two_schedules_of_one_service_share_the_lease_too(site: LocalSite, service: QAService, schedule_over) -> None:
     one, two = schedule_over(service), schedule_over(service)
-    service.add_source(empty_feed(site, "/a.xml"))
-    service.add_source(empty_feed(site, "/b.xml"))
+    service.sources.add(empty_feed(site, "/a.xml"))
+    service.sources.add(empty_feed(site, "/b.xml"))
     assert two.run_due() == 2
-    service.add_source(empty_feed(site, "/c.xml"))
+    service.sources.add(empty_feed(site, "/c.xml"))
     assert one.run_due() == 0 and two.run_due() == 1
 
 
 def test_the_background_loop_syncs_a_due_source_and_ends_when_stopped(
         site: LocalSite, service: QAService, clock: MovableClock) -> None:
-    source = service.add_source(harbour_feed(site))
-    schedule = service.background_sync(tick_seconds=0.05)
+    source = service.sources.add(harbour_feed(site))
+    schedule = service.sources.schedule(tick_seconds=0.05)
     try:
-        assert wait_for(lambda: service.source(source.id).last_run is not None), "not synced within 5 s"
+        assert wait_for(lambda: service.sources.get(source.id).last_run is not None), "not synced within 5 s"
         assert sync_threads(), "the loop runs in a thread of its own"
     finally:
         started = time.monotonic()
@@ -255,11 +255,11 @@ def test_the_background_loop_syncs_a_due_source_and_ends_when_stopped(
 
 
 def test_a_source_added_while_the_loop_runs_is_synced_at_the_next_tick(site: LocalSite, service: QAService) -> None:
-    schedule = service.background_sync(tick_seconds=0.05)
+    schedule = service.sources.schedule(tick_seconds=0.05)
     try:
         time.sleep(0.1)
-        source = service.add_source(harbour_feed(site))
-        assert wait_for(lambda: service.source(source.id).last_run is not None), "not synced within 5 s"
+        source = service.sources.add(harbour_feed(site))
+        assert wait_for(lambda: service.sources.get(source.id).last_run is not None), "not synced within 5 s"
     finally:
         schedule.stop()
 
@@ -273,10 +273,10 @@ def test_a_run_that_raises_is_logged_and_the_loop_goes_on(
         site: LocalSite, service: QAService, schedule_over, caplog: pytest.LogCaptureFixture,
         failure: Exception, level: int, said: str) -> None:
     caplog.set_level(logging.INFO, logger="qa.sources.schedule")
-    source = service.add_source(harbour_feed(site))
+    source = service.sources.add(harbour_feed(site))
     schedule = schedule_over(service, FailingOnce(service.store.source_registry, failure), tick=0.05)
     schedule.start()
-    assert wait_for(lambda: service.source(source.id).last_run is not None), "the loop did not go on"
+    assert wait_for(lambda: service.sources.get(source.id).last_run is not None), "the loop did not go on"
     schedule.stop()
     failed = [r for r in caplog.records if said in r.getMessage()]
     assert [r.levelno for r in failed] == [level]
@@ -286,21 +286,20 @@ def test_a_run_that_raises_is_logged_and_the_loop_goes_on(
 
 def test_a_source_whose_run_keeps_raising_does_not_hold_back_the_others(
         site: LocalSite, service: QAService, clock: MovableClock, schedule_over) -> None:
-    broken = service.add_source(empty_feed(site, "/broken.xml"))
+    broken = service.sources.add(empty_feed(site, "/broken.xml"))
     clock.advance(60)
-    healthy = service.add_source(harbour_feed(site))
+    healthy = service.sources.add(harbour_feed(site))
     registry = FailingFor(service.store.source_registry, broken.id, RuntimeError("the parser crashed"))
     schedule = schedule_over(service, registry, tick=0.05)
     schedule.start()
-    assert wait_for(lambda: service.source(healthy.id).last_run is not None, seconds=1.5)
+    assert wait_for(lambda: service.sources.get(healthy.id).last_run is not None, seconds=1.5)
 
 
 @pytest.fixture
 def quick_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app starts the schedule with its default tick (30 s): a twentieth of a second here."""
-    background_sync = QAService.background_sync
-    monkeypatch.setattr(QAService, "background_sync",
-                        lambda self, tick_seconds=0.05: background_sync(self, tick_seconds))
+    schedule = SourceDesk.schedule
+    monkeypatch.setattr(SourceDesk, "schedule", lambda self, tick_seconds=0.05: schedule(self, tick_seconds))
 
 
 @pytest.fixture

@@ -49,8 +49,8 @@ def harbour_and_flood(site: LocalSite) -> None:
 def test_a_first_sync_adds_the_feeds_articles_with_their_metadata_answered_at_once(
         site: LocalSite, service: QAService) -> None:
     harbour_and_flood(site)
-    source = service.add_source(site.url("/feed.xml"))
-    synced = service.sync_source(source.id)
+    source = service.sources.add(site.url("/feed.xml"))
+    synced = service.sources.sync(source.id)
     assert synced.run.error is None and counts(synced)["added"] == 2 and counts(synced)["listed"] == 2
     harbour = service.article(site.url("/world/harbour-strike"))
     assert (harbour.title, harbour.url, harbour.source, harbour.authors, harbour.published_at) == (
@@ -66,11 +66,11 @@ def test_a_first_sync_adds_the_feeds_articles_with_their_metadata_answered_at_on
 def test_a_second_sync_with_nothing_changed_fetches_nothing_new_and_stores_nothing(
         site: LocalSite, service: QAService) -> None:
     harbour_and_flood(site)
-    source = service.add_source(site.url("/feed.xml"))
-    service.sync_source(source.id)
+    source = service.sources.add(site.url("/feed.xml"))
+    service.sources.sync(source.id)
     site.clear_requests()
     generation = service.stats().generation
-    again = service.sync_source(source.url)
+    again = service.sources.sync(source.url)
     assert site.statuses("/feed.xml") == [304]
     assert site.requests_to("/world/harbour-strike") == site.requests_to("/world/river-flood") == []
     assert counts(again) == {"listings_unchanged": 1} and service.stats().generation == generation
@@ -83,12 +83,12 @@ def test_a_changed_page_updates_its_article_and_an_unchanged_one_answers_304(
     publish(site, "/b", "Bridge repairs", "Repairs to the old bridge begin in the spring.", etag='"b1"')
     site.page("/feed.xml", atom([{"link": site.url("/a"), "title": "Council budget"},
                                  {"link": site.url("/b"), "title": "Bridge repairs"}]))
-    source = service.add_source(site.url("/feed.xml"))
-    assert counts(service.sync_source(source.id))["added"] == 2
+    source = service.sources.add(site.url("/feed.xml"))
+    assert counts(service.sources.sync(source.id))["added"] == 2
     site.change("/b", article_page("Bridge repairs", "Repairs to the old bridge are delayed until the autumn."),
                 etag='"b2"')
     site.clear_requests()
-    synced = service.sync_source(source.id)
+    synced = service.sources.sync(source.id)
     assert site.statuses("/a") == [304] and site.statuses("/b") == [200]
     assert (counts(synced)["pages_unchanged"], counts(synced)["updated"]) == (1, 1)
     assert "delayed until the autumn" in service.article(site.url("/b")).text
@@ -103,17 +103,17 @@ def test_a_gzip_sitemap_under_a_sitemap_index_is_followed_by_its_lastmod(
               content_type="application/gzip")
     site.page("/sitemap.xml", sitemap_index([(site.url("/sitemaps/news.xml.gz"), "2025-06-10")]),
               content_type="application/xml")
-    source = service.add_source(site.url("/sitemap.xml"))
-    assert counts(service.sync_source(source.id))["added"] == 2
+    source = service.sources.add(site.url("/sitemap.xml"))
+    assert counts(service.sources.sync(source.id))["added"] == 2
     site.clear_requests()
-    again = service.sync_source(source.id)
+    again = service.sources.sync(source.id)
     assert site.requests_to("/sitemaps/news.xml.gz") == [] and counts(again)["sitemaps_unchanged"] == 1
     publish(site, "/news/3", "Port strike called off", "The port strike was called off after talks.")
     site.change("/sitemaps/news.xml.gz", gzipped(sitemap([(site.url("/news/3"), "2025-06-11"),
                                                           (site.url("/news/1"), "2025-06-10T08:00:00Z")])))
     site.change("/sitemap.xml", sitemap_index([(site.url("/sitemaps/news.xml.gz"), "2025-06-11")]))
     site.clear_requests()
-    third = service.sync_source(source.id)
+    third = service.sources.sync(source.id)
     assert counts(third)["added"] == 1 and counts(third)["entries_unchanged"] == 1
     assert site.requests_to("/news/1") == []
 
@@ -128,7 +128,7 @@ def test_each_bad_item_is_skipped_with_its_reason_and_the_rest_is_stored(site: L
     site.page("/feed.xml", rss([{"link": path, "title": path} for path in
                                 ("/fine", "/missing", "/slow", "/huge", "/report.pdf", "/private/memo")]),
               content_type=RSS_TYPE)
-    synced = service.sync_source(service.add_source(site.url("/feed.xml")).id)
+    synced = service.sources.sync(service.sources.add(site.url("/feed.xml")).id)
     assert synced.run.error is None and counts(synced)["added"] == 1 and counts(synced)["failed"] == 5
     reasons = {url.removeprefix(site.url("")): reason for url, reason in synced.run.skipped}
     assert "404" in reasons["/missing"] and "timed out" in reasons["/slow"]
@@ -138,37 +138,37 @@ def test_each_bad_item_is_skipped_with_its_reason_and_the_rest_is_stored(site: L
 
 def test_a_source_that_fails_reports_its_error_and_keeps_its_articles(site: LocalSite, service: QAService) -> None:
     harbour_and_flood(site)
-    source = service.add_source(site.url("/feed.xml"))
-    service.sync_source(source.id)
+    source = service.sources.add(site.url("/feed.xml"))
+    service.sources.sync(source.id)
     site.change("/feed.xml", "<html><body>Moved</body></html>", etag='"f2"')
-    failed = service.sync_source(source.id)
+    failed = service.sources.sync(source.id)
     assert failed.run.error and "neither an RSS or Atom feed nor a sitemap" in failed.run.error
-    assert service.sources()[0].last_run.error == failed.run.error
+    assert service.sources.followed()[0].last_run.error == failed.run.error
     assert service.article(site.url("/world/harbour-strike")).title == "Harbour strike ends"
     site.change("/feed.xml", "Our feed has moved to the new site.", etag='"f3"')
-    assert "not XML" in service.sync_source(source.id).run.error
+    assert "not XML" in service.sources.sync(source.id).run.error
     site.remove("/feed.xml")
-    assert "404" in service.sync_source(source.id).run.error
+    assert "404" in service.sources.sync(source.id).run.error
 
 
 def test_a_sources_visibility_goes_to_its_articles(site: LocalSite, service: QAService) -> None:
     harbour_and_flood(site)
-    source = service.add_source(site.url("/feed.xml"), every="1h", visibility="internal")
-    service.sync_source(source.id)
+    source = service.sources.add(site.url("/feed.xml"), every="1h", visibility="internal")
+    service.sources.sync(source.id)
     assert service.article(site.url("/world/harbour-strike")).newsroom.visibility == "internal"
-    assert service.sources()[0].every_seconds == 3600
+    assert service.sources.followed()[0].every_seconds == 3600
 
 
 def test_sources_are_added_once_removed_by_id_or_url_and_keep_their_articles(
         site: LocalSite, service: QAService) -> None:
     harbour_and_flood(site)
-    first = service.add_source(site.url("/feed.xml"))
-    assert service.add_source(site.url("/feed.xml"), every="30m").id == first.id and len(service.sources()) == 1
-    service.sync_source(first.id)
-    service.remove_source(site.url("/feed.xml"))
-    assert service.sources() == [] and service.article(site.url("/world/river-flood"))
+    first = service.sources.add(site.url("/feed.xml"))
+    assert service.sources.add(site.url("/feed.xml"), every="30m").id == first.id and len(service.sources.followed()) == 1
+    service.sources.sync(first.id)
+    service.sources.remove(site.url("/feed.xml"))
+    assert service.sources.followed() == [] and service.article(site.url("/world/river-flood"))
     with pytest.raises(SourceNotFound):
-        service.remove_source(first.id)
+        service.sources.remove(first.id)
 
 
 @pytest.mark.parametrize(("url", "options", "message"), [
@@ -180,7 +180,7 @@ def test_sources_are_added_once_removed_by_id_or_url_and_keep_their_articles(
 ])
 def test_a_bad_source_is_refused_with_the_bad_value(service: QAService, url: str, options: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        service.add_source(url, **options)
+        service.sources.add(url, **options)
 
 
 def test_an_atom_entry_whose_updated_date_is_unchanged_is_not_asked_for_again(
@@ -188,13 +188,13 @@ def test_an_atom_entry_whose_updated_date_is_unchanged_is_not_asked_for_again(
     publish(site, "/desk/ferry", "Ferry fares rise", "Ferry fares rise by a tenth from July, the operator said.")
     entry = {"link": site.url("/desk/ferry"), "title": "Ferry fares rise", "updated": "2025-06-10T08:00:00+02:00"}
     site.page("/atom.xml", atom([entry]), content_type="application/atom+xml")
-    source = service.add_source(site.url("/atom.xml"))
-    assert counts(service.sync_source(source.id))["added"] == 1
+    source = service.sources.add(site.url("/atom.xml"))
+    assert counts(service.sources.sync(source.id))["added"] == 1
     assert service.article(site.url("/desk/ferry")).newsroom.updated_at == "2025-06-10T06:00:00Z"
     site.clear_requests()
-    again = service.sync_source(source.id)
+    again = service.sources.sync(source.id)
     assert site.statuses("/atom.xml") == [200] and site.requests_to("/desk/ferry") == []
     assert counts(again) == {"listed": 1, "entries_unchanged": 1}
     site.change("/desk/ferry", article_page("Ferry fares rise", "Ferry fares rise by a fifth from July."))
     site.change("/atom.xml", atom([{**entry, "updated": "2025-06-11T08:00:00Z"}]))
-    assert counts(service.sync_source(source.id))["updated"] == 1
+    assert counts(service.sources.sync(source.id))["updated"] == 1

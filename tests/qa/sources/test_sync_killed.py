@@ -25,7 +25,7 @@ from tests.fakes import FakeEmbedder
 settings = Settings(index_dir=sys.argv[1], chunk_tokens=40, chunk_overlap_tokens=8, sync_host_delay_seconds=0,
                     sync_retries=0, sync_timeout_seconds=60)
 service = open_service(settings, FakeEmbedder())
-service.sync_source(service.add_source(sys.argv[2]).id)
+service.sources.sync(service.sources.add(sys.argv[2]).id)
 """
 
 
@@ -58,7 +58,7 @@ def test_a_killed_sync_loses_nothing_committed_and_the_next_one_finishes(tmp_pat
             assert len(stored) == 16 and site.url("/story/1") in stored, "the first batch was committed"
             site.page(f"/story/{SLOW}", article_page(f"Story {SLOW}", f"Story number {SLOW} came in late."))
             site.clear_requests()
-            synced = service.sync_source(site.url("/feed.xml"))
+            synced = service.sources.sync(site.url("/feed.xml"))
             assert dict(synced.run.counts)["added"] == PAGES - 16 and synced.run.error is None
             assert all(not site.requests_to(f"/story/{n}") for n in range(1, 17)), "what it had is not asked again"
             assert service.stats().articles == PAGES
