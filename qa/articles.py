@@ -21,6 +21,7 @@ NEWSROOM_FIELDS = ("section", "tags", "language", "updated_at", "embargo_until",
 METADATA_FIELDS = ("id", "title", "url", "source", "authors", "published_at", *NEWSROOM_FIELDS)
 TEXT_FIELDS = ("text", "body")
 DATE_FIELDS = ("published_at", "updated_at", "embargo_until")
+# Tags are filtered on, in every engine: a bounded number of bounded words.
 MAX_TAGS = 100
 MAX_LABEL_CHARS = 200
 # A visibility is a word a keys file can name: "public", "internal", "desk-sports".
@@ -120,7 +121,7 @@ def article_from_mapping(obj: Any, default_id: str | None, max_article_chars: in
         authors=_labels(obj.get("authors"), "authors"),
         published_at=_date(obj, "published_at"),
         section=_optional_str(obj, "section"),
-        tags=_labels(obj.get("tags"), "tags"),
+        tags=_labels(obj.get("tags"), "tags", bounded=True),
         language=_lower(_optional_str(obj, "language")),
         updated_at=_date(obj, "updated_at"),
         embargo_until=_date(obj, "embargo_until"),
@@ -205,8 +206,9 @@ def _optional_str(obj: Mapping[str, Any], field: str) -> str | None:
     return value.strip() or None
 
 
-def _labels(value: Any, field: str) -> tuple[str, ...]:
-    """Authors or tags: a string or a list of strings, stripped, without empties or repeats."""
+def _labels(value: Any, field: str, bounded: bool = False) -> tuple[str, ...]:
+    """Authors or tags: a string or a list of strings, stripped, without empties or repeats. Tags are
+    `bounded` (at most MAX_TAGS of at most MAX_LABEL_CHARS each); bylines run long in real archives."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -214,6 +216,8 @@ def _labels(value: Any, field: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         raise InvalidArticle(f"{field} must be a list of strings, got {value!r:.80}")
     labels = tuple(dict.fromkeys(a.strip() for a in value if a.strip()))
+    if not bounded:
+        return labels
     if len(labels) > MAX_TAGS:
         raise InvalidArticle(f"{field} may hold at most {MAX_TAGS} values, got {len(labels)}")
     long = next((label for label in labels if len(label) > MAX_LABEL_CHARS), None)

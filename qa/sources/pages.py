@@ -6,7 +6,7 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
-from qa.articles import LANGUAGE, MAX_ID_CHARS, Article, article_from_mapping, check_storable
+from qa.articles import LANGUAGE, MAX_ID_CHARS, MAX_LABEL_CHARS, MAX_TAGS, Article, article_from_mapping, check_storable
 from qa.errors import InvalidInput
 from qa.ingest.html import extract_html
 from qa.sources.fetching import Fetched
@@ -50,7 +50,8 @@ def article_from_page(entry: Entry, page: Fetched, visibility: str, max_article_
         "authors": list(entry.authors) or found["authors"],
         "published_at": entry.published_at or found["published_at"],
         "updated_at": entry.updated_at,
-        "tags": list(entry.tags),
+        # A feed's categories are its own: those the archive cannot filter on are left out, not the article.
+        "tags": [tag for tag in entry.tags if len(tag) <= MAX_LABEL_CHARS][:MAX_TAGS],
         "language": language if LANGUAGE.fullmatch(language) else None,
         "visibility": visibility,
     }

@@ -41,7 +41,7 @@ def test_serve_ingest_ask_delete_stop(tmp_path: Path) -> None:
         article = {"id": "budget-1", "title": "Budget vote", "published_at": "2024-03-01",
                    "text": "The senate passed the budget on Tuesday by 51 votes to 49. The president will sign it."}
         added = httpx.post(f"{base}/v1/articles", json=article, timeout=60).json()
-        assert added["results"] == [{"id": "budget-1", "status": "added"}]
+        assert [(r["id"], r["status"]) for r in added["results"]] == [("budget-1", "added")]
 
         answer = httpx.post(f"{base}/v1/ask", json={"question": "By how many votes did the budget pass?"}, timeout=60).json()
         assert answer["answerable"] and "51 votes to 49" in answer["answer"]

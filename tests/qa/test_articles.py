@@ -100,3 +100,19 @@ def test_articles_pushed_to_the_service_obey_the_limit_and_none_is_stored(tmp_pa
         assert service.stats().articles == 0
     finally:
         service.close()
+
+
+def test_a_long_byline_is_kept_and_a_long_tag_refused() -> None:
+    byline = "Nima Elbagir " * 30
+    assert article_from_mapping({"id": "a", "text": "Text.", "authors": [byline]}, None).authors == (byline.strip(),)
+    with pytest.raises(InvalidArticle, match="tags values must be at most 200 characters"):
+        article_from_mapping({"id": "a", "text": "Text.", "tags": ["x" * 201]}, None)
+
+
+@pytest.mark.parametrize(("field", "value", "stored"), [
+    ("published_at", "Tue, 10 Jun 2025 08:00:00 GMT", "2025-06-10T08:00:00Z"),
+    ("updated_at", "10 Jun 2025 10:00:00 +0200", "2025-06-10T08:00:00Z"),
+    ("embargo_until", "2025-06-10", "2025-06-10"),
+])
+def test_dates_are_read_as_iso_8601_or_rfc_822(field: str, value: str, stored: str) -> None:
+    assert getattr(article_from_mapping({"id": "a", "text": "Text.", field: value}, None), field) == stored
