@@ -74,3 +74,19 @@ def test_a_source_unreachable_as_a_whole_exits_1(capsys: pytest.CaptureFixture) 
         url = site.url("/feed.xml")
     assert cli.main(["sync", "-q", url]) == 1
     assert "error:" in capsys.readouterr().out
+
+
+def test_sync_every_keeps_syncing_until_interrupted(site: LocalSite, capsys: pytest.CaptureFixture,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = []
+
+    def wait(seconds: float) -> None:  # the first wait passes; the second is the user's Ctrl-C
+        waits.append(seconds)
+        if len(waits) > 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("qa.cli.sources.time.sleep", wait)
+    assert cli.main(["sync", "-q", "--every", "1h", site.url("/feed.xml")]) == 130
+    captured = capsys.readouterr()
+    assert "1 added" in captured.out and "everything committed before this point is kept" in captured.err
+    assert cli.main(["sources"]) == 0 and "every 1h" in capsys.readouterr().out
