@@ -69,7 +69,8 @@ class SourceSync:
             error = failure.message
         except QAError as failure:  # the index is busy or unavailable: the run stops where it is
             error = failure.message
-        return SourceRun(run.started_at, self._now(), tuple(sorted(run.counts.items())), error, tuple(run.skipped))
+        counts = tuple(sorted((name, count) for name, count in run.counts.items() if count))
+        return SourceRun(run.started_at, self._now(), counts, error, tuple(run.skipped))
 
     def _entries(self, source: SourceRecord, run: _Run) -> tuple[list[Entry], list[FetchState]]:
         """The entries listed, newest first, and the fetch states of the listing documents read."""
