@@ -105,6 +105,7 @@ def assemble_service(
 def fetch_policy(settings: Settings) -> FetchPolicy:
     return FetchPolicy(
         user_agent=settings.sync_user_agent or USER_AGENT, timeout_seconds=settings.sync_timeout_seconds,
+        response_seconds=settings.sync_response_seconds,
         max_bytes=settings.sync_max_page_bytes, politeness_seconds=settings.sync_host_delay_seconds,
         retries=settings.sync_retries, respect_robots=settings.sync_respect_robots,
     )

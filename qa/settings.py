@@ -215,6 +215,10 @@ class Settings(BaseSettings):
     sync_timeout_seconds: float = Field(
         default=20.0, gt=0, le=600, description="Seconds to wait to connect to a source's site, and between bytes.",
     )
+    sync_response_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="Seconds a whole answer (a page, feed or sitemap) may take to "
+        "arrive; a site sending it slower is given up on and reported.",
+    )
     sync_max_page_bytes: int = Field(
         default=10_000_000, ge=1024, description="Largest page, feed or sitemap read, in bytes once decompressed; "
         "a larger one is skipped and reported.",

@@ -2,6 +2,7 @@
 size as it streams, and every way the exchange can go wrong told as a Failure that says whether asking again
 may help. Redirects, retries, pacing and robots.txt are the Fetcher's, built on this."""
 
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -29,13 +30,16 @@ class Response:
 
 
 def get(client: httpx.Client, url: httpx.URL, headers: dict[str, str], *, limit: int, truncate: bool,
-        timeout_seconds: float) -> Response:
+        timeout_seconds: float, response_seconds: float | None = None) -> Response:
     """GETs `url` once, as it is (a redirect is answered, not followed). `timeout_seconds` is the client's,
-    named in the reason when it runs out."""
+    named in the reason when it runs out; the whole answer must have come within `response_seconds`."""
+    started = time.monotonic()
     try:
         with client.stream("GET", url, headers=headers) as response:
             # Only a success's body is wanted; an error's is left unread, however large.
-            body = read_body(response, limit, truncate) if 200 <= response.status_code < 300 else b""
+            ok = 200 <= response.status_code < 300
+            deadline = None if response_seconds is None else started + response_seconds
+            body = read_body(response, limit, truncate, deadline) if ok else b""
             return Response(response.url, response.status_code, response.reason_phrase, response.headers, body)
     except httpx.TimeoutException as error:
         raise Failure(f"timed out after {timeout_seconds:g} s", retryable=True) from error
@@ -51,13 +55,16 @@ def get(client: httpx.Client, url: httpx.URL, headers: dict[str, str], *, limit:
         raise Failure(f"{type(error).__name__}: {error}") from error
 
 
-def read_body(response: httpx.Response, limit: int, truncate: bool) -> bytes:
+def read_body(response: httpx.Response, limit: int, truncate: bool, deadline: float | None = None) -> bytes:
     """The decoded body, refused (or for robots.txt cut) past `limit` bytes. Counted as it streams and after
-    decompression, so neither a missing Content-Length nor a gzip bomb gets by."""
+    decompression, so neither a missing Content-Length nor a gzip bomb gets by; refused too when it is
+    still arriving at `deadline` (a time.monotonic moment)."""
     if not truncate and _declared_length(response) > limit:
         raise Failure(f"larger than {limit:,} bytes")
     chunks, size = [], 0
     for chunk in response.iter_bytes():
+        if deadline is not None and time.monotonic() > deadline:
+            raise Failure("the answer was still arriving when its time ran out", retryable=True)
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:

@@ -34,10 +34,13 @@ MAX_BACKOFF_SECONDS = 60.0
 @dataclass(frozen=True)
 class FetchPolicy:
     """How politely and how patiently to fetch. `politeness_seconds` is the least time between two requests to
-    one host (robots.txt included); `backoff_seconds` doubles with each retry, up to MAX_BACKOFF_SECONDS."""
+    one host (robots.txt included); `backoff_seconds` doubles with each retry, up to MAX_BACKOFF_SECONDS;
+    `timeout_seconds` bounds each wait for the server, `response_seconds` a whole answer, so a server
+    trickling its bytes just within the timeout cannot hold a sync."""
 
     user_agent: str = USER_AGENT
     timeout_seconds: float = 20.0
+    response_seconds: float = 120.0
     max_bytes: int = 10_000_000
     politeness_seconds: float = 1.0
     retries: int = 3
@@ -50,6 +53,7 @@ class FetchPolicy:
         if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n\0"):
             raise ValueError(f"user_agent must be a non-empty single-line header value, got {self.user_agent!r}")
         _require_seconds("timeout_seconds", self.timeout_seconds, positive=True)
+        _require_seconds("response_seconds", self.response_seconds, positive=True)
         _require_seconds("politeness_seconds", self.politeness_seconds)
         _require_seconds("backoff_seconds", self.backoff_seconds)
         _require_seconds("max_retry_after_seconds", self.max_retry_after_seconds)
@@ -188,7 +192,7 @@ class Fetcher:
     def _exchange(self, url: httpx.URL, headers: dict[str, str], limit: int, truncate: bool) -> Response:
         with self._hosts.turn(url):
             return get(self._client, url, headers, limit=limit, truncate=truncate,
-                       timeout_seconds=self.policy.timeout_seconds)
+                       timeout_seconds=self.policy.timeout_seconds, response_seconds=self.policy.response_seconds)
 
     def _read_robots(self, url: httpx.URL) -> Robots:
         return read_robots(url, self._get_robots_txt)

@@ -1,4 +1,5 @@
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -176,6 +177,30 @@ def test_a_slow_page_times_out(site: LocalSite, make_fetcher) -> None:
         make_fetcher(timeout_seconds=0.5, retries=0).fetch(site.url("/slow"))
     assert failed.value.retryable and failed.value.status is None
     assert time.monotonic() - started < 2
+
+
+def test_a_page_trickling_in_within_the_timeout_is_given_up_when_its_time_runs_out(make_fetcher) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def trickle() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n")
+                for _ in range(40):  # a byte every 0.1 s: never a wait of the 1 s timeout, 4 s in all
+                    try:
+                        conn.sendall(b"x")
+                    except OSError:
+                        return
+                    time.sleep(0.1)
+
+        sender = threading.Thread(target=trickle)
+        sender.start()
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="still arriving when its time ran out") as failed:
+            make_fetcher(timeout_seconds=1.0, response_seconds=0.5, retries=0).fetch(
+                f"http://127.0.0.1:{server.getsockname()[1]}/slow")
+        assert failed.value.retryable and time.monotonic() - started < 2
+        sender.join()
 
 
 def test_a_refused_connection_is_retried_then_fails(make_fetcher, fake_time: FakeTime) -> None:
