@@ -25,6 +25,7 @@ from typing import Any
 from api.auth import Grant, HashedKey, Scope, digest_of
 from api.rate_limit import RateLimit
 from qa.access import Access
+from qa.articles import VISIBILITY
 from qa.errors import CodedError
 
 FIELDS = ("name", "sha256", "scope", "visibility", "sources", "rate_limit")
@@ -160,6 +161,11 @@ def _names(entry: dict[str, Any], field: str) -> tuple[str, ...] | None:
         raise ValueError(f"{field} must be a list of non-empty strings, not {values!r}")
     if not values:
         raise ValueError(f"{field} is an empty list, which would allow nothing; leave it out to allow all")
+    if field == "visibility":  # stored lower-case with every article (qa.articles): named alike here
+        values = [v.strip().lower() for v in values]
+        wrong = next((v for v in values if not VISIBILITY.fullmatch(v)), None)
+        if wrong is not None:
+            raise ValueError(f"visibility holds {wrong!r}, not a word such as public or internal")
     return tuple(dict.fromkeys(values))
 
 

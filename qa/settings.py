@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.errors import InvalidInput
+from qa.sources.durations import parse_duration
 
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -16,8 +17,6 @@ PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 def _duration(value: object) -> object:
     """A duration setting ("15m") as seconds; what is not a duration is left for the field to refuse."""
     if isinstance(value, str):
-        from qa.sources.durations import parse_duration
-
         try:
             return parse_duration(value, "sync_every")
         except InvalidInput as error:
@@ -205,8 +204,9 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(default=300, ge=16, le=4096, description="Longest written answer, in tokens.")
     sync_every: Annotated[int, BeforeValidator(_duration)] = Field(
-        default=900, ge=60, le=30 * 86_400, description="How often a source is synced unless added with its own period: 15m, 1h, 2d or "
-        "seconds (at least a minute).",
+        default=900, ge=60, le=30 * 86_400,
+        description="How often a source is synced unless added with its own period: 15m, 1h, 2d or seconds "
+        "(at least a minute).",
     )
     sync_user_agent: str | None = Field(
         default=None, min_length=1, description="The User-Agent sent to feeds, sitemaps and pages, which their "

@@ -32,9 +32,9 @@ def list_sources(service: ServiceDep, access: AccessDep) -> dict:
 def add_source(body: FollowedSourceIn, service: ServiceDep, access: AccessDep, response: Response) -> dict:
     """It is due at once: the background schedule (QA_SYNC_IN_BACKGROUND) syncs it within a minute, or
     `POST /v1/sources/{id}/sync` does now. Adding a URL already followed changes it (200)."""
-    known = {s.url for s in service.sources.followed()}
+    known = service.sources.follows(body.url)
     source = service.sources.add(body.url, body.every, body.visibility, access)
-    if source.url in known:
+    if known:
         response.status_code = 200
     return source_json(source)
 

@@ -1,6 +1,7 @@
 """What every search needs of every stored chunk and article, in memory, kept at the same
 generation as the vectors: which article a chunk belongs to, what filters read of the article
-(index.catalog.columns), and BM25 over chunks, titles and whole articles. A search then asks the database only for the few chunks it returns.
+(index.catalog.columns), and BM25 over chunks, titles and whole articles. A search then asks the
+database only for the few chunks it returns.
 
 Chunks and articles live in slots numbered in the order they were added; a removed or replaced one
 leaves a dead slot behind, and the store rebuilds the catalog once dead slots are a large share.
@@ -54,8 +55,7 @@ class Catalog:
         self._columns = ArticleColumns()
         self._changes = 0  # counts adds and removes, so cached statistics know when to be redone
         self._cached_documents: tuple | None = None
-        self._cached_dates: tuple[int, np.ndarray] | None = None
-        self._cached_embargoes: tuple[int, np.ndarray] | None = None
+        self._cached_sorted: dict[str, tuple[int, np.ndarray]] = {}
         self._cached_counts: tuple[int, np.ndarray] | None = None
         self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
         self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
@@ -140,17 +140,16 @@ class Catalog:
                 None if f.released_by is None else int(np.searchsorted(self._embargoes(), f.released_by, side="right")))
 
     def _dates(self) -> np.ndarray:
-        cached = self._cached_dates
-        if cached is None or cached[0] != self._changes:
-            cached = (self._changes, np.unique(self._columns.published))
-            self._cached_dates = cached
-        return cached[1]
+        return self._sorted_once("published", self._columns.published)
 
     def _embargoes(self) -> np.ndarray:
-        cached = self._cached_embargoes
+        return self._sorted_once("embargo", self._columns.embargo)
+
+    def _sorted_once(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The distinct values of a date column, sorted once per catalog change."""
+        cached = self._cached_sorted.get(name)
         if cached is None or cached[0] != self._changes:
-            cached = (self._changes, np.unique(self._columns.embargo))
-            self._cached_embargoes = cached
+            cached = self._cached_sorted[name] = (self._changes, np.unique(values))
         return cached[1]
 
     def _work_out_allowed(self, chunk_filter: ChunkFilter) -> Allowed:

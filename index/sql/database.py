@@ -232,11 +232,8 @@ class SqlDatabase(SourceTables, ABC):
         """Up to `limit` articles the filter lets through, newest first, each with its sort key, starting
         after the (key, id) given."""
         key = self.NEWEST_FIRST_KEY
-        conditions, params = article_conditions(chunk_filter or ChunkFilter(), self._one_of, alias="articles")
-        if after is not None:
-            conditions.append(f"({key} < ? OR ({key} = ? AND id > ?))")
-            params += [after[0], after[0], after[1]]
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        after_key = [(f"({key} < ? OR ({key} = ? AND id > ?))", [after[0], after[0], after[1]])] if after else []
+        where, params = self._where(chunk_filter or ChunkFilter(), *after_key)
         rows = self._execute(
             f"SELECT {ARTICLE_COLUMNS}, {CHUNK_COUNT}, {key} FROM articles {where} ORDER BY {key} DESC, id LIMIT ?",
             [*params, limit],
@@ -245,14 +242,12 @@ class SqlDatabase(SourceTables, ABC):
 
     def count_articles(self, chunk_filter: ChunkFilter) -> int:
         """How many articles the filter lets through."""
-        conditions, params = article_conditions(chunk_filter, self._one_of, alias="articles")
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where, params = self._where(chunk_filter)
         return self._execute(f"SELECT count(*) FROM articles {where}", params).fetchone()[0]
 
     def matching_article_ids(self, chunk_filter: ChunkFilter) -> list[str]:
         """Ids of the articles the filter lets through, in id order."""
-        conditions, params = article_conditions(chunk_filter, self._one_of, alias="articles")
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where, params = self._where(chunk_filter)
         return [row[0] for row in self._execute(f"SELECT id FROM articles {where} ORDER BY id", params).fetchall()]
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
@@ -299,6 +294,15 @@ class SqlDatabase(SourceTables, ABC):
         newest first (undated last), then by article and place in it; at most `limit`."""
         query, params = statements_query(speaker_key, chunk_filter, limit, self._one_of)
         return statements(self._execute(query, params).fetchall())
+
+    def _where(self, chunk_filter: ChunkFilter, *more: tuple[str, list]) -> tuple[str, list]:
+        """A WHERE clause on the articles table for what the filter lets through (and `more` conditions
+        with their parameters), with its parameters; empty when nothing is left out."""
+        conditions, params = article_conditions(chunk_filter, self._one_of, alias="articles")
+        for condition, values in more:
+            conditions.append(condition)
+            params += values
+        return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
     def _chunk_ids(self, article_id: str) -> list[int]:
         rows = self._execute("SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", (article_id,))

@@ -59,6 +59,11 @@ class SourceDesk:
         return found
 
     @storage_failures_as_errors
+    def follows(self, url: str) -> bool:
+        """Whether this URL is followed already (adding it again changes it)."""
+        return self._registry.source(source_id(url.strip())) is not None if isinstance(url, str) else False
+
+    @storage_failures_as_errors
     def add(self, url: str, every: str | int | None = None, visibility: str | None = None,
             access: Access = EVERYTHING) -> SourceRecord:
         """Follows a feed or sitemap (due at once), or changes how one already followed is (what is not

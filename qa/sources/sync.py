@@ -95,7 +95,8 @@ class SourceSync:
                     entries += child.entries
                     if child.sitemaps:
                         run.skip(ref.url, "a sitemap index inside a sitemap index is not followed")
-        unique = list({entry.url: entry for entry in reversed(entries)}.values())[::-1]
+        # A sitemap index's sitemaps may list one page twice: the first listing of it stands.
+        unique = list({entry.url: entry for entry in reversed(entries)}.values())
         run.counts["listed"] = len(unique)
         return sorted(unique, key=lambda e: e.updated_at or e.published_at or "", reverse=True), documents
 

@@ -204,3 +204,11 @@ def test_neither_keys_nor_digests_are_logged(make_client, tmp_path: Path, caplog
             in caplog.text)
     secrets = [CMS_KEY, WEB_KEY, PARTNER_KEY, "wrong-key-789", "settings-read-key"]
     assert not [s for s in secrets + [e["sha256"] for e in ENTRIES] if s in caplog.text]
+
+
+def test_visibilities_are_named_as_articles_store_them(tmp_path: Path) -> None:
+    partner = {**ENTRIES[-1], "visibility": [" Public", "INTERNAL"]}
+    keys = KeyRing([], [], load_keys_file(write(tmp_path, toml_of([*ENTRIES[:-1], partner]))))
+    assert keys.grant_of(PARTNER_KEY).access.visibilities == ("public", "internal")
+    with pytest.raises(InvalidKeysFile, match="'top secret', not a word"):
+        load_keys_file(write(tmp_path, toml_of([*ENTRIES[:-1], {**partner, "visibility": ["Top Secret"]}])))
