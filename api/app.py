@@ -67,8 +67,10 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
             if board is not None:
                 board.close()
 
+    # Each operation's id is its route function's name (`ask`, `search`, `get_article`): what a client
+    # generated from the OpenAPI document calls its methods.
     app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
-                  redoc_url=None)
+                  redoc_url=None, generate_unique_id_function=lambda route: route.name)
     app.state.settings = settings
     app.state.metrics = metrics
     metrics.watch_index(lambda: _index_stats(app))

@@ -102,6 +102,12 @@ class AskIn(BaseModel):
     as_of: IsoMoment | None = Field(
         None, description="ISO date or datetime the question is asked about; later articles are left out. Default: now."
     )
+    history: list[Annotated[str, Field(json_schema_extra={"pattern": SOME_TEXT})]] | None = Field(
+        None, description="The conversation's earlier questions, oldest first. A follow-up such as \"And what did "
+        "he say about Iran?\" is answered as the standalone question they make of it, returned as "
+        "`rewritten_question`.",
+        examples=[["What did Netanyahu say about Hamas?"]],
+    )
 
 
 class SourceFields(BaseModel):
@@ -160,7 +166,11 @@ class AnswerOut(BaseModel):
         "generated": False, "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
     })
 
-    question: str
+    question: str = Field(description="The question as it was sent.")
+    rewritten_question: str | None = Field(
+        None, description="The standalone question that was answered, when the question was a follow-up of the "
+        "`history` sent (its pronouns and missing subject filled from the earlier questions); null otherwise."
+    )
     answerable: bool
     reason: Literal["no_relevant_passages", "low_confidence", "outside_date_range"] | None = Field(
         description="Why there is no answer, when there is none: nothing relevant found; something found but no "

@@ -8,7 +8,8 @@ from qa.models import Answer, Citation, Passage, Quote, ShortAnswer, Source
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     return {
-        "question": answer.question,
+        "question": answer.asked or answer.question,
+        "rewritten_question": answer.question if answer.asked else None,
         "answerable": answer.answerable,
         "reason": answer.abstention.value if answer.abstention else None,
         "answer": answer.text,

@@ -106,6 +106,8 @@ class Answer:
     generated: bool = False
     evidence: tuple[Citation, ...] = ()
     short_answer: ShortAnswer | None = None
+    # The question as it was sent, when `question` is its rewriting as a standalone question (a follow-up).
+    asked: str | None = None
 
     @property
     def answerable(self) -> bool:

@@ -58,6 +58,11 @@ class Query:
     as_of: datetime | None = None
     # What the asker may read at all.
     access: Access = EVERYTHING
+    # Earlier questions of the conversation, oldest first: a follow-up ("And what did he say about
+    # Iran?") is answered as the standalone question they make of it.
+    history: tuple[str, ...] = ()
+    # The question as it was sent, when `question` is its standalone rewriting.
+    asked: str | None = None
 
 
 def parse_moment(value: str, field_name: str, end_of_day: bool) -> datetime:

@@ -15,6 +15,7 @@ from qa.access import EVERYTHING, Access
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
 from qa.errors import ArticleNotFound, InvalidInput
 from qa.answering.generation import AnswerWriter, WrittenAnswer
+from qa.conversation.followups import AsAsked, QuestionRewriter
 from qa.ingest.conditions import check_precondition, check_writable, checked_batch, readable
 from qa.ingest.ingestion import IngestReport, Ingestor
 from qa.models import Abstention, Answer, Citation, Passage, Quote, ShortAnswer
@@ -27,6 +28,8 @@ from qa.storage_failures import busy_as_error, storage_failures_as_errors
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 
 MAX_PAGE = 100
+# Earlier questions a follow-up may lean on; the latest few are what a follow-up refers to.
+MAX_HISTORY = 20
 
 
 Clock = Callable[[], datetime]
@@ -49,7 +52,7 @@ class QAService:
     def __init__(
         self, store: Store, settings: Settings, *, model_name: str, ingestor: Ingestor, retriever: Retriever,
         quote_finder: QuoteFinder, composer: AnswerComposer, writer: AnswerWriter | None = None,
-        clock: Clock = utc_now, text_vectors: TextVectors | None = None,
+        clock: Clock = utc_now, text_vectors: TextVectors | None = None, rewriter: QuestionRewriter = AsAsked(),
     ) -> None:
         self._store = store
         self._settings = settings
@@ -59,6 +62,7 @@ class QAService:
         self._quote_finder = quote_finder
         self._composer = composer
         self._writer = writer
+        self._rewriter = rewriter
         self._clock = clock
         self._text_vectors = text_vectors
         self._ingest_listeners: list[Callable[[IngestReport], None]] = []
@@ -172,6 +176,10 @@ class QAService:
     def answer(self, retrieval: Retrieval) -> Answer:
         """The answer to what a query found: `ask` is `answer(retrieve(query))`, and the stream sends
         the passages of `retrieve` before it calls this, so both give the same answer."""
+        answer = self._answer(retrieval)
+        return replace(answer, asked=retrieval.query.asked) if retrieval.query.asked else answer
+
+    def _answer(self, retrieval: Retrieval) -> Answer:
         extractive = self._composer.compose(retrieval)
         if not extractive.answerable:
             return self._outside_dates(extractive, retrieval)
@@ -310,7 +318,25 @@ class QAService:
         top_k = self._settings.top_k if query.top_k is None else query.top_k
         if not 1 <= top_k <= self._settings.max_top_k:
             raise InvalidInput(f"top_k must be between 1 and {self._settings.max_top_k}, got {top_k}")
-        return replace(query, question=question, top_k=top_k)
+        history = self._checked_history(query.history)
+        standalone = self._rewriter.standalone(question, history) if history else question
+        asked = question if standalone != question else None
+        return replace(query, question=standalone, top_k=top_k, history=history, asked=asked)
+
+    def _checked_history(self, history: Sequence[str]) -> tuple[str, ...]:
+        if len(history) > MAX_HISTORY:
+            raise InvalidInput(f"history may hold at most {MAX_HISTORY} earlier questions, got {len(history)}")
+        checked = []
+        for n, earlier in enumerate(history):
+            name = f"history[{n}]"
+            if not isinstance(earlier, str) or not earlier.strip():
+                raise InvalidInput(f"{name} must be a question, got {earlier!r}")
+            check_storable(name, earlier, InvalidInput)
+            if len(earlier) > self._settings.max_question_chars:
+                raise InvalidInput(f"{name} must be at most {self._settings.max_question_chars} characters, "
+                                   f"got {len(earlier)}")
+            checked.append(earlier.strip())
+        return tuple(checked)
 
 def _limits_dates(query: Query) -> bool:
     """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""

@@ -80,6 +80,7 @@ def query_from(body: AskIn, access: Access) -> Query:
         filters=filters_from(body.filters),
         as_of=moment(body.as_of, "as_of", end_of_day=True),
         access=access,
+        history=tuple(body.history or ()),
     )
 
 

@@ -48,8 +48,8 @@ def test_a_question_asking_for_no_name_or_number_has_a_null_short_answer(loaded:
 
 def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     body = loaded.post("/v1/ask", json={"question": "storm harbour", "top_k": 2}).json()
-    assert list(body) == ["question", "answerable", "reason", "answer", "short_answer", "generated", "citations",
-                          "passages"]
+    assert list(body) == ["question", "rewritten_question", "answerable", "reason", "answer", "short_answer",
+                          "generated", "citations", "passages"]
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
         "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",

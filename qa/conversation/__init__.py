@@ -1,0 +1,1 @@
+"""Conversations: a follow-up question made standalone from the questions before it."""
