@@ -27,6 +27,7 @@ install: $(BIN)/python
 install-test: $(BIN)/python browser postgres
 	$(PIP_INSTALL) $(TORCH)
 	$(PIP_INSTALL) -e ".[test,scale]"
+	$(PIP_INSTALL) -e "./client[langchain,llama-index]"
 
 # Regenerates constraints.txt: installs pyproject's pins alone into a new venv and records every
 # version pip chose (pip itself left out, torch without its +cpu label), keeping the file's header.
@@ -35,6 +36,7 @@ constraints:
 	$(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/pip install --quiet $(TORCH)
 	.venv-constraints/bin/pip install --quiet -e ".[test,scale]"
+	.venv-constraints/bin/pip install --quiet -e "./client[langchain,llama-index]"
 	grep '^#' constraints.txt > constraints.txt.new
 	.venv-constraints/bin/pip freeze --all --exclude-editable | grep -v '^pip==' | sed 's/+cpu$$//' >> constraints.txt.new
 	mv constraints.txt.new constraints.txt

@@ -17,10 +17,12 @@ from api.server.balance import BOARD_FILE, ConnectionBalance, LoadBoard
 from api.dependencies import API_PREFIX, current_service
 from api.errors import install_error_handlers
 from api.guards import RequestGuard
+from api.mcp_server.server import MCP_PATH, McpEndpoint
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import document_limits
 from api.pages import SecurityHeaders, install_pages
-from api.routes import articles, health, questions, quotes, sources
+from api.request_log import ObservedFastAPI
+from api.routes import articles, chat, health, questions, quotes, sources
 from api.settings import ServerSettings
 from index.records import StoreStats
 from qa.composition import open_service
@@ -29,7 +31,9 @@ from qa.service import QAService
 DESCRIPTION = """Answers questions from a newsroom's articles with the sentences that answer them, each cited
 to the exact characters of its article (`text[start:end] == quote`). Errors always have the shape
 `{"error": {"code", "message", "details"?}}`. When API keys are configured, send one as
-`Authorization: Bearer KEY` or `X-API-Key: KEY`: reads need any key, writes a key with write scope."""
+`Authorization: Bearer KEY` or `X-API-Key: KEY`: reads need any key, writes a key with write scope.
+`GET /v1/models` and `POST /v1/chat/completions` speak OpenAI's chat completions API, so a chat front end or
+library that does can use the service as the model `news-qa`."""
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
     # The settings checked the keys file already; read again here, a mistake made since is an InvalidKeysFile.
     keys = KeyRing(settings.read_keys, settings.write_keys,
                    load_keys_file(settings.keys_file) if settings.keys_file else ())
+    mcp = McpEndpoint(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +61,8 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
         _log_access_policy(keys)
         schedule = app.state.service.sources.schedule() if settings.sync_in_background else None
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if schedule is not None:
                 await run_in_threadpool(schedule.stop)
@@ -69,8 +75,11 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
 
     # Each operation's id is its route function's name (`ask`, `search`, `get_article`): what a client
     # generated from the OpenAPI document calls its methods.
-    app = FastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
-                  redoc_url=None, generate_unique_id_function=lambda route: route.name)
+    # Request ids, the access record and the request's span are the outermost layer (api.request_log);
+    # FastAPI's own request span is off, as it records query strings, where /v1/search has the question.
+    app = ObservedFastAPI(title="news-qa", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                          docs_url=None, redoc_url=None, generate_unique_id_function=lambda route: route.name,
+                          telemetry={"tracing": False})
     app.state.settings = settings
     app.state.metrics = metrics
     metrics.watch_index(lambda: _index_stats(app))
@@ -78,17 +87,20 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
     install_error_handlers(app)
     install_pages(app)
     # The quotes of an article before the article itself: its route would take ".../quotes" for an id.
-    routers = [health.router, questions.router, quotes.router, articles.router, sources.router]
+    routers = [health.router, questions.router, quotes.router, articles.router, sources.router, chat.router]
     for router in routers:
         app.include_router(router)
+    # The MCP tools for assistants (api.mcp_server), outside the OpenAPI document: they speak JSON-RPC.
+    app.add_route(MCP_PATH, mcp, include_in_schema=False)
     app.add_middleware(
-        RequestGuard, protected=(API_PREFIX, "/metrics"), keys=keys,
+        RequestGuard, protected=(API_PREFIX, "/metrics", MCP_PATH), keys=keys,
         max_body_bytes=settings.max_body_bytes, max_in_flight=settings.max_concurrent_requests,
     )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-Match"], expose_headers=["ETag"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "X-Request-ID"],
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=[r for router in routers for r in router.routes])

@@ -29,10 +29,12 @@ STATUS_BY_CODE = {
     "model_unavailable": 503,
     "backup_failed": 500,
     "speech_pipeline_missing": 503,
-    # the HTTP edge's own (api.auth, api.dependencies)
+    # the HTTP edge's own (api.auth, api.dependencies, api.chat.errors)
     "unauthorized": 401,
     "forbidden": 403,
     "not_ready": 503,
+    "model_not_found": 404,
+    "invalid_chat_request": 400,
 }
 # The other way, for what the framework refuses with a bare status (an unknown path, a wrong method).
 CODES_BY_STATUS = {

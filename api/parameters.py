@@ -10,8 +10,10 @@ from fastapi import Depends, Query as QueryParam
 from api.schemas import FiltersIn, IsoMoment
 from qa.query import Filters, parse_moment
 
-FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "section", "tag", "language",
-                     "visibility", "updated_after", "updated_before", "as_of")
+# The filters that name articles; a question's also take `as_of`, which a listing of articles has no use for.
+ARTICLE_FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "section", "tag",
+                             "language", "visibility", "updated_after", "updated_before")
+FILTER_PARAMETERS = (*ARTICLE_FILTER_PARAMETERS, "as_of")
 
 
 def Repeated(description: str):  # noqa: N802 - reads as the type of a parameter
@@ -29,7 +31,7 @@ class FilterParameters:
     as_of: datetime | None
 
 
-def filter_parameters(
+def article_filter_parameters(
     source: Repeated("Only these sources (repeat for several).") = None,
     published_after: Moment("ISO date or datetime, inclusive.") = None,
     published_before: Moment("ISO date or datetime, inclusive.") = None,
@@ -40,12 +42,20 @@ def filter_parameters(
     visibility: Repeated("Only these visibilities, e.g. public (repeat for several).") = None,
     updated_after: Moment("Only articles the newsroom updated since; inclusive.") = None,
     updated_before: Moment("Only articles the newsroom last updated before; inclusive.") = None,
-    as_of: Moment("Leave out articles published after this.") = None,
-) -> FilterParameters:
+) -> Filters:
     given = FiltersIn(source=source, published_after=published_after, published_before=published_before,
                       article_ids=article_id, section=section, tags=tag, language=language, visibility=visibility,
                       updated_after=updated_after, updated_before=updated_before)
-    return FilterParameters(filters_from(given, prefix=""), moment(as_of, "as_of", end_of_day=True))
+    return filters_from(given, prefix="")
+
+
+ArticleFilterDep = Annotated[Filters, Depends(article_filter_parameters)]
+
+
+def filter_parameters(
+    filters: ArticleFilterDep, as_of: Moment("Leave out articles published after this.") = None,
+) -> FilterParameters:
+    return FilterParameters(filters, moment(as_of, "as_of", end_of_day=True))
 
 
 def filters_from(given: FiltersIn | None, prefix: str = "filters.") -> Filters:

@@ -3,7 +3,7 @@ address, API keys, CORS, request limits, worker processes), from the same `QA_*`
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
@@ -64,6 +64,15 @@ class ServerSettings(Settings):
     )
     max_concurrent_requests: int = Field(
         default=64, ge=1, description="Requests handled at once by /v1; more are refused with 429."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="How `qa serve` writes its log: `json`, one object a line (time, level, logger, message, and for "
+                    "requests request_id, method, route, status, duration_ms), or `text`, uvicorn's lines.",
+    )
+    log_questions: bool = Field(
+        default=False,
+        description="Put a reader's question in the log records about it (a failed answer); off, none is logged.",
     )
 
     @field_validator("read_keys", "write_keys", "cors_origins", mode="before")

@@ -13,6 +13,7 @@ from index.vectors.text_cache import TEXT_VECTORS_FILE, TextVectors
 from qa.answering.chat_client import OpenAICompatibleChat
 from qa.answering.composer import AnswerComposer
 from qa.answering.generation import AnswerWriter
+from qa.conversation.followups import ModelFollowUps, ParsedFollowUps, QuestionRewriter
 from qa.embedding.embedder import Embedder, embedder_for
 from qa.embedding.vector_cache import CachedEmbedder
 from qa.errors import BackupFailed, IndexIncompatible, IndexNotFound, InvalidInput, QAError, StorageUnavailable
@@ -28,6 +29,7 @@ from qa.sources.sync import SourceSync
 from qa.speech.finder import QuoteFinder
 from qa.speech.pipeline import SpeechReader
 from qa.text.entities import EntityReader
+from qa.text.pipeline import load_pipeline
 
 # About 30 MB of sentence vectors, enough for the sentences of the few thousand passages in the news of the day.
 SENTENCE_VECTORS_CACHED = 20_000
@@ -93,7 +95,7 @@ def assemble_service(
     )
     service = QAService(
         store, settings, model_name=embedder.name, ingestor=ingestor, retriever=retriever, quote_finder=quote_finder,
-        composer=composer, writer=writer, clock=clock, text_vectors=text_vectors,
+        composer=composer, writer=writer, clock=clock, text_vectors=text_vectors, rewriter=_rewriter(settings),
     )
     fetcher = Fetcher(fetch_policy(settings))
     sync = SourceSync(store.source_registry, fetcher, service.ingest_articles, clock, settings.sync_max_pages,
@@ -139,12 +141,25 @@ def back_up_index(settings: Settings, destination: Path) -> BackupReport:
 
 
 def _writer(settings: Settings) -> AnswerWriter | None:
+    chat = _chat_model(settings)
+    return None if chat is None else AnswerWriter(chat)
+
+
+def _rewriter(settings: Settings) -> QuestionRewriter:
+    """Follow-ups read by their parse (the pipeline loaded on the first follow-up), or rewritten by the
+    configured model with the parse as its fallback."""
+    parsed = ParsedFollowUps(functools.partial(load_pipeline, settings.speech_pipeline))
+    chat = _chat_model(settings)
+    return parsed if chat is None else ModelFollowUps(chat, parsed)
+
+
+def _chat_model(settings: Settings) -> OpenAICompatibleChat | None:
     if not (settings.llm_base_url and settings.llm_model):
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return AnswerWriter(OpenAICompatibleChat(
+    return OpenAICompatibleChat(
         settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_seconds, settings.llm_max_tokens
-    ))
+    )
 
 
 def check_service_opens(settings: Settings) -> None:

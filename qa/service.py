@@ -25,6 +25,7 @@ from qa.retrieval.retriever import Retrieval, Retriever, chunk_filter
 from qa.settings import Settings
 from qa.sources.desk import SourceDesk
 from qa.storage_failures import busy_as_error, storage_failures_as_errors
+from qa.tracing import span
 from qa.speech.finder import QuoteFinder, article_quotes, checked_request
 
 MAX_PAGE = 100
@@ -170,17 +171,23 @@ class QAService:
     @storage_failures_as_errors
     def retrieve(self, query: Query) -> Retrieval:
         """The passages for a query, plus what the answer needs; validates the query first."""
-        return self._retrieved(self._checked(query))
+        with span("retrieve") as stage:
+            retrieval = self._retrieved(self._checked(query))
+            stage.set(top_k=retrieval.top_k, passages=len(retrieval.passages))
+        return retrieval
 
     @storage_failures_as_errors
     def answer(self, retrieval: Retrieval) -> Answer:
         """The answer to what a query found: `ask` is `answer(retrieve(query))`, and the stream sends
         the passages of `retrieve` before it calls this, so both give the same answer."""
-        answer = self._answer(retrieval)
+        with span("answer") as stage:
+            answer = self._answer(retrieval)
+            stage.set(answerable=answer.answerable, citations=len(answer.citations), generated=answer.generated)
         return replace(answer, asked=retrieval.query.asked) if retrieval.query.asked else answer
 
     def _answer(self, retrieval: Retrieval) -> Answer:
-        extractive = self._composer.compose(retrieval)
+        with span("compose"):
+            extractive = self._composer.compose(retrieval)
         if not extractive.answerable:
             return self._outside_dates(extractive, retrieval)
         written = self._written(extractive)
@@ -280,7 +287,8 @@ class QAService:
     def _written(self, extractive: Answer) -> WrittenAnswer | None:
         if self._writer is None or not extractive.answerable:
             return None
-        return self._writer.write(extractive.question, extractive.evidence)
+        with span("generate", evidence=len(extractive.evidence)):
+            return self._writer.write(extractive.question, extractive.evidence)
 
     def _verified(self, answer: Answer) -> Answer:
         """Every quote checked against its article as stored now; one that no longer matches is dropped.

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import API_PREFIX, AccessDep, ServiceDep, known_parameters
 from api.errors import ErrorResponse
-from api.parameters import FILTER_PARAMETERS, FilterDep
+from api.parameters import ARTICLE_FILTER_PARAMETERS, ArticleFilterDep
 from api.schemas import (
     ArticleIn, ArticleListOut, ArticleOut, ArticlePutIn, ArticleResultOut, ArticlesAddedOut, DeletedManyOut, DeletedOut,
 )
@@ -17,8 +17,6 @@ from qa.service import MAX_PAGE
 
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 415, 422, 429, 503)}
 ArticleId = Annotated[str, Path(description="The article's id, as the newsroom gave it.")]
-# Filters that name articles; `as_of` is a question's, not a listing's.
-ARTICLE_FILTERS = tuple(name for name in FILTER_PARAMETERS if name != "as_of")
 
 router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["articles"])
 
@@ -38,12 +36,12 @@ async def add_articles(body: ArticleIn | list[ArticleIn], service: ServiceDep, a
 def list_articles(
     service: ServiceDep,
     access: AccessDep,
-    _: Annotated[None, known_parameters("limit", "cursor", *ARTICLE_FILTERS)],
-    limits: FilterDep,
+    _: Annotated[None, known_parameters("limit", "cursor", *ARTICLE_FILTER_PARAMETERS)],
+    filters: ArticleFilterDep,
     limit: Annotated[int, QueryParam(ge=1, le=MAX_PAGE, description="Articles per page.")] = 20,
     cursor: Annotated[str | None, QueryParam(description="`next_cursor` of the previous page.")] = None,
 ) -> dict:
-    page = service.list_articles(limit, cursor, access, limits.filters)
+    page = service.list_articles(limit, cursor, access, filters)
     return {
         "articles": [_summary(article_json(a)) for a in page.articles],
         "total": page.total,
@@ -53,12 +51,12 @@ def list_articles(
 
 @router.delete("", response_model=DeletedManyOut, responses=ERRORS, summary="Delete every article within filters")
 async def delete_articles(
-    service: ServiceDep, access: AccessDep, request: Request, _: Annotated[None, known_parameters(*ARTICLE_FILTERS)],
-    limits: FilterDep,
+    service: ServiceDep, access: AccessDep, request: Request,
+    _: Annotated[None, known_parameters(*ARTICLE_FILTER_PARAMETERS)], filters: ArticleFilterDep,
 ) -> dict:
     """At least one filter is needed, e.g. `?source=wire.example&published_before=2020-01-01`."""
     async with request.app.state.write_turn:
-        deleted = await run_in_threadpool(service.delete_matching, limits.filters, access)
+        deleted = await run_in_threadpool(service.delete_matching, filters, access)
     return {"deleted": len(deleted), "ids": deleted}
 
 

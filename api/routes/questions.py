@@ -23,8 +23,8 @@ from qa.service import QAService
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
 STREAM_EXAMPLE = (
     'event: passages\ndata: {"passages": [...]}\n\n'
-    'event: answer\ndata: {"answerable": true, "reason": null, "answer": "...", "short_answer": null, '
-    '"generated": false}\n\n'
+    'event: answer\ndata: {"rewritten_question": null, "answerable": true, "reason": null, "answer": "...", '
+    '"short_answer": null, "generated": false}\n\n'
     'event: citations\ndata: {"citations": [...]}\n\n'
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
@@ -95,12 +95,15 @@ async def _events(service: QAService, retrieval: Retrieval, started: float) -> A
         yield _event("error", {"error": {"code": error.code, "message": error.message}})
         return
     except Exception:
-        log.exception("answering %r failed after its passages were sent", retrieval.question)
+        # The question rides on the record, not in its message: the log keeps it only with QA_LOG_QUESTIONS.
+        log.exception("answering a question failed after its passages were sent",
+                      extra={"question": retrieval.question})
         yield _event("error", {"error": {"code": "internal_error", "message": "the answer could not be composed"}})
         return
     if answered.passages != listed:
         yield _event("passages", {"passages": answer["passages"]})
-    yield _event("answer", {k: answer[k] for k in ("answerable", "reason", "answer", "short_answer", "generated")})
+    answer_fields = ("rewritten_question", "answerable", "reason", "answer", "short_answer", "generated")
+    yield _event("answer", {k: answer[k] for k in answer_fields})
     yield _event("citations", {"citations": answer["citations"]})
     yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})
 

@@ -7,6 +7,7 @@ error rather than uvicorn's exit after the model has loaded."""
 
 import errno
 import logging
+import logging.config
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.server.access_log import logging_config
+from api.server.logs import logging_config
 from api.server.balance import BOARD_FILE, create_board
 from api.server.protocol import LimitedConfig
 from api.metrics import MULTIPROCESS_FOLDER
@@ -38,8 +39,6 @@ class CannotListen(CodedError):
 def listen(settings: ServerSettings) -> socket.socket:
     """The socket `qa serve` will accept connections on; raises CannotListen with what to do."""
     host = settings.listen_host
-    if not settings.keys_configured and host not in LOOPBACK:
-        log.warning("listening on %s without API keys: anyone who can reach it can read and change the index", host)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family=family)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,13 +53,18 @@ def listen(settings: ServerSettings) -> socket.socket:
                            f"another address with --host or QA_HOST, or another port with --port or QA_PORT") from None
     # The worker processes accept on this same socket.
     sock.set_inheritable(True)
+    # `qa serve` logs in its configured format from here on, not only once uvicorn configures its logging.
+    logging.config.dictConfig(logging_config(settings.log_format, settings.log_questions))
+    if not settings.keys_configured and host not in LOOPBACK:
+        log.warning("listening on %s without API keys: anyone who can reach it can read and change the index", host)
     return sock
 
 
 def uvicorn_config(settings: ServerSettings, app: Any, **options: Any) -> LimitedConfig:
     return LimitedConfig(
         app, max_header_bytes=settings.max_header_bytes, read_timeout=settings.request_read_timeout_seconds,
-        host=settings.listen_host, port=settings.port, log_config=logging_config(), timeout_graceful_shutdown=10,
+        host=settings.listen_host, port=settings.port, timeout_graceful_shutdown=10,
+        log_config=logging_config(settings.log_format, settings.log_questions),
         **{"log_level": "info", **options},
     )
 

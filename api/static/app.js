@@ -15,6 +15,10 @@ const apiKey = document.getElementById("api-key");
 
 const field = (id) => document.getElementById(id);
 const KEY_STORAGE = "news-qa-api-key";
+// The conversation's earlier questions, sent with each question so that a follow-up ("And what did he
+// say about Iran?") is answered as the question it continues; the service keeps to the latest 20.
+const MAX_HISTORY = 20;
+let history = [];
 
 apiKey.value = sessionStorage.getItem(KEY_STORAGE) || "";
 apiKey.addEventListener("change", () => sessionStorage.setItem(KEY_STORAGE, apiKey.value.trim()));
@@ -27,6 +31,7 @@ question.addEventListener("keydown", (event) => {
   }
 });
 field("source-close").addEventListener("click", () => sourceView.close());
+field("new-conversation").addEventListener("click", startOver);
 question.focus();
 
 async function onAsk(event) {
@@ -37,7 +42,8 @@ async function onAsk(event) {
   question.value = "";
   setBusy(true);
   try {
-    await streamAnswer(requestBody(text), turn);
+    const body = requestBody(text);
+    if (await streamAnswer(body, turn)) history = [...history, text].slice(-MAX_HISTORY);
   } catch (error) {
     showStatus(turn, `Something went wrong: ${error.message}`, "error");
   } finally {
@@ -55,7 +61,15 @@ function requestBody(text) {
   if (field("published-before").value) filters.published_before = field("published-before").value;
   if (Object.keys(filters).length) body.filters = filters;
   if (field("as-of").value) body.as_of = field("as-of").value;
+  if (history.length) body.history = history;
   return body;
+}
+
+// Later questions no longer continue the earlier ones.
+function startOver() {
+  history = [];
+  conversation.replaceChildren();
+  question.focus();
 }
 
 function requestHeaders(extra = {}) {
@@ -71,7 +85,7 @@ async function streamAnswer(body, turn) {
   });
   if (!response.ok) {
     showStatus(turn, await errorMessage(response), "error");
-    return;
+    return false;
   }
   showStatus(turn, "Searching the articles…");
   const state = { answer: null, ended: false };
@@ -81,6 +95,7 @@ async function streamAnswer(body, turn) {
   // A stream that stops before `done` or `error` (a dropped connection, a restarted server) must not look
   // like an answer still on its way.
   if (!state.ended) showStatus(turn, "The answer was cut off before it was complete: ask again.", "error");
+  return true;
 }
 
 const EVENT_HANDLERS = {
@@ -91,6 +106,7 @@ const EVENT_HANDLERS = {
   },
   answer(turn, data, state) {
     state.answer = data;
+    showRewritten(turn, data.rewritten_question);
     if (data.answerable) return;
     const outside = data.reason === "outside_date_range";
     showStatus(turn, outside ? "Not found in the articles within those dates." : "Not found in the articles.",
@@ -164,6 +180,13 @@ function addTurn(text) {
 // turn grows, since a short page cannot yet scroll that far.
 function showLatest(turn) {
   if (turn === conversation.lastElementChild) turn.scrollIntoView({ block: "start" });
+}
+
+// A follow-up is answered as a standalone question: the reader sees which.
+function showRewritten(turn, rewritten) {
+  const note = turn.querySelector(".rewritten");
+  note.textContent = rewritten ? `Answered as: ${rewritten}` : "";
+  note.hidden = !rewritten;
 }
 
 function showStatus(turn, message, kind = "") {

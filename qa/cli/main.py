@@ -1,6 +1,7 @@
 """The `qa` command: parse arguments, call the service, print; exit statuses are in qa.cli.exits."""
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -141,6 +142,19 @@ def serve(args: argparse.Namespace, settings: "ServerSettings") -> int:
     return EXIT_DONE
 
 
+def mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from api.mcp_server.server import serve_stdio  # the MCP SDK, imported only by the command that needs it
+
+    # Stdout carries the protocol alone: anything printed while the model loads goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        service = open_service(settings, create=False)
+    try:
+        serve_stdio(service)
+    finally:
+        service.close()
+    return EXIT_DONE
+
+
 def info(args: argparse.Namespace, settings: Settings) -> int:
     stats = _with_service(settings, lambda service: service.stats())
     print(cli_format.info(settings, stats))
@@ -236,6 +250,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, help="port to listen on (default: $QA_PORT, else 8000)")
     p.add_argument("--workers", type=int, help="processes to serve from (default: $QA_WORKERS, else one per CPU core)")
     p.set_defaults(command=serve, settings=_server_settings)
+
+    p = commands.add_parser("mcp", parents=[common], help="serve the tools to an assistant over MCP (stdio)")
+    p.set_defaults(command=mcp)
 
     p = commands.add_parser("backup", parents=[common], help="copy the index consistently, also while it is in use")
     p.add_argument("destination", metavar="DEST", help="a new folder (or an empty one) for the copy")

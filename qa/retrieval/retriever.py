@@ -20,6 +20,7 @@ from qa.query import Filters, Query
 from qa.retrieval.recency import freshness, recency_half_life
 from qa.retrieval.reranking import Reranker
 from qa.text.sentences import sentence_window
+from qa.tracing import span
 from qa.settings import Settings
 
 
@@ -68,7 +69,8 @@ class Retriever:
         if recency is not None:
             ranked = boost(ranked, recency)
         if self._reranker is not None:
-            ranked = self._reranked(query.question, ranked)
+            with span("rerank", candidates=min(len(ranked), self._settings.rerank_top)):
+                ranked = self._reranked(query.question, ranked)
         bonuses = self._article_evidence(hits.articles, ranked, recency)
         counts = self._store.chunk_counts(list(dict.fromkeys(r.view.article_id for r in ranked)))
         articles = rank_articles(ranked, bonuses, self._settings.collapse_duplicates, counts)

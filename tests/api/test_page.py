@@ -460,6 +460,24 @@ def test_a_written_answer_shows_its_markers_as_sources(browser, site) -> None:
         assert page.locator("mark").inner_text().startswith("Netanyahu’s gratitude towards Putin")
 
 
+def test_a_follow_up_is_answered_as_the_question_it_continues_until_a_new_conversation(page) -> None:
+    sent: list[dict] = []
+    page.on("request", lambda request: sent.append(request.post_data_json) if "/v1/ask" in request.url else None)
+    ask(page, "What did Netanyahu say about Iran?")
+    send(page, "And what did he say about Putin?")
+    page.locator(".turn.done").nth(1).wait_for(timeout=30_000)
+    follow_up = page.locator(".turn").last
+    assert sent[-1]["history"] == ["What did Netanyahu say about Iran?"]
+    assert follow_up.locator(".rewritten").inner_text() == "Answered as: What did Netanyahu say about Putin?"
+    assert "Putin" in follow_up.locator(".answer").inner_text()
+    screenshot(page, "chat-follow-up.png")
+    page.click("#new-conversation")
+    assert page.locator(".turn").count() == 0
+    ask(page, "And what did he say about Putin?")
+    assert "history" not in sent[-1]
+    assert page.locator(".turn").last.locator(".rewritten").is_hidden()
+
+
 def test_tab_reaches_the_question_box_send_filters_and_markers(page) -> None:
     ask(page, NETANYAHU)
     visited = [_focused(page)]  # the question box: the page leaves focus there after an answer
@@ -472,8 +490,8 @@ def test_tab_reaches_the_question_box_send_filters_and_markers(page) -> None:
             break
     # A date field is one stop per part (month, day, year); "body" is the browser's own controls in between.
     stops = list(dict.fromkeys(step for step in visited if step != "body"))
-    assert stops[:10] == ["#question", "#send", "summary", "#source", "#published-after", "#published-before",
-                          "#as-of", "#top-k", "#api-key", ".marker"]
+    assert stops[:11] == ["#question", "#send", "#new-conversation", "summary", "#source", "#published-after",
+                          "#published-before", "#as-of", "#top-k", "#api-key", ".marker"]
     assert visited[-1] == "#question" and visited.count(".marker") == page.locator(".marker").count()
 
 

@@ -1,5 +1,8 @@
 import json
+import subprocess
+import sys
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -9,7 +12,9 @@ from qa.articles import Article
 from qa.composition import open_service
 from qa.settings import Settings
 from tests.api.conftest import ARTICLES
+from tests.conftest import live_server
 from tests.fakes import DecliningModel, FakeEmbedder
+from tests.readme_examples import readme_example
 
 TEXTS = {a["id"]: a["text"] for a in ARTICLES}
 
@@ -150,3 +155,45 @@ def test_a_citation_dropped_at_the_check_is_counted_in_the_metrics(settings: Set
         assert "51 votes" not in (body["answer"] or "")
         assert "qa_answer_dropped_citations_total 1.0" in client.get("/metrics").text
     service.close()
+
+
+FOLLOWED = {"id": "talks", "title": "Talks", "source": "wire", "published_at": "2024-03-02",
+            "text": "Netanyahu said Hamas would be defeated.\n\nNetanyahu said Iran was behind the attacks."}
+
+
+def test_a_follow_up_is_answered_as_the_standalone_question_it_makes(client: TestClient) -> None:
+    assert client.post("/v1/articles", json=FOLLOWED).status_code == 200
+    body = {"question": "And what did he say about Iran?", "history": ["What did Netanyahu say about Hamas?"]}
+    answer = client.post("/v1/ask", json=body).json()
+    assert answer["question"] == "And what did he say about Iran?"
+    assert answer["rewritten_question"] == "What did Netanyahu say about Iran?"
+    assert answer["answer"] == "Netanyahu said Iran was behind the attacks."
+    streamed = client.post("/v1/ask/stream", json=body).text
+    assert '"rewritten_question": "What did Netanyahu say about Iran?"' in streamed
+
+
+def test_a_question_that_stands_alone_is_not_rewritten(loaded: TestClient) -> None:
+    answer = loaded.post("/v1/ask", json={"question": "storm harbour", "history": ["What passed the senate?"]}).json()
+    assert answer["question"] == "storm harbour" and answer["rewritten_question"] is None
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [([""], "history[0] must be a question"), (["  "], "history[0] must be a question"),
+     (["ok"] * 21, "history may hold at most 20"), (["x" * 2001], "history[0] must be at most 2000 characters")],
+)
+def test_a_bad_history_is_refused_plainly(client: TestClient, history: list[str], message: str) -> None:
+    response = client.post("/v1/ask", json={"question": "What then?", "history": history})
+    assert response.status_code in (400, 422) and message in response.json()["error"]["message"]
+
+
+def test_the_readme_follow_up_example_runs(settings, embedder) -> None:
+    service = open_service(settings, embedder)
+    try:
+        with live_server(create_app(settings, service)) as base:
+            assert httpx.post(f"{base}/v1/articles", json=FOLLOWED).status_code == 200
+            printed = subprocess.run([sys.executable, "-c", readme_example("follow-up", base)], capture_output=True,
+                                     text=True, check=True).stdout
+    finally:
+        service.close()
+    assert printed.splitlines() == ["What did Netanyahu say about Iran?", "Netanyahu said Iran was behind the attacks."]
