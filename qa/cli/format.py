@@ -44,7 +44,7 @@ def delete_summary(deleted: list[str], failed: list[str]) -> str:
 
 
 def answer(result: Answer) -> str:
-    lines = []
+    lines = [f"Answered as: {result.question}", ""] if result.asked else []
     if result.answerable:
         if result.short_answer is not None:
             short = result.short_answer

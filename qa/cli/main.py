@@ -77,7 +77,8 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, "--as-of", end_of_day=True) if args.as_of else None
-    answer = _with_service(settings, lambda service: service.ask(Query(args.question, args.top_k, as_of=as_of)))
+    query = Query(args.question, args.top_k, as_of=as_of, history=tuple(args.after))
+    answer = _with_service(settings, lambda service: service.ask(query))
     print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2) if args.json else cli_format.answer(answer))
     return EXIT_DONE
 
@@ -219,6 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=None, help="passages to return (default: $QA_TOP_K, else 5)")
     p.add_argument("--as-of", help="the date or datetime the question is asked about (default: now)")
+    p.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
+                   help="an earlier question the question follows up (repeat, oldest first)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(command=ask)
 

@@ -53,6 +53,15 @@ def test_ask_prints_answer_citations_and_passages(index_dir: Path, docs: Path, c
     assert "Answer" in out and "[1] Budget passes · id budget, characters" in out and "Passages" in out
 
 
+def test_ask_after_an_earlier_question_says_what_it_answered(index_dir: Path, docs: Path,
+                                                             capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    capsys.readouterr()
+    assert cli.main(["ask", "And when did it pass?", "--after", "What did the senate decide about the budget?"]) == 0
+    first, blank, *_ = capsys.readouterr().out.splitlines()
+    assert first == "Answered as: When did the budget pass?" and blank == ""
+
+
 def test_ask_prints_the_short_answer_first(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(docs)])
     capsys.readouterr()
