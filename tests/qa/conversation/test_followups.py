@@ -4,8 +4,12 @@ readers ask them."""
 import pytest
 
 from qa.answering.generation import GenerationFailed
+from qa.articles import Article
+from qa.composition import open_service
 from qa.conversation.followups import ModelFollowUps, ParsedFollowUps
+from qa.query import Query
 from qa.text.pipeline import DEFAULT_PIPELINE, load_pipeline
+from tests.qa.answering.test_generation import FakeChatServer
 
 NETANYAHU_ON_HAMAS = "What did Netanyahu say about Hamas?"
 
@@ -104,3 +108,21 @@ def test_a_model_rewrites_from_the_history_it_is_shown() -> None:
 @pytest.mark.parametrize("reply", [GenerationFailed("timed out"), "", "One.\nTwo.", "x" * 1000])
 def test_the_parse_stands_when_the_model_fails_or_does_not_rewrite(reply) -> None:
     assert ModelFollowUps(Replying(reply), Parsed()).standalone("And about Iran?", [NETANYAHU_ON_HAMAS]) == "parsed"
+
+
+def test_with_a_model_configured_the_service_asks_it_to_rewrite(settings, embedder) -> None:
+    server = FakeChatServer()
+    configured = settings.model_copy(update={"llm_base_url": server.url, "llm_model": "m"})
+    service = open_service(configured, embedder)
+    try:
+        service.ingest_articles([Article("talks", "Netanyahu said Iran was behind the attacks.")])
+        server.reply = "What did Netanyahu say about Iran?"
+        rewritten = service.retrieve(Query("And about Iran?", history=(NETANYAHU_ON_HAMAS,)))
+        assert rewritten.question == "What did Netanyahu say about Iran?"
+        assert "And about Iran?" in server.requests[0]["body"]["messages"][-1]["content"]
+        server.reply = None  # the model fails: the parse stands in
+        assert service.retrieve(Query("What about Iran?", history=(NETANYAHU_ON_HAMAS,))).question == \
+            "What did Netanyahu say about Iran?"
+    finally:
+        service.close()
+        server.close()
