@@ -2,6 +2,7 @@
 earlier ones imply ("What did Netanyahu say about Iran?"): by the parse of the questions, or by a
 language model when one is configured, falling back to the parse when it fails."""
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -11,7 +12,10 @@ from qa.conversation.references import Context, remembered, standalone
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
+# Parsed questions kept: the latest turns of the conversations going on.
+PARSES_KEPT = 1024
 # A model's rewriting longer than this many times the follow-up and its history is not a rewriting.
 MAX_REWRITE_GROWTH = 2
 INSTRUCTIONS = (
@@ -44,15 +48,19 @@ class ParsedFollowUps:
 
     def __init__(self, pipeline: Callable[[], "Language"]) -> None:
         self._pipeline = pipeline
+        # A conversation sends its earlier questions again with every turn: each is parsed once.
+        self._parsed = functools.lru_cache(maxsize=PARSES_KEPT)(self._parse)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         if not history:
             return question
-        nlp = self._pipeline()
         context = Context()
         for earlier in history:
-            context = remembered(context, nlp(standalone(nlp(earlier), context)))
-        return standalone(nlp(question), context)
+            context = remembered(context, self._parsed(standalone(self._parsed(earlier), context)))
+        return standalone(self._parsed(question), context)
+
+    def _parse(self, text: str) -> "Doc":
+        return self._pipeline()(text)
 
 
 class ModelFollowUps:
