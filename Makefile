@@ -16,9 +16,10 @@ run: install
 	$(BIN)/qa ask "$(QUESTION)"
 	$(BIN)/qa serve
 
-# The browser tests fail, rather than skip, when chromium is missing here.
+# The browser tests fail, rather than skip, when chromium is missing here; the slowest tests are listed
+# at the end, to keep the suite within its time.
 test: install-test
-	QA_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	QA_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=25
 
 install: $(BIN)/python
 	$(PIP_INSTALL) $(TORCH)

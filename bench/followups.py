@@ -9,7 +9,8 @@ into the question itself and answered with the same citations.
 Z is the topic of the next question in the file, W its speaker (the forms are built from the
 questions' wording; the rewriting never sees the expected question). Reported: how many follow-ups
 are rewritten exactly into the question (case and spaces aside), how many get the same answer as
-the question asked alone, and the CPU time of a rewriting by the parse (the pipeline loaded first).
+the question asked alone (and, for comparison, how many would get it answered as typed, without the
+earlier question), and the CPU time of a rewriting by the parse (the pipeline loaded first).
 
 Run by hand, from the repository root:
 
@@ -74,11 +75,16 @@ def main() -> None:
         elapsed = time.process_time() - started
         answer = service.ask(Query(follow_up, history=tuple(history)))
         alone = service.ask(Query(question))
-        row = rows.setdefault(form, {"follow_ups": 0, "rewritten": 0, "same_answer": 0, "rewrite_cpu_ms": 0.0})
+        # What answering the follow-up as it was typed would give, as before follow-ups were read.
+        as_typed = service.ask(Query(follow_up))
+        row = rows.setdefault(form, {"follow_ups": 0, "rewritten": 0, "same_answer": 0, "same_answer_as_typed": 0,
+                                     "rewrite_cpu_ms": 0.0})
         row["follow_ups"] += 1
         rewritten = " ".join(answer.question.split()).casefold() == " ".join(question.split()).casefold()
         row["rewritten"] += rewritten
-        row["same_answer"] += [c.quote for c in answer.citations] == [c.quote for c in alone.citations]
+        quoted = [c.quote for c in alone.citations]
+        row["same_answer"] += [c.quote for c in answer.citations] == quoted
+        row["same_answer_as_typed"] += [c.quote for c in as_typed.citations] == quoted
         row["rewrite_cpu_ms"] += elapsed * 1000
         if not rewritten:
             misses.append({"form": form, "history": history, "follow_up": follow_up, "got": answer.question,
