@@ -35,6 +35,8 @@ SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 
 def main() -> None:
     args = _arguments()
+    # The server works in the checkout it serves from: a relative folder would name another index there.
+    args.index_dir = args.index_dir.resolve()
     questions = [json.loads(line) for line in (SHARED / "questions-dev.jsonl").read_text().splitlines()]
     env = {**os.environ, "QA_INDEX_DIR": str(args.index_dir), "QA_EMBEDDING_BACKEND": args.backend,
            **({"QA_FAISS_INDEX": args.faiss_index} if args.faiss_index else {})}
