@@ -1,6 +1,7 @@
 """The filters as the routes take them: in a body's `filters` (/v1/ask) or as query parameters (/v1/search,
 /v1/quotes, listing and deleting articles), named alike."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -8,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Query as QueryParam
 
 from api.schemas import FiltersIn, IsoMoment
-from qa.query import Filters, parse_moment
+from qa.access import Access
+from qa.query import Filters, Query, parse_moment
 
 # The filters that name articles; a question's also take `as_of`, which a listing of articles has no use for.
 ARTICLE_FILTER_PARAMETERS = ("source", "published_after", "published_before", "article_id", "section", "tag",
@@ -84,3 +86,10 @@ FilterDep = Annotated[FilterParameters, Depends(filter_parameters)]
 
 def moment(value: str | None, name: str, end_of_day: bool) -> datetime | None:
     return None if value is None else parse_moment(value, name, end_of_day)
+
+
+def question_query(question: str, access: Access, top_k: int | None = None, filters: FiltersIn | None = None,
+                   as_of: str | None = None, history: Sequence[str] = ()) -> Query:
+    """The query a question makes, as /v1/ask, the chat completions and the MCP tools send its fields."""
+    return Query(question=question, top_k=top_k, filters=filters_from(filters),
+                 as_of=moment(as_of, "as_of", end_of_day=True), access=access, history=tuple(history))

@@ -1,5 +1,5 @@
 """The tools an assistant calls, each a thin edge over the service as the HTTP routes are: the same
-filters (api.parameters), the same queries (api.routes.questions.query_from) and the same JSON shapes
+filters (api.parameters), the same queries (api.parameters.question_query) and the same JSON shapes
 (qa.json_shapes), so a tool cites exactly what /v1/ask, /v1/search, /v1/articles/{id} and /v1/quotes
 cite. Each tool's output schema is its route's response model."""
 
@@ -10,9 +10,8 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from api.mcp_server.calls import CallerOf, Shape, call
-from api.parameters import filters_from, moment
-from api.routes.questions import query_from
-from api.schemas import AnswerOut, ArticleOut, AskIn, FiltersIn, QuotesOut, SearchOut
+from api.parameters import filters_from, moment, question_query
+from api.schemas import AnswerOut, ArticleOut, FiltersIn, QuotesOut, SearchOut
 from qa.access import Access
 from qa.json_shapes import answer_json, article_json, passage_json, quotes_json
 from qa.query import Query
@@ -101,4 +100,4 @@ class NewsTools:
 def _query(access: Access, question: str, top_k: int | None, filters: FiltersIn | None, as_of: str | None,
            history: list[str] | None = None) -> Query:
     """The query /v1/ask makes of the same fields."""
-    return query_from(AskIn(question=question, top_k=top_k, filters=filters, as_of=as_of, history=history), access)
+    return question_query(question, access, top_k, filters, as_of, history or ())

@@ -13,7 +13,7 @@ from api.chat.schemas import (MODEL_CREATED, MODEL_ID, ChatCompletionIn, ChatCom
                               chunk_example)
 from api.dependencies import API_PREFIX, AccessDep, ServiceDep, answering
 from api.errors import ErrorResponse
-from api.parameters import filters_from, moment
+from api.parameters import question_query
 from qa.access import Access
 from qa.errors import QAError
 from qa.query import Query
@@ -59,14 +59,8 @@ async def chat_completions(body: ChatCompletionIn, service: ServiceDep, access: 
 
 def _query(body: ChatCompletionIn, access: Access) -> Query:
     conversation = conversation_of(body)
-    return Query(
-        question=conversation.question,
-        top_k=body.top_k,
-        filters=filters_from(body.filters),
-        as_of=moment(body.as_of, "as_of", end_of_day=True),
-        access=access,
-        history=conversation.earlier_questions,
-    )
+    return question_query(conversation.question, access, body.top_k, body.filters, body.as_of,
+                          conversation.earlier_questions)
 
 
 async def _chunks(service: QAService, retrieval: Retrieval, envelope: Envelope, prompt_tokens: int,

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from api.dependencies import API_PREFIX, AccessDep, ServiceDep, answering, known_parameters
 from api.errors import ErrorResponse
-from api.parameters import FILTER_PARAMETERS, FilterDep, filters_from, moment
+from api.parameters import FILTER_PARAMETERS, FilterDep, question_query
 from api.schemas import SOME_TEXT, AnswerOut, AskIn, SearchOut
 from qa.access import Access
 from qa.errors import QAError
@@ -74,14 +74,7 @@ async def search(
 
 
 def query_from(body: AskIn, access: Access) -> Query:
-    return Query(
-        question=body.question,
-        top_k=body.top_k,
-        filters=filters_from(body.filters),
-        as_of=moment(body.as_of, "as_of", end_of_day=True),
-        access=access,
-        history=tuple(body.history or ()),
-    )
+    return question_query(body.question, access, body.top_k, body.filters, body.as_of, body.history or ())
 
 
 async def _events(service: QAService, retrieval: Retrieval, started: float) -> AsyncIterator[str]:
