@@ -159,11 +159,25 @@ class ShortAnswerOut(BaseModel):
     end: int
 
 
+DATES_EXAMPLE = {"as_of": "2022-06-03T23:59:59.999999Z", "published_after": None, "published_before": None,
+                 "text": "as of 3 June 2022"}
+
+
+class DatesOut(BaseModel):
+    model_config = _examples(DATES_EXAMPLE)
+
+    as_of: str | None = Field(description="The answer is the news as it stood at this moment (UTC).")
+    published_after: str | None = Field(description="Only articles published from this moment on were read.")
+    published_before: str | None = Field(description="Only articles published up to this moment were read.")
+    text: str = Field(description='The limits as a reader says them: "as of 3 June 2022", "published between '
+                                  '1 May 2022 and 3 June 2022", or both; a day\'s first or last instant is its date.')
+
+
 class AnswerOut(BaseModel):
     model_config = _examples({
         "question": "Who did Netanyahu thank for the release of Israeli citizens?", "answerable": True,
         "reason": None, "answer": QUOTE, "short_answer": SHORT_ANSWER_EXAMPLE,
-        "generated": False, "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
+        "generated": False, "dates": None, "citations": [CITATION_EXAMPLE], "passages": [PASSAGE_EXAMPLE],
     })
 
     question: str = Field(description="The question as it was sent.")
@@ -186,8 +200,16 @@ class AnswerOut(BaseModel):
         "Null when the question asks for something else or no cited sentence holds one."
     )
     generated: bool = Field(description="Whether a configured language model wrote the answer from the citations.")
+    dates: DatesOut | None = Field(
+        description="The dates the question was asked within (`as_of`, `filters.published_after`/`_before`), which "
+        "the answer holds for and should be read with; null when none were given."
+    )
     citations: list[CitationOut]
-    passages: list[PassageOut]
+    passages: list[PassageOut] = Field(
+        description="Every article the answer cites first, in the order of first citation, each with its passages "
+        "together (those holding its quotes first, its other reports in the first one's `also_reported_by`); then "
+        "the other passages found, best first. `top_k` of them, or more when the cited articles' passages need more."
+    )
 
 
 class SearchOut(BaseModel):

@@ -3,7 +3,9 @@
 from typing import Any
 
 from index.records import StoredArticle
-from qa.models import Answer, Citation, Passage, Quote, ShortAnswer, Source
+from qa.answering.date_limits import said
+from qa.models import Answer, Citation, DateLimits, Passage, Quote, ShortAnswer, Source
+from qa.text.isodates import iso_text
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -15,9 +17,18 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "answer": answer.text,
         "short_answer": short_answer_json(answer.short_answer),
         "generated": answer.generated,
+        "dates": dates_json(answer.dates),
         "citations": [citation_json(c) for c in answer.citations],
         "passages": [passage_json(p) for p in answer.passages],
     }
+
+
+def dates_json(dates: DateLimits | None) -> dict[str, Any] | None:
+    if dates is None:
+        return None
+    moments = {"as_of": dates.as_of, "published_after": dates.published_after,
+               "published_before": dates.published_before}
+    return {**{name: iso_text(m) if m else None for name, m in moments.items()}, "text": said(dates)}
 
 
 def short_answer_json(short: ShortAnswer | None) -> dict[str, Any] | None:

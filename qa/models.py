@@ -1,6 +1,7 @@
 """Value objects a question produces: passages, citations and the answer; and the quotes of a speaker."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -92,6 +93,16 @@ class Abstention(StrEnum):
 
 
 @dataclass(frozen=True)
+class DateLimits:
+    """The dates the asker limited a question to: the news as it stood `as_of`, and articles published
+    from `published_after` to `published_before` (inclusive); None where not limited."""
+
+    as_of: datetime | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """`text` is the cited sentences joined, citations in the order their quotes appear in it; or,
     when `generated`, a written answer whose [n] markers number the citations from 1. `evidence` are
@@ -108,6 +119,8 @@ class Answer:
     short_answer: ShortAnswer | None = None
     # The question as it was sent, when `question` is its rewriting as a standalone question (a follow-up).
     asked: str | None = None
+    # The dates the question was asked within, when the asker limited them: the answer holds only there.
+    dates: DateLimits | None = None
 
     @property
     def answerable(self) -> bool:

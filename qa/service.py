@@ -11,6 +11,7 @@ from index.errors import InvalidCursor
 from index.records import ArticlePage, StoredArticle, StoreStats
 from index.vectors.text_cache import TextVectors
 from qa.answering.composer import PASSAGES_TO_READ, AnswerComposer
+from qa.answering.date_limits import date_limits
 from qa.access import EVERYTHING, Access
 from qa.articles import Article, InvalidArticle, article_from_mapping, check_storable
 from qa.errors import ArticleNotFound, InvalidInput
@@ -182,8 +183,10 @@ class QAService:
         the passages of `retrieve` before it calls this, so both give the same answer."""
         with span("answer") as stage:
             answer = self._answer(retrieval)
+            if answer.citations:
+                answer = replace(answer, passages=self._retriever.cited_first(retrieval, answer.citations))
             stage.set(answerable=answer.answerable, citations=len(answer.citations), generated=answer.generated)
-        return replace(answer, asked=retrieval.query.asked) if retrieval.query.asked else answer
+        return replace(answer, asked=retrieval.query.asked, dates=date_limits(retrieval.query))
 
     def _answer(self, retrieval: Retrieval) -> Answer:
         with span("compose"):
@@ -275,7 +278,7 @@ class QAService:
         within them; but never any published after `as_of`: a question asked as of a day sees the
         news as it stood that day."""
         query = retrieval.query
-        if not _limits_dates(query):
+        if date_limits(query) is None:
             return abstention
         published = query.filters.published_after or query.filters.published_before
         nearest = self._retrieved(_without_dates(query, keep_as_of=True)) if published else retrieval
@@ -345,11 +348,6 @@ class QAService:
                                    f"got {len(earlier)}")
             checked.append(earlier.strip())
         return tuple(checked)
-
-def _limits_dates(query: Query) -> bool:
-    """Whether the asker limited the dates; the default `as_of` (now) is no limit of theirs."""
-    return query.as_of is not None or query.filters.published_after is not None or query.filters.published_before is not None
-
 
 def _without_dates(query: Query, keep_as_of: bool) -> Query:
     filters = replace(query.filters, published_after=None, published_before=None)

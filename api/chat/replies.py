@@ -5,6 +5,7 @@ the stream sends one by one and a completion sends joined."""
 from collections.abc import Sequence
 from datetime import datetime
 
+from qa.answering.date_limits import dates_sentence
 from qa.models import Abstention, Answer, Citation, Passage, Source
 from qa.text.isodates import parse_date
 
@@ -21,6 +22,8 @@ NEAREST_LISTED = 3
 def reply_pieces(answer: Answer) -> list[str]:
     """The reply's text in the order it reads; joined, it is the whole reply."""
     answering = [f"Answering: {answer.question}\n\n"] if answer.asked else []
+    if answer.dates is not None:
+        answering.append(f"{dates_sentence(answer.dates)}\n\n")
     if answer.abstention is not None:
         return answering + _abstention(answer.abstention, answer.passages)
     sources = ["\n\nSources:\n", *_sources(answer.citations)] if answer.citations else []

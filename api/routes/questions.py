@@ -24,7 +24,7 @@ ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 41
 STREAM_EXAMPLE = (
     'event: passages\ndata: {"passages": [...]}\n\n'
     'event: answer\ndata: {"rewritten_question": null, "answerable": true, "reason": null, "answer": "...", '
-    '"short_answer": null, "generated": false}\n\n'
+    '"short_answer": null, "generated": false, "dates": null}\n\n'
     'event: citations\ndata: {"citations": [...]}\n\n'
     'event: done\ndata: {"elapsed_ms": 42}\n\n'
 )
@@ -44,9 +44,10 @@ async def ask(body: AskIn, service: ServiceDep, access: AccessDep) -> dict:
     "/ask/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {"example": STREAM_EXAMPLE}},
                                "description": "Server-Sent Events: passages, answer, citations, then done. When "
-                                              "the answer lists other passages (`outside_date_range`: the "
-                                              "nearest ones without the dates asked), a second passages "
-                                              "event replaces the first before the answer."}},
+                                              "the answer lists other passages (the articles it cites first; "
+                                              "for `outside_date_range`, the nearest ones without the dates "
+                                              "asked), a second passages event replaces the first before the "
+                                              "answer."}},
     response_class=StreamingResponse,
     summary="Answer a question as Server-Sent Events",
 )
@@ -95,7 +96,7 @@ async def _events(service: QAService, retrieval: Retrieval, started: float) -> A
         return
     if answered.passages != listed:
         yield _event("passages", {"passages": answer["passages"]})
-    answer_fields = ("rewritten_question", "answerable", "reason", "answer", "short_answer", "generated")
+    answer_fields = ("rewritten_question", "answerable", "reason", "answer", "short_answer", "generated", "dates")
     yield _event("answer", {k: answer[k] for k in answer_fields})
     yield _event("citations", {"citations": answer["citations"]})
     yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000)})

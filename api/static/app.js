@@ -1,6 +1,7 @@
-// The chat page: asks over /v1/ask/stream, shows the cited sentences, and opens each source with the
-// quoted sentence highlighted. Article text is untrusted: it is only ever set with textContent, never
-// parsed as HTML, and only http(s) links are made clickable.
+// The chat page: asks over /v1/ask/stream, shows the cited sentences, lists the sources one entry per
+// article (the cited ones first, as the API orders them), copies a quote with its attribution, and opens
+// each source with the quoted sentence highlighted. Article text is untrusted: it is only ever set with
+// textContent, never parsed as HTML, and only http(s) links are made clickable.
 
 const form = document.getElementById("ask");
 const question = document.getElementById("question");
@@ -107,6 +108,7 @@ const EVENT_HANDLERS = {
   answer(turn, data, state) {
     state.answer = data;
     showRewritten(turn, data.rewritten_question);
+    showDates(turn, data.dates);
     if (data.answerable) return;
     const outside = data.reason === "outside_date_range";
     showStatus(turn, outside ? "Not found in the articles within those dates." : "Not found in the articles.",
@@ -189,6 +191,13 @@ function showRewritten(turn, rewritten) {
   note.hidden = !rewritten;
 }
 
+// An answer given as the news stood on a day, or from some dates' articles, says so.
+function showDates(turn, dates) {
+  const note = turn.querySelector(".dates");
+  note.textContent = dates ? `${dates.text.charAt(0).toUpperCase()}${dates.text.slice(1)}.` : "";
+  note.hidden = !dates;
+}
+
 function showStatus(turn, message, kind = "") {
   const status = turn.querySelector(".status");
   status.textContent = message;
@@ -252,46 +261,183 @@ function renderWritten(turn, text, citations) {
   listCitations(answer, citations);
 }
 
+// A marker opens its source; focused, the C key copies its quote with the attribution.
 function citationMarker(citation, index) {
   const marker = document.createElement("button");
   marker.type = "button";
   marker.className = "marker";
   marker.textContent = `[${index + 1}]`;
   marker.setAttribute("aria-label", `Source ${index + 1}: ${citation.title || citation.article_id}`);
-  marker.addEventListener("click", () => openSource(citation, citation.quote));
+  marker.setAttribute("aria-keyshortcuts", "C");
+  marker.title = "Open the source; press C to copy the quote with its attribution";
+  marker.addEventListener("click", () => openSource(citation, [citation]));
+  marker.addEventListener("keydown", (event) => {
+    if (event.key.toLowerCase() !== "c" || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    copyQuote(citation, marker);
+  });
   return marker;
 }
 
+// The citations one entry per article, its markers together ("1–3"), each quote beneath it with a
+// button that copies it with its attribution.
 function listCitations(answer, citations) {
-  const cited = document.createElement("ol");
+  const cited = document.createElement("ul");
   cited.className = "cited";
-  for (const citation of citations) {
+  for (const group of byArticle(citations.map((citation, index) => ({ ...citation, number: index + 1 })))) {
     const item = document.createElement("li");
-    item.append(describeSource(citation));
+    const numbers = document.createElement("span");
+    numbers.className = "numbers";
+    numbers.textContent = `[${numberRanges(group.map((citation) => citation.number))}]`;
+    const quotes = document.createElement("ul");
+    quotes.className = "quotes";
+    for (const citation of group) quotes.append(quoteLine(citation));
+    item.append(numbers, " ", describeSource(group[0]), quotes);
     cited.append(item);
   }
   answer.append(cited);
 }
 
+function quoteLine(citation) {
+  const line = document.createElement("li");
+  const text = document.createElement("q");
+  text.textContent = shorten(citation.quote, 160);
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.className = "copy";
+  copy.textContent = "Copy";
+  copy.setAttribute("aria-label", `Copy quote ${citation.number} with its attribution`);
+  copy.addEventListener("click", () => copyQuote(citation, copy));
+  const saidBy = citation.speaker ? [" ", Object.assign(document.createElement("span"), {
+    className: "said-by", textContent: `— ${citation.speaker}` })] : [];
+  line.append(`[${citation.number}] `, text, ...saidBy, " ", copy);
+  return line;
+}
+
+// Items in order of their article's first appearance, those of one article together.
+function byArticle(items) {
+  const groups = new Map();
+  for (const item of items) {
+    if (!groups.has(item.article_id)) groups.set(item.article_id, []);
+    groups.get(item.article_id).push(item);
+  }
+  return [...groups.values()];
+}
+
+// 1, 2, 3, 5 → "1–3, 5": runs of three or more as a range.
+function numberRanges(numbers) {
+  const runs = [];
+  for (const number of numbers) {
+    const run = runs[runs.length - 1];
+    if (run && number === run[run.length - 1] + 1) run.push(number);
+    else runs.push([number]);
+  }
+  return runs.map((run) => (run.length > 2 ? `${run[0]}–${run[run.length - 1]}` : run.join(", "))).join(", ");
+}
+
+// The sources one entry per article, in the API's order (the cited articles first), its passages beneath.
 function renderPassages(turn, passages) {
   turn.querySelector(".passages-title").hidden = passages.length === 0;
   const list = turn.querySelector(".passages");
   list.replaceChildren();
-  for (const passage of passages) {
+  for (const group of byArticle(passages)) {
+    const first = group[0];
     const item = document.createElement("li");
     const open = document.createElement("button");
     open.type = "button";
     open.className = "link-button";
-    open.textContent = passage.title || passage.article_id;
-    open.addEventListener("click", () => openSource(passage, passage.text));
-    const snippet = document.createElement("p");
-    snippet.className = "snippet";
-    // The part that matched, not the sentences around it that the passage adds for context.
-    const matched = passage.text.slice(passage.match_start - passage.start, passage.match_end - passage.start);
-    snippet.textContent = shorten(matched || passage.text, 280);
-    item.append(open, describeSource(passage, false), snippet);
+    open.textContent = first.title || first.article_id;
+    open.addEventListener("click", () => openSource(first, group.map((p) => ({ ...p, quote: p.text }))));
+    item.append(open, describeSource(first, false), ...alsoReported(group.flatMap((p) => p.also_reported_by || [])));
+    const snippets = document.createElement("ul");
+    snippets.className = "snippets";
+    for (const passage of group) {
+      const snippet = document.createElement("li");
+      snippet.className = "snippet";
+      // The part that matched, not the sentences around it that the passage adds for context.
+      const matched = passage.text.slice(passage.match_start - passage.start, passage.match_end - passage.start);
+      snippet.textContent = shorten(matched || passage.text, 280);
+      snippets.append(snippet);
+    }
+    item.append(snippets);
     list.append(item);
   }
+}
+
+// The other articles telling the same story, each as source, date and link.
+function alsoReported(others) {
+  if (!others.length) return [];
+  const line = document.createElement("span");
+  line.className = "also meta";
+  line.append("Also reported by: ");
+  others.forEach((other, index) => {
+    if (index) line.append("; ");
+    const parts = [other.source || other.title || other.article_id];
+    if (other.published_at) parts.push(publishedDate(other.published_at));
+    const href = safeUrl(other.url);
+    if (href) parts.push(sourceLink(href));
+    parts.forEach((part, at) => line.append(at ? " · " : "", part));
+  });
+  return [line];
+}
+
+// The quote exactly as the service checked it, in quotation marks, then who said it (when the article
+// says), the outlet, the day and the link, as a newsroom attributes a quote it takes from elsewhere.
+function attributed(citation) {
+  const who = [citation.speaker, citation.source, citation.published_at && dayOf(citation.published_at),
+               safeUrl(citation.url)].filter(Boolean);
+  return `“${citation.quote}”${who.length ? ` — ${who.join(", ")}` : ""}`;
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December"];
+
+// "3 June 2022": the day the article gives, in UTC for a moment, the form an attribution uses.
+function dayOf(iso) {
+  const day = iso.match(/^(\d{4})-(\d{2})-(\d{2})/);
+  return day ? `${Number(day[3])} ${MONTHS[Number(day[2]) - 1]} ${day[1]}` : iso;
+}
+
+async function copyQuote(citation, button) {
+  const copied = await copyText(attributed(citation));
+  announce(copied ? "Copied the quote with its attribution." : "The browser did not allow copying.");
+  if (!button.classList.contains("copy")) return;
+  button.textContent = copied ? "Copied" : "Copy failed";
+  setTimeout(() => { button.textContent = "Copy"; }, 2000);
+}
+
+// The clipboard API where the page is a secure context (https, localhost); else the older copy command,
+// which a page served over plain http on a newsroom's network still has.
+async function copyText(text) {
+  if (navigator.clipboard?.writeText) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Refused (no permission, page not focused): the copy command may still work.
+    }
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.className = "offscreen";
+  const focused = document.activeElement;
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } finally {
+    area.remove();
+    focused?.focus();
+  }
+  return copied;
+}
+
+function announce(message) {
+  const live = document.getElementById("announcer");
+  live.textContent = "";
+  live.textContent = message;
 }
 
 // Title, source, date and link of an article, as safe DOM nodes.
@@ -327,7 +473,8 @@ function sourceLink(href) {
   return link;
 }
 
-async function openSource(origin, expected) {
+// The article, with each of `spans` (start, end and the `quote` expected there) highlighted.
+async function openSource(origin, spans) {
   const response = await fetch(`/v1/articles/${encodeURIComponent(origin.article_id)}`, { headers: requestHeaders() });
   if (!response.ok) {
     sourceTitle.textContent = origin.title || origin.article_id;
@@ -337,20 +484,29 @@ async function openSource(origin, expected) {
     const article = await response.json();
     sourceTitle.textContent = article.title || article.id;
     sourceMeta.replaceChildren(describeSource({ ...article, article_id: article.id }, false));
-    highlight(sourceText, article.text, origin.start, origin.end, expected);
+    highlight(sourceText, article.text, spans);
   }
   if (!sourceView.open) sourceView.showModal();
   sourceText.querySelector("mark")?.scrollIntoView({ block: "center" });
 }
 
-function highlight(container, text, start, end, expected) {
+function highlight(container, text, spans) {
   // The API counts characters as Unicode code points; JavaScript strings count UTF-16 units.
-  const from = utf16Offset(text, start);
-  const to = utf16Offset(text, end);
-  const mark = document.createElement("mark");
-  mark.textContent = text.slice(from, to);
-  container.replaceChildren(text.slice(0, from), mark, text.slice(to));
-  if (expected !== undefined && mark.textContent !== expected) {
+  const parts = [];
+  let at = 0;
+  let stale = false;
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    const from = Math.max(utf16Offset(text, span.start), at);
+    const to = utf16Offset(text, span.end);
+    if (to <= from) continue;
+    const mark = document.createElement("mark");
+    mark.textContent = text.slice(from, to);
+    stale ||= text.slice(utf16Offset(text, span.start), to) !== span.quote;
+    parts.push(text.slice(at, from), mark);
+    at = to;
+  }
+  container.replaceChildren(...parts, text.slice(at));
+  if (stale) {
     const note = document.createElement("p");
     note.className = "stale";
     note.textContent = "The article has changed since this answer; the highlight may be out of place.";

@@ -257,9 +257,14 @@ class SqlDatabase(SourceTables, ABC):
                                  "WHERE c.id IN ({})", [int(i) for i in row_ids])
             return chunk_views(rows, self.article_texts(sorted({row[2] for row in rows})), row_ids)
 
+    def chunk_spans(self, article_ids: Sequence[str]) -> list[tuple[int, str, int, int]]:
+        """(chunk id, article id, start, end) of every chunk of these articles."""
+        query = f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE article_id IN ({{}})"
+        return self._rows_in(query, list(article_ids))
+
     def catalog_articles(self, article_ids: Sequence[str]) -> list[CatalogArticle]:
         """These articles, with all their chunks, as the in-memory catalog needs them."""
-        spans = self._rows_in(f"SELECT {CATALOG_CHUNK_COLUMNS} FROM chunks WHERE article_id IN ({{}})", list(article_ids))
+        spans = self.chunk_spans(article_ids)
         fields = self._rows_in(f"SELECT {CATALOG_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{}})", list(article_ids))
         return catalog_articles(spans, fields)
 

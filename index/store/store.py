@@ -162,6 +162,20 @@ class Store:
         cosines = _cosines(ids, vectors, vector)
         return [(ref, cosines[ref.row_id]) for ref in refs if ref.row_id in cosines]
 
+    def chunks_at(self, places: Sequence[tuple[str, int]], vector: np.ndarray) -> list[tuple[ChunkView, float]]:
+        """For each (article id, character) the chunk holding that character, with its cosine to `vector`,
+        each chunk once, in the order of the places; places of articles no longer stored are left out."""
+        with self._db.snapshot():
+            spans = self._db.chunk_spans(list(dict.fromkeys(article_id for article_id, _ in places)))
+            holding = [min(((start, row_id) for row_id, article, start, end in spans
+                            if article == article_id and start <= at < end), default=(None, None))[1]
+                       for article_id, at in places]
+            views = self.chunk_views(list(dict.fromkeys(row_id for row_id in holding if row_id is not None)))
+        with self._lock.reading():
+            ids, vectors = self._vectors.vectors_of([view.row_id for view in views])
+        cosines = _cosines(ids, vectors, vector)
+        return [(view, cosines[view.row_id]) for view in views if view.row_id in cosines]
+
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids with their text and their article's fields, in the given order;
         chunks no longer stored (their article was replaced or deleted since) are left out."""

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from index.records import StoreStats
+from qa.answering.date_limits import dates_sentence
 from qa.evaluation import EvalReport
 from qa.ingest.ingestion import IngestReport
 from qa.models import Answer, Citation, Passage, Quote, Source
@@ -45,6 +46,8 @@ def delete_summary(deleted: list[str], failed: list[str]) -> str:
 
 def answer(result: Answer) -> str:
     lines = [f"Answered as: {result.question}", ""] if result.asked else []
+    if result.dates is not None:
+        lines += [dates_sentence(result.dates), ""]
     if result.answerable:
         if result.short_answer is not None:
             short = result.short_answer

@@ -2,8 +2,8 @@
 for recency and reranked; then articles ranked on their best passages, one article per story
 (reprints listed, not repeated), and passages taken from as many articles as possible first."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 
@@ -13,9 +13,10 @@ from index.records import ChunkFilter, ChunkRef, ChunkView
 from index.ports import Store
 from qa.access import EVERYTHING, Access
 from qa.embedding.embedder import Embedder
+from qa.retrieval.citing import cited_articles_first, unheld
 from qa.retrieval.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.retrieval.lexical import query_terms
-from qa.models import Passage, Source, Span
+from qa.models import Citation, Passage, Source, Span
 from qa.query import Filters, Query
 from qa.retrieval.recency import freshness, recency_half_life
 from qa.retrieval.reranking import Reranker
@@ -37,6 +38,9 @@ class Retrieval:
     best: tuple[Passage, ...]
     as_of: datetime  # the moment asked about: the query's as_of, else when it was asked
     limits: ChunkFilter  # what the search was allowed to find; whatever else the answer reads keeps to it
+    # The other articles telling each ranked article's story, for an article the answer cites but
+    # the passages do not list.
+    reprints: Mapping[str, tuple[ChunkRef, ...]] = field(default_factory=dict)
 
     @property
     def question(self) -> str:
@@ -91,19 +95,62 @@ class Retriever:
         ))
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
-        return Retrieval(query, vector, passages, top_k, best, as_of, limits)
+        reprints = {a.passages[0].view.article_id: tuple(a.reprints) for a in articles if a.reprints}
+        return Retrieval(query, vector, passages, top_k, best, as_of, limits, reprints)
+
+    def cited_first(self, retrieval: Retrieval, citations: Sequence[Citation]) -> tuple[Passage, ...]:
+        """The passages to list with an answer of these citations: every article it cites first, with
+        the passages that hold its quotes (read now where the listed ones do not), then the rest as listed."""
+        listed = retrieval.passages[: retrieval.top_k]
+        if not citations:
+            return listed
+        added = self._holding(retrieval, unheld(citations, listed), listed)
+        return cited_articles_first(listed, added, citations, retrieval.top_k)
+
+    def _holding(self, retrieval: Retrieval, citations: list[Citation], listed: Sequence[Passage]) -> list[Passage]:
+        """A passage around each of these quotes: the chunk holding it, from those the search found,
+        else read from the store (a statement found by its speaker need not be among them)."""
+        if not citations:
+            return []
+        found: dict[str, Passage] = {}
+        unfound = []
+        for citation in citations:
+            chunk = next((p for p in retrieval.best if p.origin.article_id == citation.origin.article_id
+                          and p.start <= citation.start < p.end), None)
+            if chunk is None:
+                unfound.append((citation.origin.article_id, citation.start))
+            else:
+                found.setdefault(chunk.chunk_id, chunk)
+        for view, cosine in self._store.chunks_at(unfound, retrieval.vector) if unfound else []:
+            found.setdefault(view.key, _passage(view, cosine, []))
+        for passage in listed:  # a quote running past the end of a listed passage: that one stands for it
+            found.pop(passage.chunk_id, None)
+        listed_ids = {p.origin.article_id for p in listed}
+        added = [self._with_reprints(p, retrieval) if p.origin.article_id not in listed_ids else p
+                 for p in found.values()]
+        return list(self._in_context(tuple(added), around=listed))
+
+    def _with_reprints(self, passage: Passage, retrieval: Retrieval) -> Passage:
+        refs = retrieval.reprints.get(passage.origin.article_id, ())
+        if not refs:
+            return passage
+        views = self._store.chunk_views([ref.row_id for ref in refs])
+        return replace(passage, also_reported_by=tuple(source_of(view) for view in views))
 
     def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
         return {view.row_id: view for view in self._store.chunk_views(wanted)}
 
-    def _in_context(self, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
-        """The listed passages widened to the sentences around their chunk; the answer still reads
-        `best`, the chunks alone, whose sentences are the ones that matched."""
+    def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = ()) -> tuple[Passage, ...]:
+        """The listed passages widened to the sentences around their chunk, never into the text of those
+        `around` them, listed already; the answer still reads `best`, the chunks alone, whose sentences
+        are the ones that matched."""
         if not self._settings.passage_chars or not passages:
             return passages
         texts = self._store.article_texts(list(dict.fromkeys(p.origin.article_id for p in passages)))
         windows: dict[str, list[Span]] = {}  # of each article, the passages widened so far
+        for passage in around:
+            windows.setdefault(passage.origin.article_id, []).append(Span(passage.start, passage.end))
         widened = []
         for index, passage in enumerate(passages):
             article_id = passage.origin.article_id

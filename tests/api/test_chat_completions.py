@@ -19,8 +19,8 @@ from api.chat.replies import reply_text
 from api.errors import STATUS_BY_CODE
 from api.settings import ServerSettings
 from qa.composition import open_service
-from qa.models import Abstention, Answer, Citation, Source
-from qa.query import Query
+from qa.models import Abstention, Answer, Citation, DateLimits, Source
+from qa.query import Query, parse_moment
 from qa.service import MAX_HISTORY
 from tests.api.conftest import ARTICLES
 from tests.api.test_errors import assert_error_shape
@@ -236,6 +236,12 @@ def test_a_rewritten_follow_up_says_what_was_answered() -> None:
     assert reply_text(unanswered).splitlines()[:3] == [
         "Answering: Who signs the budget?", "", "The articles do not answer this question: some passages touch on it, "
         "but no sentence in them answers it well enough to quote."]
+
+
+def test_an_answer_within_dates_says_so_first() -> None:
+    dates = DateLimits(as_of=parse_moment("2024-06-03", "as_of", end_of_day=True))
+    answer = Answer("Who signs the budget?", FIRST.quote, (FIRST,), (), dates=dates)
+    assert reply_text(answer).startswith(f"As of 3 June 2024.\n\n{FIRST.quote} [1]")
 
 
 @contextmanager

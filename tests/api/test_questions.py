@@ -54,7 +54,7 @@ def test_a_question_asking_for_no_name_or_number_has_a_null_short_answer(loaded:
 def test_ask_has_the_shape_of_the_command_line(loaded: TestClient) -> None:
     body = loaded.post("/v1/ask", json={"question": "storm harbour", "top_k": 2}).json()
     assert list(body) == ["question", "rewritten_question", "answerable", "reason", "answer", "short_answer",
-                          "generated", "citations", "passages"]
+                          "generated", "dates", "citations", "passages"]
     assert len(body["passages"]) == 2
     assert list(body["passages"][0]) == [
         "article_id", "title", "url", "source", "published_at", "chunk_id", "start", "end", "text", "score",
@@ -118,6 +118,34 @@ def test_stream_sends_passages_answer_citations_then_done(loaded: TestClient) ->
     answer, citations = events[1][1], events[2][1]["citations"]
     assert answer["answerable"] and answer["answer"] == " ".join(c["quote"] for c in citations)
     assert events[0][1]["passages"] and "elapsed_ms" in events[3][1]
+
+
+LIMITED = {"question": "How did the senate vote on the budget?", "as_of": "2024-04-01",
+           "filters": {"published_after": "2024-02-01"}}
+
+
+def test_an_answer_within_dates_says_which_on_both_endpoints(loaded: TestClient) -> None:
+    body = loaded.post("/v1/ask", json=LIMITED).json()
+    assert body["answerable"] and body["dates"] == {
+        "as_of": "2024-04-01T23:59:59.999999Z", "published_after": "2024-02-01T00:00:00Z", "published_before": None,
+        "text": "as of 1 April 2024, published from 1 February 2024 on"}
+    answer = dict(parse_events(loaded.post("/v1/ask/stream", json=LIMITED).text))["answer"]
+    assert answer["dates"] == body["dates"]
+    assert loaded.post("/v1/ask", json={"question": LIMITED["question"]}).json()["dates"] is None
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 5])
+@pytest.mark.parametrize("question", ["How did the senate vote on the budget?", "What flooded the coastal town?",
+                                      "What happened in the harbour?"])
+def test_the_cited_articles_come_first_in_the_passages_on_both_endpoints(loaded: TestClient, question, top_k) -> None:
+    body = loaded.post("/v1/ask", json={"question": question, "top_k": top_k}).json()
+    cited = list(dict.fromkeys(c["article_id"] for c in body["citations"]))
+    listed = list(dict.fromkeys(p["article_id"] for p in body["passages"]))
+    assert listed[: len(cited)] == cited
+    assert all(any(p["article_id"] == c["article_id"] and p["start"] <= c["start"] and c["end"] <= p["end"]
+                   for p in body["passages"]) for c in body["citations"]), "every quote inside a passage listed"
+    events = parse_events(loaded.post("/v1/ask/stream", json={"question": question, "top_k": top_k}).text)
+    assert [data for name, data in events if name == "passages"][-1]["passages"] == body["passages"]
 
 
 def test_a_bad_stream_request_is_a_json_error_not_a_stream(loaded: TestClient) -> None:

@@ -68,3 +68,11 @@ def test_leads_are_each_article_s_first_chunk_with_its_cosine(store) -> None:
     leads = {ref.article_id: (ref.row_id, cosine) for ref, cosine in store.leads(["a", "b", "nobody"], unit(100))}
     assert set(leads) == {"a", "b"} and leads["b"][1] == pytest.approx(1.0, abs=1e-5)
     assert store.chunk_views([leads["a"][0]])[0].key == "a-0-0"
+
+
+def test_the_chunk_at_a_character_is_found_with_its_cosine(store) -> None:
+    put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 2, seed=1)))
+    found = store.chunks_at([("a", 2), ("b", 1), ("a", 2), ("nobody", 0), ("a", 99)], unit(101))
+    # Chunk i holds characters i..i+4: the first that holds one is taken, each chunk once.
+    assert [view.key for view, _ in found] == ["a-0-0", "b-1-0"]
+    assert found[1][1] == pytest.approx(float(unit(100) @ unit(101)), abs=1e-5)

@@ -10,6 +10,7 @@ import pytest
 from qa.articles import Article
 from qa.models import Abstention
 from qa.query import Query
+from qa.retrieval.citing import holds
 from qa.composition import open_service
 from qa.service import QAService
 from qa.settings import Settings
@@ -18,6 +19,8 @@ from tests.conftest import SEEDS, SHARED
 pytestmark = pytest.mark.integration
 
 QUESTIONS = SHARED / "eval" / "seeds" / "questions-dev.jsonl"
+ANSWERED = ("Why did Netanyahu thank Putin?", "Who did Netanyahu thank for the release of Israeli citizens?",
+            "What did Netanyahu say about Iran?")
 
 
 def dev_questions(answerable_only: bool = False) -> list:
@@ -61,6 +64,17 @@ def test_every_citation_and_passage_is_exact(seeded: QAService, case: dict) -> N
         assert seeded.article(citation.origin.article_id).text[citation.start : citation.end] == citation.quote
     for passage in answer.passages:
         assert seeded.article(passage.origin.article_id).text[passage.start : passage.end] == passage.text
+
+
+@pytest.mark.parametrize("top_k", [1, 5])
+@pytest.mark.parametrize("question", ANSWERED)
+def test_every_cited_article_is_listed_first_with_its_quotes(seeded: QAService, question: str, top_k: int) -> None:
+    answer = seeded.ask(Query(question, top_k=top_k))
+    assert answer.citations, "each of these questions is answered"
+    cited = list(dict.fromkeys(c.origin.article_id for c in answer.citations))
+    assert list(dict.fromkeys(p.origin.article_id for p in answer.passages))[: len(cited)] == cited
+    assert all(any(holds(p, c) for p in answer.passages) for c in answer.citations)
+    assert len(answer.passages) >= top_k
 
 
 def test_the_seeds_are_answered_on_the_backend_the_service_ships_with(shipped_embedder) -> None:

@@ -288,6 +288,31 @@ class ContentPartIn(BaseModel):
     text: str | None = None
 
 
+class DatesOut(BaseModel):
+    as_of: Annotated[
+        str | None,
+        Field(description="The answer is the news as it stood at this moment (UTC)."),
+    ]
+    published_after: Annotated[
+        str | None,
+        Field(description="Only articles published from this moment on were read."),
+    ]
+    published_before: Annotated[
+        str | None,
+        Field(description="Only articles published up to this moment were read."),
+    ]
+    text: Annotated[
+        str,
+        Field(
+            description=(
+                'The limits as a reader says them: "as of 3 June 2022", "published'
+                " between 1 May 2022 and 3 June 2022\", or both; a day's first or last"
+                " instant is its date."
+            )
+        ),
+    ]
+
+
 class DeletedManyOut(BaseModel):
     deleted: Annotated[int, Field(description="How many articles were removed.")]
     ids: Annotated[list[str], Field(description="Their ids.")]
@@ -964,8 +989,29 @@ class AnswerOut(BaseModel):
             )
         ),
     ]
+    dates: Annotated[
+        DatesOut | None,
+        Field(
+            description=(
+                "The dates the question was asked within (`as_of`,"
+                " `filters.published_after`/`_before`), which the answer holds for and"
+                " should be read with; null when none were given."
+            )
+        ),
+    ]
     citations: list[CitationOut]
-    passages: list[PassageOut]
+    passages: Annotated[
+        list[PassageOut],
+        Field(
+            description=(
+                "Every article the answer cites first, in the order of first citation,"
+                " each with its passages together (those holding its quotes first, its"
+                " other reports in the first one's `also_reported_by`); then the other"
+                " passages found, best first. `top_k` of them, or more when the cited"
+                " articles' passages need more."
+            )
+        ),
+    ]
 
 
 class ChatCompletionIn(BaseModel):

@@ -62,6 +62,14 @@ def test_ask_after_an_earlier_question_says_what_it_answered(index_dir: Path, do
     assert first == "Answered as: When did the budget pass?" and blank == ""
 
 
+def test_ask_as_of_a_day_says_so_before_the_answer(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["ingest", "-q", str(docs)])
+    capsys.readouterr()
+    assert cli.main(["ask", "By how many votes did the senate pass the budget?", "--as-of", "2099-06-03"]) == 0
+    first, blank, *_ = capsys.readouterr().out.splitlines()
+    assert first == "As of 3 June 2099." and blank == ""
+
+
 def test_ask_prints_the_short_answer_first(index_dir: Path, docs: Path, capsys: pytest.CaptureFixture) -> None:
     cli.main(["ingest", "-q", str(docs)])
     capsys.readouterr()

@@ -1,11 +1,13 @@
 """Hybrid retrieval through the service: BM25 and dense fused, recency, one passage per story, reranking."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from qa.articles import Article
+from qa.models import Citation, Source
 from qa.query import Filters, Query
 from qa.composition import open_service
 from qa.service import QAService
@@ -142,3 +144,36 @@ def test_passages_of_one_article_do_not_repeat_each_others_text(settings, embedd
         # Chunks overlap by a few words; the sentences added around them never do.
         assert after.start >= min(before.end, before.matched.end)
         assert before.end <= max(after.start, after.matched.start)
+
+
+def quoting(service: QAService, article_id: str, sentence: int = 0) -> Citation:
+    """A citation of the article's sentence, as the answer would make it."""
+    article = service.article(article_id)
+    start = 0 if sentence == 0 else article.text.index(". ") + 2
+    end = article.text.index(".", start) + 1
+    return Citation(Source(article_id, article.title, article.url, article.source, article.published_at),
+                    start, end, article.text[start:end])
+
+
+def test_an_article_cited_but_not_listed_is_read_from_the_store_and_listed_first(settings, embedder, articles) -> None:
+    service = make(settings, embedder)
+    service.ingest_articles(articles)
+    retrieval = service.retrieve(Query("When will work on the Riverside bridge start?", top_k=2))
+    assert "zk-41" not in ids(retrieval.passages[:2])
+    cited = quoting(service, "zk-41")
+    # Nothing the search found holds the quote (a statement found by its speaker): its chunk is read.
+    passages = service._retriever.cited_first(replace(retrieval, best=()), [cited])
+    assert ids(passages) == ["zk-41", ids(retrieval.passages)[0]]
+    assert passages[0].start <= cited.start and cited.end <= passages[0].end and passages[0].chunk_id
+    assert service._retriever.cited_first(replace(retrieval, best=()), [cited, cited])[:1] == passages[:1]
+    assert ids(service._retriever.cited_first(replace(retrieval, top_k=1, best=()), [cited])) == ["zk-41"]
+
+
+def test_a_cited_article_read_anew_brings_its_other_reports(settings, embedder, articles) -> None:
+    service = make(settings, embedder)
+    service.ingest_articles(articles)
+    retrieval = service.retrieve(Query("When will work on the Riverside bridge start?", top_k=2))
+    [(leader, reprints)] = retrieval.reprints.items()
+    passages = service._retriever.cited_first(replace(retrieval, passages=()), [quoting(service, leader, 1)])
+    assert ids(passages) == [leader]
+    assert [s.article_id for s in passages[0].also_reported_by] == [r.article_id for r in reprints]

@@ -2,198 +2,18 @@
 highlighted; filters and "as of"; source details and safe links; untrusted article text stays text;
 the stream shown as it arrives; keyboard only; phone and desktop screens."""
 
-import json
-import os
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
-from typing import NamedTuple, NoReturn
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.settings import ServerSettings
-from qa.articles import Article
 from qa.errors import ModelUnavailable
-from qa.embedding.embedder import Embedder
-from qa.answering.generation import AnswerWriter, ChatModel
-from qa.composition import open_service
-from tests.conftest import SEEDS, live_server
+from tests.api.page.helpers import (
+    NETANYAHU, REQUIRE_BROWSER, STRIKE, STRIKE_BEGINS, STRIKE_ENDS, WRITTEN, ask, browsing, cited_lines, fits_across,
+    focused, in_viewport, missing_browser, passage_of, passage_titles, screenshot, send, serve_stream, set_filters,
+    the_original, written_by,
+)
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# `make test` sets it, so a machine without the browser fails instead of passing with the page untested.
-REQUIRE_BROWSER = "QA_REQUIRE_BROWSER"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-NETANYAHU = "Why did Netanyahu thank Putin?"
-WRITTEN = "Netanyahu thanked Putin for the release of Israeli citizens held by Hamas in Gaza [1]."
-HOSTILE = Article(
-    id="bridge-toll",
-    title="<b>Bridge</b> toll <script>window.__pwned = 'title'</script>",
-    url="javascript:window.__pwned = 'link'",
-    source="<i>City desk</i>",
-    text=(
-        "Mayor Ana Ruiz announced a new bridge toll of four dollars on Monday. "
-        "<script>window.__pwned = 'script'</script> Residents said <img src=x onerror=\"window.__pwned = 'img'\"> "
-        "the bridge toll was far too high for daily commuters."
-    ),
-)
-# Pushed through the API: the same story on two dates, with every source detail the page shows.
-STRIKE_BEGINS = {
-    "id": "ferry-strike-begins", "title": "Ferry workers walk out over pay", "source": "Harbour Gazette",
-    "url": "https://harbour-gazette.example/2024/03/ferry-strike-begins", "published_at": "2024-03-05",
-    "text": "Ferry workers at the harbour began a strike on Tuesday over pay. The ferry strike stopped every "
-            "crossing to the island, and the union said it would last until the operator raised wages.",
-}
-STRIKE_ENDS = {
-    "id": "ferry-strike-ends", "title": "Ferry strike ends with a pay deal", "source": "Island Times",
-    "url": "https://island-times.example/ferry-deal", "published_at": "2024-06-20T09:30:00Z",
-    "text": "The ferry strike ended on Thursday after ferry workers accepted a pay rise of six percent. "
-            "Ferry crossings to the island restart on Monday, the operator said.",
-}
-DATA_URL = {
-    "id": "lighthouse-log", "title": "Lighthouse keepers' log", "source": "Archive desk",
-    "url": "data:text/html,<script>window.__pwned = 'data'</script>",
-    "text": "The lighthouse keepers wrote the weather in a leather logbook every night for forty years.",
-}
-STRIKE = "What happened in the ferry strike over pay?"
-
-
-def missing_browser(reason: str, environ: Mapping[str, str]) -> NoReturn:
-    """A developer's ad-hoc run skips the browser tests; a run that requires them fails, saying why."""
-    if environ.get(REQUIRE_BROWSER) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE_BROWSER}=1 requires the browser tests to run", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Module fixtures are set up before the function fixture that clears QA_* variables, so this sees them.
-    if not CHROMIUM.exists():
-        missing_browser(f"{CHROMIUM} is not installed (`make test` installs Debian's chromium)", os.environ)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_browser("playwright is not installed (`make test` installs it)", os.environ)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-class Site(NamedTuple):
-    base: str
-    settings: ServerSettings
-    embedder: Embedder
-
-
-@pytest.fixture(scope="module")
-def site(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The seed articles and the hostile one."""
-    settings = ServerSettings(index_dir=tmp_path_factory.mktemp("page-index"))
-    service = open_service(settings, real_embedder)
-    service.ingest_paths([SEEDS])
-    service.ingest_articles([HOSTILE])
-    with live_server(create_app(settings, service)) as base:
-        yield Site(base, settings, real_embedder)
-    service.close()
-
-
-@pytest.fixture(scope="module")
-def newsroom(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Dated articles with all their source details, pushed through the API; apart from the seeds, whose
-    answers would change with more articles beside them."""
-    settings = ServerSettings(index_dir=tmp_path_factory.mktemp("newsroom-index"))
-    service = open_service(settings, real_embedder)
-    with live_server(create_app(settings, service)) as base:
-        added = httpx.post(f"{base}/v1/articles", json=[STRIKE_BEGINS, STRIKE_ENDS, DATA_URL], timeout=60)
-        assert added.status_code == 200, added.text
-        yield Site(base, settings, real_embedder)
-    service.close()
-
-
-@contextmanager
-def browsing(browser, base: str, **context_options) -> Iterator:
-    """A fresh page on `base`; a script error or a browser dialog (an alert from injected script) fails the test."""
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("dialog", lambda dialog: (errors.append(f"browser dialog: {dialog.message}"), dialog.dismiss()))
-    page.goto(base)
-    yield page
-    context.close()
-    assert errors == []
-
-
-@pytest.fixture
-def page(browser, site):
-    with browsing(browser, site.base) as page:
-        yield page
-
-
-@pytest.fixture
-def newsroom_page(browser, newsroom):
-    with browsing(browser, newsroom.base) as page:
-        yield page
-
-
-@contextmanager
-def written_by(site: Site, model: ChatModel) -> Iterator[str]:
-    """The site's articles served by a second app whose answers `model` writes, as a second worker would."""
-    writing = open_service(site.settings, site.embedder, writer=AnswerWriter(model))
-    try:
-        with live_server(create_app(site.settings, writing)) as base:
-            yield base
-    finally:
-        writing.close()
-
-
-def ask(page, question: str) -> None:
-    send(page, question)
-    page.locator(".turn.done").last.wait_for(timeout=30_000)
-
-
-def send(page, question: str) -> None:
-    page.fill("#question", question)
-    page.press("#question", "Enter")
-
-
-def set_filters(page, **values: str) -> None:
-    """Fills the filter fields by name, then folds the filters away again, as a reader would."""
-    page.click("summary")
-    for name, value in values.items():
-        page.fill(f"#{name.replace('_', '-')}", value)
-    page.click("summary")
-
-
-def passage_titles(turn) -> list[str]:
-    return turn.locator(".passages .link-button").all_inner_texts()
-
-
-def cited_lines(turn) -> list[str]:
-    return turn.locator(".cited li").all_inner_texts()
-
-
-def serve_stream(page, *events: tuple[str, dict]) -> None:
-    """Answers the page's questions with these events, as the API sends them, to try what it may send."""
-    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
-    page.route("**/v1/ask/stream", lambda route: route.fulfill(content_type="text/event-stream", body=body))
-
-
-def passage_of(article: dict) -> dict:
-    return {"article_id": article["id"], "title": article["title"], "url": article["url"], "start": 0, "end": 20,
-            "source": article["source"], "published_at": article["published_at"], "text": article["text"],
-            "score": 0.5, "also_reported_by": []}
-
-
-def screenshot(page, name: str, **options) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, **options)
 
 
 def test_ask_see_citation_open_it_and_see_the_quote_highlighted(page) -> None:
@@ -201,14 +21,14 @@ def test_ask_see_citation_open_it_and_see_the_quote_highlighted(page) -> None:
     turn = page.locator(".turn").last
     first_sentence = turn.locator(".sentence").first.inner_text()
     assert "gratitude towards Putin" in first_sentence
-    assert turn.locator(".passages li").count() >= 1
+    assert turn.locator(".passages > li").count() >= 1
     turn.locator(".marker").first.click()
     dialog = page.locator("#source-view")
     dialog.wait_for(state="visible")
     mark = dialog.locator("mark")
     assert mark.inner_text() == first_sentence
     assert page.locator("#source-title").inner_text() == "Netanyahu’s Firm Stance in Diplomatic Dialogue with Putin"
-    assert mark.is_visible() and _in_viewport(page, mark)
+    assert mark.is_visible() and in_viewport(page, mark)
     screenshot(page, "chat-source-open.png", full_page=True)
 
 
@@ -243,7 +63,7 @@ def test_hostile_article_text_is_shown_as_text_and_never_runs(page) -> None:
     ask(page, "What did Ruiz announce about the bridge toll?")
     answer = page.locator(".turn").last
     assert "bridge toll" in answer.locator(".answer").inner_text()
-    hostile = answer.locator(".passages li", has_text="<b>Bridge</b> toll")
+    hostile = answer.locator(".passages > li", has_text="<b>Bridge</b> toll")
     assert hostile.count() >= 1 and hostile.locator("a").count() == 0, "a javascript: URL is never made a link"
     answer.locator(".marker").first.click()
     page.locator("#source-view").wait_for(state="visible")
@@ -260,7 +80,7 @@ def test_hostile_article_text_is_shown_as_text_and_never_runs(page) -> None:
 def test_a_data_url_is_never_a_link(newsroom_page) -> None:
     ask(newsroom_page, "What did the lighthouse keepers write in their logbook?")
     turn = newsroom_page.locator(".turn").last
-    log = turn.locator(".passages li", has_text="Lighthouse keepers' log").first
+    log = turn.locator(".passages > li", has_text="Lighthouse keepers' log").first
     assert "Archive desk" in log.inner_text()
     assert log.locator("a").count() == 0 and turn.locator("a[href^='data:']").count() == 0
     log.locator(".link-button").click()
@@ -274,7 +94,7 @@ def test_sources_show_title_source_date_and_a_safe_working_link(newsroom_page) -
     set_filters(newsroom_page, published_before="2024-03-31")
     ask(newsroom_page, STRIKE)
     turn = newsroom_page.locator(".turn").last
-    source = turn.locator(".passages li", has_text=STRIKE_BEGINS["title"]).first
+    source = turn.locator(".passages > li", has_text=STRIKE_BEGINS["title"]).first
     assert source.locator(".link-button").inner_text() == STRIKE_BEGINS["title"]
     assert source.locator(".meta").inner_text().startswith("Harbour Gazette · 2024-03-05 · ")
     assert cited_lines(turn)[0].startswith(f"{STRIKE_BEGINS['title']} · Harbour Gazette · 2024-03-05 · ")
@@ -284,7 +104,7 @@ def test_sources_show_title_source_date_and_a_safe_working_link(newsroom_page) -
     screenshot(newsroom_page, "chat-source-details.png", full_page=True)
 
     # The link opens the original in a new tab that cannot reach back into the page.
-    newsroom_page.context.route("https://harbour-gazette.example/**", _the_original)
+    newsroom_page.context.route("https://harbour-gazette.example/**", the_original)
     with newsroom_page.context.expect_page() as opened:
         link.click()
     original = opened.value
@@ -303,7 +123,7 @@ def test_sources_show_title_source_date_and_a_safe_working_link(newsroom_page) -
 def test_a_moment_is_shown_as_its_date_and_time_in_utc(newsroom_page) -> None:
     set_filters(newsroom_page, published_after="2024-06-01")
     ask(newsroom_page, STRIKE)
-    source = newsroom_page.locator(".turn").last.locator(".passages li", has_text=STRIKE_ENDS["title"]).first
+    source = newsroom_page.locator(".turn").last.locator(".passages > li", has_text=STRIKE_ENDS["title"]).first
     assert source.locator(".meta").inner_text().startswith("Island Times · 2024-06-20 09:30 UTC · ")
     assert source.locator("time").get_attribute("datetime") == STRIKE_ENDS["published_at"]
 
@@ -339,7 +159,7 @@ def test_not_found_is_said_plainly_with_the_nearest_passages(page) -> None:
     turn = page.locator(".turn").last
     assert turn.locator(".status").inner_text() == "Not found in the articles."
     assert turn.locator(".passages-title").inner_text() == "Nearest passages"
-    assert turn.locator(".passages li").count() >= 1 and turn.locator(".passages li").first.is_visible()
+    assert turn.locator(".passages > li").count() >= 1 and turn.locator(".passages > li").first.is_visible()
     assert turn.locator(".marker").count() == 0 and turn.locator(".answer").inner_text() == ""
 
 
@@ -348,7 +168,7 @@ def test_source_filter_narrows_the_articles(page) -> None:
     ask(page, NETANYAHU)
     turn = page.locator(".turn").last
     assert turn.locator(".status").inner_text() in {"Not found in the articles.", "No passages match."}
-    assert turn.locator(".passages li").count() == 0
+    assert turn.locator(".passages > li").count() == 0
 
 
 def test_passages_show_as_soon_as_they_arrive_before_the_answer(browser, site) -> None:
@@ -363,7 +183,7 @@ def test_passages_show_as_soon_as_they_arrive_before_the_answer(browser, site) -
         try:
             send(page, NETANYAHU)
             turn = page.locator(".turn").last
-            turn.locator(".passages li").first.wait_for()
+            turn.locator(".passages > li").first.wait_for()
             assert turn.locator(".status").inner_text() == "Reading the best passages…"
             assert turn.locator(".answer").inner_text() == "" and page.locator("#send").is_disabled()
             screenshot(page, "chat-passages-before-answer.png")
@@ -384,7 +204,7 @@ def test_an_error_event_is_shown_plainly_with_the_passages_kept(browser, site) -
         turn = page.locator(".turn.failed")
         turn.wait_for(timeout=30_000)
         assert turn.locator(".status.error").inner_text() == "Error: the answer model cannot be reached."
-        assert turn.locator(".passages li").count() >= 1 and turn.locator(".answer").inner_text() == ""
+        assert turn.locator(".passages > li").count() >= 1 and turn.locator(".answer").inner_text() == ""
         assert page.locator("#send").is_enabled()
 
 
@@ -480,10 +300,10 @@ def test_a_follow_up_is_answered_as_the_question_it_continues_until_a_new_conver
 
 def test_tab_reaches_the_question_box_send_filters_and_markers(page) -> None:
     ask(page, NETANYAHU)
-    visited = [_focused(page)]  # the question box: the page leaves focus there after an answer
+    visited = [focused(page)]  # the question box: the page leaves focus there after an answer
     for _ in range(40):
         page.keyboard.press("Tab")
-        visited.append(_focused(page))
+        visited.append(focused(page))
         if visited[-1] == "summary":
             page.keyboard.press("Enter")  # opens the filters, so their fields come next
         if visited[-1] == visited[0]:
@@ -500,13 +320,13 @@ def test_a_marker_opens_by_keyboard_and_escape_closes_it(page) -> None:
     page.keyboard.press("Enter")
     page.locator(".turn.done").last.wait_for(timeout=30_000)
     for _ in range(10):
-        if _focused(page) == ".marker":
+        if focused(page) == ".marker":
             break
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "[1]"
     page.keyboard.press("Enter")
     page.locator("#source-view").wait_for(state="visible")
-    assert page.locator("mark").is_visible() and _in_viewport(page, page.locator("mark"))
+    assert page.locator("mark").is_visible() and in_viewport(page, page.locator("mark"))
     assert page.evaluate("document.getElementById('source-view').contains(document.activeElement)")
     page.keyboard.press("Escape")
     page.locator("#source-view").wait_for(state="hidden")
@@ -525,20 +345,20 @@ def test_a_marker_opens_by_keyboard_and_escape_closes_it(page) -> None:
 def test_readable_on_phone_and_desktop_screens(browser, site, name, viewport, mobile) -> None:
     with browsing(browser, site.base, viewport=viewport, is_mobile=mobile, has_touch=mobile) as page:
         page.click("summary")
-        assert _fits_across(page), "the open filters fit the screen's width"
+        assert fits_across(page), "the open filters fit the screen's width"
         screenshot(page, f"chat-{name}-filters.png")
         page.click("summary")
         ask(page, "What did Ruiz announce about the bridge toll?")
         ask(page, NETANYAHU)
-        assert _fits_across(page)
+        assert fits_across(page)
         question = page.locator(".turn").last.locator(".you")
-        assert _in_viewport(page, question), "the latest question is in sight, its answer below it"
+        assert in_viewport(page, question), "the latest question is in sight, its answer below it"
         screenshot(page, f"chat-{name}.png")
         page.locator(".turn").last.locator(".marker").first.click()
         page.locator("#source-view").wait_for(state="visible")
         assert page.locator("#source-view").bounding_box()["width"] <= viewport["width"]
         close = page.locator("#source-close")
-        assert close.is_visible() and _in_viewport(page, close)
+        assert close.is_visible() and in_viewport(page, close)
         assert min(close.bounding_box()["width"], close.bounding_box()["height"]) >= 44, "a thumb-sized target"
         screenshot(page, f"chat-{name}-source.png")
 
@@ -562,26 +382,3 @@ def test_a_missing_browser_skips_an_ad_hoc_run() -> None:
 def test_a_missing_browser_fails_a_run_that_requires_it() -> None:
     with pytest.raises(pytest.fail.Exception, match="no chromium, and QA_REQUIRE_BROWSER=1 requires"):
         missing_browser("no chromium", {REQUIRE_BROWSER: "1"})
-
-
-def _focused(page) -> str:
-    """The focused element as a selector: its id, the marker class, or its tag."""
-    return page.evaluate("""() => {
-        const e = document.activeElement;
-        if (e.id) return `#${e.id}`;
-        return e.classList.contains("marker") ? ".marker" : e.tagName.toLowerCase();
-    }""")
-
-
-def _the_original(route) -> None:
-    route.fulfill(content_type="text/html", body="<title>the original</title>")
-
-
-def _fits_across(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _in_viewport(page, locator) -> bool:
-    box = locator.bounding_box()
-    height = page.evaluate("window.innerHeight")
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
