@@ -207,8 +207,9 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(
         description="Every article the answer cites first, in the order of first citation, each with its passages "
-        "together (those holding its quotes first, its other reports in the first one's `also_reported_by`); then "
-        "the other passages found, best first. `top_k` of them, or more when the cited articles' passages need more."
+        "together (those holding its quotes first, every quote whole inside one, no text shown twice; its other "
+        "reports in the first one's `also_reported_by`); then the other passages found, best first. `top_k` of "
+        "them, or more when the cited articles' passages need more."
     )
 
 

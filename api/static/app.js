@@ -355,7 +355,8 @@ function renderPassages(turn, passages) {
       const snippet = document.createElement("li");
       snippet.className = "snippet";
       // The part that matched, not the sentences around it that the passage adds for context.
-      const matched = passage.text.slice(passage.match_start - passage.start, passage.match_end - passage.start);
+      const matched = passage.text.slice(utf16Offset(passage.text, passage.match_start - passage.start),
+                                         utf16Offset(passage.text, passage.match_end - passage.start));
       snippet.textContent = shorten(matched || passage.text, 280);
       snippets.append(snippet);
     }
@@ -424,6 +425,7 @@ async function copyText(text) {
   const focused = document.activeElement;
   document.body.append(area);
   area.select();
+  area.setSelectionRange(0, text.length);  // select() alone selects nothing in a read-only field on iOS
   let copied = false;
   try {
     copied = document.execCommand("copy");
@@ -434,10 +436,11 @@ async function copyText(text) {
   return copied;
 }
 
+// Said by screen readers; emptied first and set a moment later, so the same message twice is said twice.
 function announce(message) {
   const live = document.getElementById("announcer");
   live.textContent = "";
-  live.textContent = message;
+  setTimeout(() => { live.textContent = message; }, 50);
 }
 
 // Title, source, date and link of an article, as safe DOM nodes.

@@ -162,14 +162,13 @@ class Store:
         cosines = _cosines(ids, vectors, vector)
         return [(ref, cosines[ref.row_id]) for ref in refs if ref.row_id in cosines]
 
-    def chunks_at(self, places: Sequence[tuple[str, int]], vector: np.ndarray) -> list[tuple[ChunkView, float]]:
-        """For each (article id, character) the chunk holding that character, with its cosine to `vector`,
-        each chunk once, in the order of the places; places of articles no longer stored are left out."""
+    def chunks_at(self, places: Sequence[tuple[str, int, int]], vector: np.ndarray) -> list[tuple[ChunkView, float]]:
+        """For each (article id, start, end) the chunk holding those characters (or, if none holds them
+        all, the first), with its cosine to `vector`, each chunk once, in the order of the places;
+        places of articles no longer stored are left out."""
         with self._db.snapshot():
-            spans = self._db.chunk_spans(list(dict.fromkeys(article_id for article_id, _ in places)))
-            holding = [min(((start, row_id) for row_id, article, start, end in spans
-                            if article == article_id and start <= at < end), default=(None, None))[1]
-                       for article_id, at in places]
+            spans = self._db.chunk_spans(list(dict.fromkeys(article_id for article_id, _, _ in places)))
+            holding = [_holding(spans, *place) for place in places]
             views = self.chunk_views(list(dict.fromkeys(row_id for row_id in holding if row_id is not None)))
         with self._lock.reading():
             ids, vectors = self._vectors.vectors_of([view.row_id for view in views])
@@ -332,6 +331,14 @@ def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]
         entries.append(CatalogArticle(article.id, article.title, article.url, article.text, article.source,
                                       article.published_ts, cluster_id, spans, newsroom=article.newsroom))
     return entries
+
+
+def _holding(spans: Sequence[tuple[int, str, int, int]], article_id: str, start: int, end: int) -> int | None:
+    """The chunk among `spans` (chunk id, article id, start, end) that holds start..end, else the first
+    that holds `start`."""
+    around = sorted((first, row_id, last) for row_id, article, first, last in spans
+                    if article == article_id and first <= start < last)
+    return next((row_id for _, row_id, last in around if end <= last), around[0][1] if around else None)
 
 
 def _cosines(ids: np.ndarray, vectors: np.ndarray, vector: np.ndarray) -> dict[int, float]:

@@ -13,7 +13,7 @@ from index.records import ChunkFilter, ChunkRef, ChunkView
 from index.ports import Store
 from qa.access import EVERYTHING, Access
 from qa.embedding.embedder import Embedder
-from qa.retrieval.citing import cited_articles_first, unheld
+from qa.retrieval.citing import cited_articles_first, holding_every_quote, unplaced
 from qa.retrieval.fusion import Ranked, boost, interleave, lead_first, rank_articles, reciprocal_rank_fusion
 from qa.retrieval.lexical import query_terms
 from qa.models import Citation, Passage, Source, Span
@@ -100,34 +100,37 @@ class Retriever:
 
     def cited_first(self, retrieval: Retrieval, citations: Sequence[Citation]) -> tuple[Passage, ...]:
         """The passages to list with an answer of these citations: every article it cites first, with
-        the passages that hold its quotes (read now where the listed ones do not), then the rest as listed."""
+        passages that hold its quotes whole (read now where the listed ones do not reach them), then
+        the rest as listed."""
         listed = retrieval.passages[: retrieval.top_k]
         if not citations:
             return listed
-        added = self._holding(retrieval, unheld(citations, listed), listed)
-        return cited_articles_first(listed, added, citations, retrieval.top_k)
+        added = self._holding(retrieval, unplaced(citations, listed), listed)
+        texts = self._store.article_texts(list(dict.fromkeys(c.origin.article_id for c in citations)))
+        return cited_articles_first(holding_every_quote([*listed, *added], citations, texts), citations,
+                                    retrieval.top_k)
 
     def _holding(self, retrieval: Retrieval, citations: list[Citation], listed: Sequence[Passage]) -> list[Passage]:
-        """A passage around each of these quotes: the chunk holding it, from those the search found,
-        else read from the store (a statement found by its speaker need not be among them)."""
+        """A passage around each of these quotes: the chunk holding it (whole, if one does), from those
+        the search found, else read from the store (a statement found by its speaker need not be among
+        them)."""
         if not citations:
             return []
         found: dict[str, Passage] = {}
         unfound = []
         for citation in citations:
-            chunk = next((p for p in retrieval.best if p.origin.article_id == citation.origin.article_id
-                          and p.start <= citation.start < p.end), None)
+            around = [p for p in retrieval.best if p.origin.article_id == citation.origin.article_id
+                      and p.start <= citation.start < p.end]
+            chunk = next((p for p in around if citation.end <= p.end), next(iter(around), None))
             if chunk is None:
-                unfound.append((citation.origin.article_id, citation.start))
+                unfound.append((citation.origin.article_id, citation.start, citation.end))
             else:
                 found.setdefault(chunk.chunk_id, chunk)
         for view, cosine in self._store.chunks_at(unfound, retrieval.vector) if unfound else []:
             found.setdefault(view.key, _passage(view, cosine, []))
-        for passage in listed:  # a quote running past the end of a listed passage: that one stands for it
-            found.pop(passage.chunk_id, None)
         listed_ids = {p.origin.article_id for p in listed}
         added = [self._with_reprints(p, retrieval) if p.origin.article_id not in listed_ids else p
-                 for p in found.values()]
+                 for p in found.values() if p.chunk_id not in {q.chunk_id for q in listed}]
         return list(self._in_context(tuple(added), around=listed))
 
     def _with_reprints(self, passage: Passage, retrieval: Retrieval) -> Passage:

@@ -70,9 +70,11 @@ def test_leads_are_each_article_s_first_chunk_with_its_cosine(store) -> None:
     assert store.chunk_views([leads["a"][0]])[0].key == "a-0-0"
 
 
-def test_the_chunk_at_a_character_is_found_with_its_cosine(store) -> None:
+def test_the_chunk_holding_a_quote_is_found_with_its_cosine(store) -> None:
     put(store, (article("a"), chunks("a", 3)), (article("b"), chunks("b", 2, seed=1)))
-    found = store.chunks_at([("a", 2), ("b", 1), ("a", 2), ("nobody", 0), ("a", 99)], unit(101))
-    # Chunk i holds characters i..i+4: the first that holds one is taken, each chunk once.
-    assert [view.key for view, _ in found] == ["a-0-0", "b-1-0"]
+    places = [("a", 2, 6), ("b", 1, 2), ("a", 2, 3), ("a", 2, 6), ("nobody", 0, 1), ("a", 99, 100), ("a", 4, 9), ("a", 6, 9)]
+    found = store.chunks_at(places, unit(101))
+    # Chunk i holds characters i..i+4: the first holding the whole quote, else the first holding its
+    # start; each chunk once.
+    assert [view.key for view, _ in found] == ["a-0-1", "b-1-0", "a-0-0", "a-0-2"]
     assert found[1][1] == pytest.approx(float(unit(100) @ unit(101)), abs=1e-5)

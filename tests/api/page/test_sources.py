@@ -2,6 +2,8 @@
 first citation; one entry per article with its passages beneath; citation markers grouped by article;
 each cited sentence copied with its attribution by button and by keyboard; the dates an answer holds for."""
 
+import json
+
 import httpx
 import pytest
 
@@ -21,6 +23,18 @@ NO_CLIPBOARD_API = """
     Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined });
     document.addEventListener("copy", (event) => { window.__copied = event.target.value; }, true);
 """
+
+
+SCREENS = {"phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+           "desktop": {"viewport": {"width": 1280, "height": 900}}}
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request, browser, newsroom):
+    """The newsroom's page on a phone and on a desktop screen, allowed the clipboard."""
+    with browsing(browser, newsroom.base, permissions=CLIPBOARD, **SCREENS[request.param]) as page:
+        page.screen_name = request.param
+        yield page
 
 
 def api_answer(base: str, question: str, **body) -> dict:
@@ -61,6 +75,11 @@ ENDS_SECOND = "Ferry crossings to the island restart on Monday, the operator sai
 BEGINS_FIRST = "Ferry workers at the harbour began a strike on Tuesday over pay."
 
 
+def press(button) -> None:
+    """A tap on a touch screen, a click elsewhere."""
+    button.tap() if button.page.screen_name == "phone" else button.click()
+
+
 def serve_answer(page, passages: list[dict], citations: list[dict], dates: dict | None = None) -> None:
     serve_stream(
         page, ("passages", {"passages": passages}),
@@ -97,8 +116,8 @@ def test_the_citation_list_groups_an_article_s_markers(page, site) -> None:
     assert page.locator(".turn").last.locator(".answer .marker").all_inner_texts() == ["[1]", "[2]", "[3]"]
 
 
-def test_sources_group_passages_by_article_with_their_other_reports(newsroom_page) -> None:
-    page = newsroom_page
+def test_sources_group_passages_by_article_with_their_other_reports(screen) -> None:
+    page = screen
     passages = [passage_at(STRIKE_ENDS, ENDS_FIRST, also=[STRIKE_BEGINS]), passage_at(STRIKE_BEGINS, BEGINS_FIRST),
                 passage_at(STRIKE_ENDS, ENDS_SECOND)]
     citations = [citation_of(STRIKE_ENDS, ENDS_FIRST), citation_of(STRIKE_ENDS, ENDS_SECOND),
@@ -117,23 +136,60 @@ def test_sources_group_passages_by_article_with_their_other_reports(newsroom_pag
     page.locator("#source-view").wait_for(state="visible")
     assert page.locator("#source-text mark").all_inner_texts() == [ENDS_FIRST, ENDS_SECOND]
     assert page.locator("#source-text .stale").count() == 0
-    screenshot(page, "chat-sources-other-reports.png", full_page=True)
+    screenshot(page, f"chat-sources-other-reports-{page.screen_name}.png", full_page=True)
 
 
-def test_a_quote_is_copied_with_its_attribution_by_button(browser, newsroom) -> None:
-    with browsing(browser, newsroom.base, permissions=CLIPBOARD) as page:
-        serve_answer(page, [passage_at(STRIKE_ENDS, ENDS_FIRST)],
-                     [citation_of(STRIKE_ENDS, ENDS_SECOND, SPEAKER), citation_of(STRIKE_ENDS, ENDS_FIRST)])
-        ask(page, STRIKE)
-        assert page.locator(".cited .said-by").all_inner_texts() == [f"— {SPEAKER}"]
-        copy = page.locator(".turn").last.locator(".cited .copy")
-        copy.first.click()
-        assert clipboard(page) == f"“{ENDS_SECOND}” — {SPEAKER}, Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
-        assert copy.first.inner_text() == "Copied"
-        assert page.locator("#announcer").inner_text() == "Copied the quote with its attribution."
-        copy.nth(1).click()  # no speaker known: the article's own sentence, attributed to the outlet
-        assert clipboard(page) == f"“{ENDS_FIRST}” — Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
-        screenshot(page, "chat-copy-quote.png")
+def test_the_sources_follow_the_answer_s_order_once_it_is_known(newsroom_page) -> None:
+    page = newsroom_page
+    first, then = [passage_at(STRIKE_BEGINS, BEGINS_FIRST), passage_at(STRIKE_ENDS, ENDS_FIRST)], [
+        passage_at(STRIKE_ENDS, ENDS_FIRST), passage_at(STRIKE_BEGINS, BEGINS_FIRST)]
+    serve_stream(
+        page, ("passages", {"passages": first}), ("passages", {"passages": then}),
+        ("answer", {"answerable": True, "reason": None, "answer": ENDS_FIRST, "short_answer": None,
+                    "generated": False, "dates": None}),
+        ("citations", {"citations": [citation_of(STRIKE_ENDS, ENDS_FIRST)]}), ("done", {"elapsed_ms": 1}),
+    )
+    ask(page, STRIKE)
+    assert source_titles(page.locator(".turn").last) == [STRIKE_ENDS["title"], STRIKE_BEGINS["title"]]
+
+
+EMOJI = {"id": "parade", "title": "Parade 🎉 report", "source": "City desk", "url": "https://city.example/parade",
+         "published_at": "2024-07-01",
+         "text": "Crowds 🎉 cheered the parade on Monday. The mayor 🎺 led the band. Rain 🌧 held off all day."}
+
+
+def test_passages_after_characters_outside_the_basic_plane_are_cut_and_marked_where_the_api_says(newsroom_page) -> None:
+    page = newsroom_page
+    text = EMOJI["text"]
+    # The API counts code points; Python's str does too, so these offsets are the API's.
+    led, rain = "The mayor 🎺 led the band.", "Rain 🌧 held off all day."
+    passages = [passage_at(EMOJI, led), passage_at(EMOJI, rain)]
+    serve_answer(page, passages, [citation_of(EMOJI, led)])
+    page.route("**/v1/articles/parade", lambda route: route.fulfill(
+        content_type="application/json", body=json.dumps({**EMOJI, "authors": [], "text": text})))
+    ask(page, "Who led the band?")
+    turn = page.locator(".turn").last
+    assert turn.locator(".snippets li").all_inner_texts() == [led, rain]
+    turn.locator(".passages .link-button").click()
+    page.locator("#source-view").wait_for(state="visible")
+    assert page.locator("#source-text mark").all_inner_texts() == [led, rain]
+    assert page.locator("#source-text .stale").count() == 0
+
+
+def test_a_quote_is_copied_with_its_attribution_by_button(screen) -> None:
+    page = screen
+    serve_answer(page, [passage_at(STRIKE_ENDS, ENDS_FIRST)],
+                 [citation_of(STRIKE_ENDS, ENDS_SECOND, SPEAKER), citation_of(STRIKE_ENDS, ENDS_FIRST)])
+    ask(page, STRIKE)
+    assert page.locator(".cited .said-by").all_inner_texts() == [f"— {SPEAKER}"]
+    copy = page.locator(".turn").last.locator(".cited .copy")
+    press(copy.first)
+    assert clipboard(page) == f"“{ENDS_SECOND}” — {SPEAKER}, Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
+    copy.first.filter(has_text="Copied").wait_for()
+    page.locator("#announcer", has_text="Copied the quote with its attribution.").wait_for(state="attached")
+    press(copy.nth(1))  # no speaker known: the article's own sentence, attributed to the outlet
+    assert clipboard(page) == f"“{ENDS_FIRST}” — Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
+    screenshot(page, f"chat-copy-quote-{page.screen_name}.png")
 
 
 def test_the_copied_quote_is_the_verified_one_from_the_api(browser, site) -> None:
@@ -148,28 +204,28 @@ def test_the_copied_quote_is_the_verified_one_from_the_api(browser, site) -> Non
             assert clipboard(page) == f"“{citation['quote']}”{who}"
 
 
-def test_a_quote_is_copied_by_keyboard(browser, newsroom) -> None:
-    with browsing(browser, newsroom.base, permissions=CLIPBOARD) as page:
-        serve_answer(page, [passage_at(STRIKE_ENDS, ENDS_FIRST)],
-                     [citation_of(STRIKE_ENDS, ENDS_FIRST), citation_of(STRIKE_ENDS, ENDS_SECOND, SPEAKER)])
-        ask(page, STRIKE)
-        markers = 0
-        for _ in range(40):  # Tab to the second marker, then C
-            page.keyboard.press("Tab")
-            markers += focused(page) == ".marker"
-            if markers == 2:
-                break
-        assert page.evaluate("document.activeElement.textContent") == "[2]"
-        page.keyboard.press("c")
-        assert clipboard(page) == f"“{ENDS_SECOND}” — {SPEAKER}, Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
-        assert page.evaluate("document.activeElement.textContent") == "[2]", "focus stays on the marker"
-        page.evaluate("navigator.clipboard.writeText('')")
-        for _ in range(10):  # on to the first copy button, then Enter
-            page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement.className") == "copy":
-                break
-        page.keyboard.press("Enter")
-        assert clipboard(page) == f"“{ENDS_FIRST}” — Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
+def test_a_quote_is_copied_by_keyboard(screen) -> None:
+    page = screen
+    serve_answer(page, [passage_at(STRIKE_ENDS, ENDS_FIRST)],
+                 [citation_of(STRIKE_ENDS, ENDS_FIRST), citation_of(STRIKE_ENDS, ENDS_SECOND, SPEAKER)])
+    ask(page, STRIKE)
+    markers = 0
+    for _ in range(40):  # Tab to the second marker, then C
+        page.keyboard.press("Tab")
+        markers += focused(page) == ".marker"
+        if markers == 2:
+            break
+    assert page.evaluate("document.activeElement.textContent") == "[2]"
+    page.keyboard.press("c")
+    assert clipboard(page) == f"“{ENDS_SECOND}” — {SPEAKER}, Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
+    assert page.evaluate("document.activeElement.textContent") == "[2]", "focus stays on the marker"
+    page.evaluate("navigator.clipboard.writeText('')")
+    for _ in range(10):  # on to the first copy button, then Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "copy":
+            break
+    page.keyboard.press("Enter")
+    assert clipboard(page) == f"“{ENDS_FIRST}” — Island Times, 20 June 2024, {STRIKE_ENDS['url']}"
 
 
 def test_without_the_clipboard_api_the_copy_command_copies_the_same(browser, newsroom) -> None:
@@ -194,10 +250,10 @@ def test_without_the_clipboard_api_the_copy_command_copies_the_same(browser, new
     ],
     ids=["as-of", "between", "after"],
 )
-def test_an_answer_within_dates_says_so(newsroom_page, newsroom, filters, said) -> None:
-    set_filters(newsroom_page, **filters)
-    ask(newsroom_page, STRIKE)
-    turn = newsroom_page.locator(".turn").last
+def test_an_answer_within_dates_says_so(screen, newsroom, filters, said) -> None:
+    set_filters(screen, **filters)
+    ask(screen, STRIKE)
+    turn = screen.locator(".turn").last
     assert turn.locator(".answer .marker").count() >= 1
     assert turn.locator(".dates").inner_text() == said
     as_of = {k: v for k, v in filters.items() if k == "as_of"}

@@ -26,6 +26,10 @@ def day(value: str, end: bool = False) -> datetime:
         (DateLimits(published_before=day("2022-06-03", end=True)), "published up to 3 June 2022"),
         (DateLimits(as_of=day("2022-06-03", end=True), published_after=day("2022-05-01")),
          "as of 3 June 2022, published from 1 May 2022 on"),
+        # Midnight as an upper bound leaves that day out: it is not "the day".
+        (DateLimits(as_of=day("2022-06-03")), "as of 3 June 2022 00:00 UTC"),
+        (DateLimits(published_before=day("2022-06-03")), "published up to 3 June 2022 00:00 UTC"),
+        (DateLimits(published_after=day("2022-05-01", end=True)), "published from 1 May 2022 23:59 UTC on"),
     ],
 )
 def test_limits_are_said_as_a_reader_says_them(limits: DateLimits, expected: str) -> None:

@@ -177,3 +177,22 @@ def test_a_cited_article_read_anew_brings_its_other_reports(settings, embedder, 
     passages = service._retriever.cited_first(replace(retrieval, passages=()), [quoting(service, leader, 1)])
     assert ids(passages) == [leader]
     assert [s.article_id for s in passages[0].also_reported_by] == [r.article_id for r in reprints]
+
+
+def test_a_quote_beside_a_listed_passage_is_held_whole_and_no_text_is_shown_twice(settings, embedder) -> None:
+    service = make(settings, embedder, passage_chars=1000, max_passages_per_article=3)
+    service.ingest_articles([Article("harbour", LONG_STORY, title="Harbour report")])
+    retrieval = service.retrieve(Query("How far did the tide rise in sentence 15?", top_k=1))
+    [shown] = retrieval.passages[:1]
+    text = service.article("harbour").text
+    for start in (shown.end + 1, shown.end - 20, 0, len(text) - 40):  # after it, across its end, far off
+        sentence_start = text.rfind(". ", 0, start) + 2 if start else 0
+        end = text.index(".", max(start, sentence_start)) + 1
+        cited = Citation(Source("harbour", "Harbour report", None, None, None), sentence_start, end,
+                         text[sentence_start:end])
+        for best in ((), retrieval.best):  # the chunk read from the store, or found by the search
+            passages = sorted(service._retriever.cited_first(replace(retrieval, best=best), [cited]),
+                              key=lambda p: p.start)
+            assert any(p.start <= cited.start and cited.end <= p.end for p in passages)
+            assert all(text[p.start : p.end] == p.text for p in passages)
+            assert all(before.end <= after.start for before, after in zip(passages, passages[1:]))
