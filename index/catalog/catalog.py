@@ -15,11 +15,13 @@ import numpy as np
 from index.catalog.columns import ArticleColumns, Column, split
 from index.catalog.headlines import Headlined
 from index.catalog.postings import Documents, Postings, bm25
+from index.catalog.slots import ChunkSlots
 from index.recent import RecentlyUsed
 from index.records import UNDATED, Allowed, ChunkFilter, ChunkRef, IdSet, Newsroom
 from index.catalog.terms import terms, terms_with_starts
 # 7: an article without a title has its URL's slug words as its title. 8: the newsroom's fields.
-FORMAT = 8
+# 9: postings packed (slot gaps in 16 bits, chunks' counts in 8), chunk slots in sorted arrays.
+FORMAT = 9
 # Filters whose masks are kept, most recently used: questions asked as of the same day, or with the
 # same outlets, share them. A mask over 100k chunks with its bitmap is about 150 kB.
 KEPT_FILTERS = 32
@@ -45,7 +47,7 @@ class CatalogArticle(Headlined):
 class Catalog:
     def __init__(self, generation: int = 0) -> None:
         self.generation = generation
-        self._chunk_slot: dict[int, int] = {}
+        self._chunk_slot = ChunkSlots()
         self._chunk_ids = Column(np.int64)
         self._chunk_article = Column(np.int32)
         self._article_slot: dict[str, int] = {}
@@ -59,8 +61,9 @@ class Catalog:
         self._cached_counts: tuple[int, np.ndarray] | None = None
         self._allowed: RecentlyUsed[tuple, Allowed] = RecentlyUsed(KEPT_FILTERS)
         self._refs: dict[int, ChunkRef] = {}  # made once per change for the chunks searches find
-        # A chunk is its text and its article's title; an article, its whole text and its title.
-        self.chunk_words = Postings()
+        # A chunk is its text and its article's title; an article, its whole text and its title. A
+        # chunk's words are some 160, so a word's count in one fits 8 bits; an article's may not.
+        self.chunk_words = Postings(np.uint8)
         self.article_words = Postings()
 
     @property
@@ -73,8 +76,7 @@ class Catalog:
         return 1.0 - self.chunk_words.live / slots if slots else 0.0
 
     def has_chunk(self, chunk_id: int) -> bool:
-        slot = self._chunk_slot.get(chunk_id)
-        return slot is not None and bool(self.chunk_words.alive[slot])
+        return self._chunk_slot.get(chunk_id, self.chunk_words.alive) is not None
 
     def add(self, articles: Sequence[CatalogArticle]) -> None:
         """Adds articles, each with all its chunks, replacing a version of it still held; an article
@@ -99,9 +101,13 @@ class Catalog:
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
         """Removes chunks, and with them their articles (an article's chunks always go together)."""
-        chunk_slots = [self._chunk_slot.pop(int(i)) for i in chunk_ids if int(i) in self._chunk_slot]
+        chunk_ids = np.fromiter((int(i) for i in chunk_ids), dtype=np.int64)
+        found = self._chunk_slot.find(chunk_ids, self.chunk_words.alive)
+        chunk_slots = found[found >= 0].tolist()
         if not chunk_slots:
             return
+        for chunk_id in chunk_ids[found >= 0].tolist():
+            self._chunk_slot.forget(chunk_id)
         article_slots = set(self._chunk_article.values[chunk_slots].tolist())
         for slot in article_slots:
             if self._article_slot.get(self._article_ids[slot]) == slot:
@@ -167,21 +173,15 @@ class Catalog:
         made = self._refs
         if len(made) > KEPT_REFS:
             made.clear()
-        refs = []
-        for chunk_id in chunk_ids:
-            ref = made.get(chunk_id)
-            if ref is None:
-                ref = self._ref(int(chunk_id))
-                if ref is None:
-                    continue
-                made[chunk_id] = ref
-            refs.append(ref)
-        return refs
+        missing = [int(i) for i in chunk_ids if i not in made]
+        if missing:
+            slots = self._chunk_slot.find(np.array(missing, dtype=np.int64), self.chunk_words.alive).tolist()
+            for chunk_id, slot in zip(missing, slots):
+                if slot >= 0:
+                    made[chunk_id] = self._ref(chunk_id, slot)
+        return [made[i] for i in chunk_ids if i in made]
 
-    def _ref(self, chunk_id: int) -> ChunkRef | None:
-        slot = self._chunk_slot.get(chunk_id)
-        if slot is None:
-            return None
+    def _ref(self, chunk_id: int, slot: int) -> ChunkRef:
         article = int(self._chunk_article.values[slot])
         published = int(self._columns.published[article])
         return ChunkRef(chunk_id, self._article_ids[article], None if published == UNDATED else published,
@@ -235,8 +235,7 @@ class Catalog:
 
     def state(self) -> dict[str, np.ndarray]:
         chunk_ids = self._chunk_ids.values
-        live = np.zeros(len(chunk_ids), dtype=bool)
-        live[list(self._chunk_slot.values())] = True
+        live = self.chunk_words.alive[: len(chunk_ids)].copy()
         state = {
             "format": np.array([FORMAT]), "generation": np.array([self.generation]),
             "chunk_ids": chunk_ids, "chunk_article": self._chunk_article.values, "chunk_live": live,
@@ -258,7 +257,7 @@ class Catalog:
         chunk_ids = state["chunk_ids"].astype(np.int64)
         catalog._chunk_ids.extend(chunk_ids)
         catalog._chunk_article.extend(state["chunk_article"])
-        catalog._chunk_slot = {int(i): s for s, i in enumerate(chunk_ids.tolist()) if state["chunk_live"][s]}
+        catalog._chunk_slot = ChunkSlots.of(chunk_ids, state["chunk_live"])
         catalog._article_ids = split(state["article_ids"])
         catalog._clusters = [c or None for c in str(state["clusters"][0]).split("\x00")] if catalog._article_ids else []
         live = state["article_live"]
@@ -277,7 +276,7 @@ class Catalog:
 
     def _chunk_ids_of(self, article_slot: int) -> list[int]:
         slots = np.flatnonzero(self._chunk_article.values == article_slot)
-        return [int(i) for i in self._chunk_ids.values[slots] if int(i) in self._chunk_slot]
+        return self._chunk_ids.values[slots[self.chunk_words.alive[slots]]].tolist()
 
     def _new_article(self, article: CatalogArticle, lead: int) -> int:
         slot = len(self._article_ids)
@@ -290,7 +289,7 @@ class Catalog:
 
     def _new_chunk(self, chunk_id: int, article_slot: int) -> int:
         slot = len(self._chunk_ids)
-        self._chunk_slot[chunk_id] = slot
+        self._chunk_slot.add(chunk_id, slot)
         self._chunk_ids.append(chunk_id)
         self._chunk_article.append(article_slot)
         return slot

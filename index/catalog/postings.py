@@ -21,9 +21,13 @@ K1 = 1.2
 B = 0.75
 
 _Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, counts in the text, counts in the title
-# Counts are kept in 16 bits (a word more than 65,535 times in one document counts 65,535 times): with
-# 32-bit slots, 8 bytes a pair, about 100 pairs a chunk.
+# A count in the text is kept in 16 bits by default (a word more than 65,535 times in one document counts
+# 65,535 times); a chunk's, of some 160 words, fits 8 bits. A title's always does.
 COUNT = np.uint16
+TITLE_COUNT = np.uint8
+# Base runs keep each slot as its gap from the slot before it in the term's run, in 16 bits; a wider
+# gap is kept whole beside them. With 8-bit counts, 4 bytes a pair rather than 8.
+GAP = np.uint16
 # Terms' scores are kept for the terms searched most recently, up to this many (document, score)
 # pairs per set of documents, 4 to 8 bytes each (12 to 24 MB): the words of news questions recur.
 # The words of a hundred questions over 100k chunks come to about 2 million pairs.
@@ -31,10 +35,10 @@ KEPT_TERM_PAIRS = 3_000_000
 
 
 class Postings:
-    def __init__(self) -> None:
+    def __init__(self, count=COUNT) -> None:
         self.vocabulary: dict[str, int] = {}
-        self._base_starts = np.zeros(1, dtype=np.int64)  # term t's pairs are base[starts[t]:starts[t + 1]]
-        self._base: _Run = _empty_run()
+        self._count = np.dtype(count)
+        self._base = Packed.of(np.zeros(1, dtype=np.int64), *_empty_run(self._count))
         self._recent: dict[int, list[_Run]] = {}
         self._recent_pairs = 0
         self.lengths = np.zeros(0, dtype=np.float32)  # words in both fields
@@ -57,8 +61,8 @@ class Postings:
             ids, where = np.unique(np.concatenate([in_text, in_title]), return_inverse=True)
             term_ids.append(ids)
             slots.append(np.full(len(ids), slot, dtype=np.int32))
-            text_counts.append(_counts(np.bincount(where[: len(in_text)], minlength=len(ids))))
-            title_counts.append(_counts(np.bincount(where[len(in_text) :], minlength=len(ids))))
+            text_counts.append(_counts(np.bincount(where[: len(in_text)], minlength=len(ids)), self._count))
+            title_counts.append(_counts(np.bincount(where[len(in_text) :], minlength=len(ids)), TITLE_COUNT))
             self.lengths[slot] = len(text) + len(title)
             self.alive[slot] = True
             self._live += 1
@@ -76,7 +80,7 @@ class Postings:
         """(slots, counts in the text, counts in the title) of the live documents holding the word."""
         term = self.vocabulary.get(word)
         if term is None:
-            return _empty_run()
+            return _empty_run(self._count)
         run = self._run_of(term)
         if not self._dead_pairs:
             return run
@@ -87,8 +91,8 @@ class Postings:
         """Folds the runs added since the last compaction into the base, leaving out dead slots."""
         if not self._recent and not self._dead_pairs:
             return
-        terms = [np.repeat(np.arange(len(self._base_starts) - 1, dtype=np.int64), np.diff(self._base_starts))]
-        runs = [self._base]
+        terms = [np.repeat(np.arange(len(self._base.starts) - 1, dtype=np.int64), np.diff(self._base.starts))]
+        runs = [self._base.unpacked()]
         for term, added in self._recent.items():
             for run in added:
                 terms.append(np.full(len(run[0]), term, dtype=np.int64))
@@ -99,26 +103,27 @@ class Postings:
         """Everything needed to restore this index, compacted, as arrays."""
         self.compact()
         words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        return {
-            "vocabulary": np.array(["\x00".join(words)]), "starts": self._base_starts, "slots": self._base[0],
-            "text_counts": self._base[1], "title_counts": self._base[2], "lengths": self.lengths, "alive": self.alive,
-        }
+        return {"vocabulary": np.array(["\x00".join(words)]), **self._base.state(), "lengths": self.lengths,
+                "alive": self.alive}
 
     @classmethod
     def restore(cls, state: dict[str, np.ndarray]) -> "Postings":
-        postings = cls()
+        postings = cls(state["text_counts"].dtype)
         joined = str(state["vocabulary"][0])
         words = joined.split("\x00") if joined else []
         postings.vocabulary = {word: i for i, word in enumerate(words)}
-        postings._base_starts = state["starts"].astype(np.int64)
-        postings._base = (state["slots"].astype(np.int32), _counts(state["text_counts"]), _counts(state["title_counts"]))
+        postings._base = Packed.restore(state)
         postings.lengths = state["lengths"].astype(np.float32)
         postings.alive = state["alive"].astype(bool)
         postings._live = int(postings.alive.sum())
-        if len(postings._base_starts) != len(words) + 1 or len(postings.lengths) != len(postings.alive) or \
-                not len(postings._base[0]) == len(postings._base[1]) == len(postings._base[2]):
+        if len(postings._base.starts) != len(words) + 1 or len(postings.lengths) != len(postings.alive):
             raise ValueError("the saved postings do not fit together")
         return postings
+
+    def nbytes(self) -> int:
+        """The arrays' bytes (the vocabulary's Python objects aside)."""
+        recent = sum(column.nbytes for runs in self._recent.values() for run in runs for column in run)
+        return self._base.nbytes() + recent + self.lengths.nbytes + self.alive.nbytes
 
     def _term_ids(self, words: Sequence[str]) -> np.ndarray:
         vocabulary = self.vocabulary
@@ -142,24 +147,24 @@ class Postings:
             self._recent.setdefault(int(terms[start]), []).append(tuple(column[start:end] for column in run))
         self._recent_pairs += len(terms)
         # Many small runs make every query slower: fold them in once they are a fair share of the base.
-        if self._recent_pairs > max(200_000, len(self._base[0]) // 4):
+        if self._recent_pairs > max(200_000, len(self._base.gaps) // 4):
             self.compact()
 
     def _run_of(self, term: int) -> _Run:
-        base = (slice(self._base_starts[term], self._base_starts[term + 1])
-                if term + 1 < len(self._base_starts) else slice(0, 0))
+        base = self._base.run(term)
         added = self._recent.get(term)
         if not added:
-            return self._base[0][base], self._base[1][base], self._base[2][base]
-        return tuple(np.concatenate([self._base[i][base], *(run[i] for run in added)]) for i in range(3))
+            return base
+        return tuple(np.concatenate([base[i], *(run[i] for run in added)]) for i in range(3))
 
     def _set_base(self, terms: np.ndarray, run: _Run) -> None:
         keep = self.alive[run[0]] if len(run[0]) else np.zeros(0, dtype=bool)
-        terms = terms[keep]
-        order = np.argsort(terms, kind="stable")
+        terms, slots = terms[keep], run[0][keep]
+        order = np.lexsort((slots, terms))  # by term, each term's slots ascending
         per_term = np.bincount(terms, minlength=len(self.vocabulary))
-        self._base_starts = np.concatenate([[0], np.cumsum(per_term)]).astype(np.int64)
-        self._base = (run[0][keep][order].astype(np.int32), _counts(run[1][keep][order]), _counts(run[2][keep][order]))
+        starts = np.concatenate([[0], np.cumsum(per_term)]).astype(np.int64)
+        self._base = Packed.of(starts, slots[order], _counts(run[1][keep][order], self._count),
+                               _counts(run[2][keep][order], TITLE_COUNT))
         self._recent = {}
         self._recent_pairs = 0
         self._dead_pairs = 0
@@ -222,12 +227,73 @@ def _term_scores(word: str, postings: Postings, documents: Documents, title_weig
     return scored
 
 
-def _empty_run() -> _Run:
-    return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=COUNT), np.zeros(0, dtype=COUNT)
+@dataclass(frozen=True)
+class Packed:
+    """Pairs grouped by term, term t's at [starts[t], starts[t + 1]), each term's slots ascending and
+    kept as the gap from the one before (the first, from 0) in 16 bits; a gap too wide for them is 0
+    there and kept whole in `wide`, at the positions `wide_at`."""
+
+    starts: np.ndarray
+    gaps: np.ndarray
+    wide_at: np.ndarray
+    wide: np.ndarray
+    text: np.ndarray
+    title: np.ndarray
+
+    @classmethod
+    def of(cls, starts: np.ndarray, slots: np.ndarray, text: np.ndarray, title: np.ndarray) -> "Packed":
+        slots = slots.astype(np.int64)
+        before = np.concatenate([[0], slots[:-1]]) if len(slots) else slots
+        firsts = starts[:-1][np.diff(starts) > 0]
+        before[firsts] = 0
+        gaps = slots - before
+        wide_at = np.flatnonzero(gaps > np.iinfo(GAP).max)
+        wide = gaps[wide_at]
+        gaps[wide_at] = 0
+        return cls(starts.astype(np.int64), gaps.astype(GAP), wide_at.astype(np.int64), wide.astype(np.int64),
+                   text, title)
+
+    @classmethod
+    def restore(cls, state: dict[str, np.ndarray]) -> "Packed":
+        packed = cls(state["starts"].astype(np.int64), state["gaps"].astype(GAP), state["wide_at"].astype(np.int64),
+                     state["wide"].astype(np.int64), state["text_counts"], state["title_counts"].astype(TITLE_COUNT))
+        pairs = len(packed.gaps)
+        if not pairs == len(packed.text) == len(packed.title) == packed.starts[-1] or len(packed.wide_at) != len(packed.wide):
+            raise ValueError("the saved postings do not fit together")
+        return packed
+
+    def run(self, term: int) -> _Run:
+        if term + 1 >= len(self.starts):
+            return _empty_run(self.text.dtype)
+        start, end = int(self.starts[term]), int(self.starts[term + 1])
+        gaps = self.gaps[start:end].astype(np.int64)
+        first, last = np.searchsorted(self.wide_at, [start, end])
+        gaps[self.wide_at[first:last] - start] = self.wide[first:last]
+        return np.cumsum(gaps).astype(np.int32), self.text[start:end], self.title[start:end]
+
+    def unpacked(self) -> _Run:
+        """Every pair's slot, text count and title count, in order."""
+        gaps = self.gaps.astype(np.int64)
+        gaps[self.wide_at] = self.wide
+        running = np.cumsum(gaps)
+        lengths = np.diff(self.starts)
+        before = np.concatenate([[0], running])[self.starts[:-1]]  # the running sum before each term
+        return (running - np.repeat(before, lengths)).astype(np.int32), self.text, self.title
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"starts": self.starts, "gaps": self.gaps, "wide_at": self.wide_at, "wide": self.wide,
+                "text_counts": self.text, "title_counts": self.title}
+
+    def nbytes(self) -> int:
+        return sum(array.nbytes for array in self.state().values())
 
 
-def _counts(values: np.ndarray) -> np.ndarray:
-    return np.minimum(values, np.iinfo(COUNT).max).astype(COUNT)
+def _empty_run(count=COUNT) -> _Run:
+    return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=count), np.zeros(0, dtype=TITLE_COUNT)
+
+
+def _counts(values: np.ndarray, dtype) -> np.ndarray:
+    return np.minimum(values, np.iinfo(dtype).max).astype(dtype)
 
 
 def _pairs(key: tuple, scored: tuple[np.ndarray, np.ndarray]) -> int:

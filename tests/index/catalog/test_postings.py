@@ -101,3 +101,29 @@ def test_the_terms_kept_scored_stay_within_their_pairs(monkeypatch: pytest.Monke
     for _ in range(2):
         np.testing.assert_array_equal(bm25(["the", "budget", "mayor"], postings, documents, 1.0), expected)
         assert documents.term_scores.used <= 3
+
+
+def test_slots_far_apart_are_kept_exactly_when_packed() -> None:
+    postings = Postings(np.uint8)
+    far = [0, 3, 70_000, 70_001, 300_000]
+    postings.add([(slot, ["harbour"], ["storm"] if slot == 300_000 else []) for slot in far])
+    postings.add([(400_000, ["storm", "storm"], [])])  # a term whose first slot is far from 0
+    postings.compact()
+    assert postings.pairs("harbour")[0].tolist() == far
+    assert postings.pairs("storm")[0].tolist() == [300_000, 400_000]
+    assert postings.pairs("storm")[1].tolist() == [0, 2] and postings.pairs("storm")[2].tolist() == [1, 0]
+    restored = Postings.restore(postings.state())
+    assert restored.pairs("harbour")[0].tolist() == far and restored.pairs("storm")[0].tolist() == [300_000, 400_000]
+    # 7 pairs of a 2-byte gap and two 1-byte counts; the 4 gaps too wide for 16 bits kept whole, with
+    # their places; where each of the 2 terms starts.
+    assert postings.nbytes() == 7 * 4 + 4 * 16 + 3 * 8 + postings.lengths.nbytes + postings.alive.nbytes
+
+
+def test_a_chunk_s_counts_take_8_bits_and_an_article_s_16() -> None:
+    chunk, article = Postings(np.uint8), Postings()
+    for postings in (chunk, article):
+        postings.add([(0, ["budget"] * 300, ["budget"])])
+    assert chunk.pairs("budget")[1].tolist() == [255] and article.pairs("budget")[1].tolist() == [300]
+    chunk.compact()
+    assert chunk.pairs("budget")[1].dtype == np.uint8
+    assert Postings.restore(chunk.state()).pairs("budget")[1].tolist() == [255]
