@@ -257,8 +257,8 @@ class Packed:
     def restore(cls, state: dict[str, np.ndarray]) -> "Packed":
         packed = cls(state["starts"].astype(np.int64), state["gaps"].astype(GAP), state["wide_at"].astype(np.int64),
                      state["wide"].astype(np.int64), state["text_counts"], state["title_counts"].astype(TITLE_COUNT))
-        pairs = len(packed.gaps)
-        if not pairs == len(packed.text) == len(packed.title) == packed.starts[-1] or len(packed.wide_at) != len(packed.wide):
+        fits = len(packed.gaps) == len(packed.text) == len(packed.title) == packed.starts[-1]
+        if not fits or len(packed.wide_at) != len(packed.wide):
             raise ValueError("the saved postings do not fit together")
         return packed
 
