@@ -77,7 +77,9 @@ def main() -> None:
 
 
 def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
-    """Ingests copies of the corpus until the index holds at least the chunks asked for."""
+    """Ingests copies of the corpus until the index holds at least the chunks asked for: the corpus
+    first, then as many copies as the rest needs, in one run, so each text is parsed once (the parses
+    of a text read again in one run are kept) and embedded once (its vectors are reused)."""
     corpus = [json.loads(line) for line in (SHARED / "corpus.jsonl").read_text().splitlines()]
     copy = 0
     while True:
@@ -85,12 +87,15 @@ def _build(args: argparse.Namespace, env: dict[str, str]) -> int:
         chunks = json.loads(manifest.read_text())["chunks"] if manifest.exists() else 0
         if chunks >= args.chunks:
             return chunks
+        # Copy 0 is the corpus under its own ids; each copy after it adds as many chunks again.
+        copies = 1 if copy == 0 else -(-(args.chunks - chunks) // max(chunks // copy, 1))
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as feed:
-            for article in corpus:
-                feed.write(json.dumps({**article, "id": f"{article['id']}-copy{copy}" if copy else article["id"]}) + "\n")
+            for n in range(copy, copy + copies):
+                for article in corpus:
+                    feed.write(json.dumps({**article, "id": f"{article['id']}-copy{n}" if n else article["id"]}) + "\n")
         subprocess.run([PYTHON, "-m", "qa", "ingest", "-q", feed.name], env=env, cwd=REPO, check=False)
         os.unlink(feed.name)
-        copy += 1
+        copy += copies
 
 
 def reordered(questions: list[dict], total: int) -> list[dict]:

@@ -14,6 +14,7 @@ from index.records import (
     ArticleRecord, ChunkRecord, EntityRecord, Newsroom, SpeechRecord, StoryCandidate, StoryRecord,
 )
 from index.ports import Store
+from index.recent import RecentlyUsed
 from qa.articles import Article
 from qa.ingest.chunking import Chunker, ChunkingError
 from qa.ingest.duplicates import band_keys, signature, similarity
@@ -23,6 +24,9 @@ from qa.ingest.readers import Read, Skipped
 from qa.speech.attribution import SPEECH_VERSION
 from qa.speech.pipeline import SpeechReader
 from qa.text.entities import ENTITIES_VERSION, EntityReader
+
+# The parses of the texts read lately, kept for a text read again in the same run: some 5 KB each.
+PARSES_KEPT = 5_000
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Ingestor:
         self._store = store
         self._speech = speech
         self._entities = entities
+        self._parses: RecentlyUsed[str, tuple] = RecentlyUsed(PARSES_KEPT)
         self._embedder = embedder
         self._chunker = chunker
         self._batch_articles = batch_articles
@@ -141,10 +146,7 @@ class Ingestor:
         # Parsing for speech and entities runs beside the embedding, on the core the model leaves idle
         # between passages.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-parse") as parser:
-            parsed = parser.submit(lambda: {
-                article.id: (tuple(self._speech(article.text)), tuple(self._entities(article.text)))
-                for article, _ in planned
-            })
+            parsed = parser.submit(lambda: {article.id: self._parsed(article.text) for article, _ in planned})
             vectors = self._vectors({c.embed_hash: c.embed_text for _, chunks in planned for c in chunks}, report)
             return _Prepared(planned, report, len(batch), vectors, parsed.result())
 
@@ -158,6 +160,16 @@ class Ingestor:
             key = _digest(f"{article.id}\x00{span.start}\x00{span.end}\x00{embed_text}")[:20]
             planned.append(_PlannedChunk(span, key, embed_text, _digest(embed_text)))
         return planned
+
+    def _parsed(self, text: str) -> tuple[tuple[SpeechRecord, ...], tuple[EntityRecord, ...]]:
+        """Who says what in the text, and its named things: parsed once for a text read again in this
+        run (a wire story that several outlets publish word for word)."""
+        key = _digest(text)
+        found = self._parses.get(key)
+        if found is None:
+            found = (tuple(self._speech(text)), tuple(self._entities(text)))
+            self._parses.put(key, found)
+        return found
 
     def _embed_text(self, headline: str, chunk: str) -> str:
         if not (self._embed_title and headline):

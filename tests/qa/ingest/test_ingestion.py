@@ -169,3 +169,13 @@ def test_reingesting_the_same_content_parses_nothing(service: QAService, tmp_pat
     write_articles(tmp_path, {"id": "flood", "text": STORY + " More rain fell."})
     service.ingest_paths([path])
     assert len(parsed) == 1, "a changed article is parsed again"
+
+
+def test_a_text_read_again_under_another_id_is_parsed_once(service: QAService, tmp_path: Path, monkeypatch) -> None:
+    parsed: list[str] = []
+    monkeypatch.setattr("qa.speech.pipeline.attributions", lambda text, nlp: parsed.append(text) or [])
+    # A wire story two outlets publish word for word, and another story.
+    path = write_articles(tmp_path, {"id": "wire", "text": STORY}, {"id": "outlet", "text": STORY},
+                          {"id": "other", "text": STORY + " More rain fell."})
+    report = service.ingest_paths([path])
+    assert sorted(report.added) == ["other", "outlet", "wire"] and len(parsed) == 2
