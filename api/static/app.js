@@ -274,7 +274,7 @@ function citationMarker(citation, index) {
   marker.addEventListener("keydown", (event) => {
     if (event.key.toLowerCase() !== "c" || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
-    copyQuote(citation, marker);
+    copyQuote(citation);
   });
   return marker;
 }
@@ -373,11 +373,7 @@ function alsoReported(others) {
   line.append("Also reported by: ");
   others.forEach((other, index) => {
     if (index) line.append("; ");
-    const parts = [other.source || other.title || other.article_id];
-    if (other.published_at) parts.push(publishedDate(other.published_at));
-    const href = safeUrl(other.url);
-    if (href) parts.push(sourceLink(href));
-    parts.forEach((part, at) => line.append(at ? " · " : "", part));
+    appendJoined(line, [other.source || other.title || other.article_id, ...dateAndLink(other)]);
   });
   return [line];
 }
@@ -399,10 +395,11 @@ function dayOf(iso) {
   return day ? `${Number(day[3])} ${MONTHS[Number(day[2]) - 1]} ${day[1]}` : iso;
 }
 
-async function copyQuote(citation, button) {
+// Copies the quote with its attribution; a Copy `button` also says so on itself for a moment.
+async function copyQuote(citation, button = null) {
   const copied = await copyText(attributed(citation));
   announce(copied ? "Copied the quote with its attribution." : "The browser did not allow copying.");
-  if (!button.classList.contains("copy")) return;
+  if (!button) return;
   button.textContent = copied ? "Copied" : "Copy failed";
   setTimeout(() => { button.textContent = "Copy"; }, 2000);
 }
@@ -447,14 +444,22 @@ function announce(message) {
 function describeSource(origin, withTitle = true) {
   const line = document.createElement("span");
   line.className = "meta";
+  const named = [withTitle && (origin.title || origin.article_id), origin.source].filter(Boolean);
+  appendJoined(line, [...named, ...dateAndLink(origin)]);
+  return line;
+}
+
+// An article's date and a link to it, when it has them: the parts after its name.
+function dateAndLink(origin) {
   const parts = [];
-  if (withTitle) parts.push(origin.title || origin.article_id);
-  if (origin.source) parts.push(origin.source);
   if (origin.published_at) parts.push(publishedDate(origin.published_at));
   const href = safeUrl(origin.url);
   if (href) parts.push(sourceLink(href));
+  return parts;
+}
+
+function appendJoined(line, parts) {
   parts.forEach((part, index) => line.append(index ? " · " : "", part));
-  return line;
 }
 
 // A bare date stays a date; a moment is shown to the minute in UTC, the zone the API gives it in.

@@ -168,7 +168,7 @@ class Store:
         places of articles no longer stored are left out."""
         with self._db.snapshot():
             spans = self._db.chunk_spans(list(dict.fromkeys(article_id for article_id, _, _ in places)))
-            holding = [_holding(spans, *place) for place in places]
+            holding = [_chunk_holding(spans, *place) for place in places]
             views = self.chunk_views(list(dict.fromkeys(row_id for row_id in holding if row_id is not None)))
         with self._lock.reading():
             ids, vectors = self._vectors.vectors_of([view.row_id for view in views])
@@ -333,7 +333,7 @@ def _catalog_articles(items: Sequence[tuple[ArticleRecord, Sequence[ChunkRecord]
     return entries
 
 
-def _holding(spans: Sequence[tuple[int, str, int, int]], article_id: str, start: int, end: int) -> int | None:
+def _chunk_holding(spans: Sequence[tuple[int, str, int, int]], article_id: str, start: int, end: int) -> int | None:
     """The chunk among `spans` (chunk id, article id, start, end) that holds start..end, else the first
     that holds `start`."""
     around = sorted((first, row_id, last) for row_id, article, first, last in spans

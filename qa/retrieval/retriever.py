@@ -105,12 +105,14 @@ class Retriever:
         listed = retrieval.passages[: retrieval.top_k]
         if not citations:
             return listed
-        added = self._holding(retrieval, unplaced(citations, listed), listed)
+        # Read once: the cited articles' texts widen the passages added and stretch those a quote runs past.
         texts = self._store.article_texts(list(dict.fromkeys(c.origin.article_id for c in citations)))
+        added = self._holding(retrieval, unplaced(citations, listed), listed, texts)
         return cited_articles_first(holding_every_quote([*listed, *added], citations, texts), citations,
                                     retrieval.top_k)
 
-    def _holding(self, retrieval: Retrieval, citations: list[Citation], listed: Sequence[Passage]) -> list[Passage]:
+    def _holding(self, retrieval: Retrieval, citations: list[Citation], listed: Sequence[Passage],
+                 texts: Mapping[str, str]) -> list[Passage]:
         """A passage around each of these quotes: the chunk holding it (whole, if one does), from those
         the search found, else read from the store (a statement found by its speaker need not be among
         them)."""
@@ -128,10 +130,10 @@ class Retriever:
                 found.setdefault(chunk.chunk_id, chunk)
         for view, cosine in self._store.chunks_at(unfound, retrieval.vector) if unfound else []:
             found.setdefault(view.key, _passage(view, cosine, []))
-        listed_ids = {p.origin.article_id for p in listed}
-        added = [self._with_reprints(p, retrieval) if p.origin.article_id not in listed_ids else p
-                 for p in found.values() if p.chunk_id not in {q.chunk_id for q in listed}]
-        return list(self._in_context(tuple(added), around=listed))
+        listed_articles, listed_chunks = {p.origin.article_id for p in listed}, {p.chunk_id for p in listed}
+        added = [self._with_reprints(p, retrieval) if p.origin.article_id not in listed_articles else p
+                 for p in found.values() if p.chunk_id not in listed_chunks]
+        return list(self._in_context(tuple(added), around=listed, texts=texts))
 
     def _with_reprints(self, passage: Passage, retrieval: Retrieval) -> Passage:
         refs = retrieval.reprints.get(passage.origin.article_id, ())
@@ -144,13 +146,15 @@ class Retriever:
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
         return {view.row_id: view for view in self._store.chunk_views(wanted)}
 
-    def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = ()) -> tuple[Passage, ...]:
+    def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = (),
+                    texts: Mapping[str, str] | None = None) -> tuple[Passage, ...]:
         """The listed passages widened to the sentences around their chunk, never into the text of those
         `around` them, listed already; the answer still reads `best`, the chunks alone, whose sentences
-        are the ones that matched."""
+        are the ones that matched. `texts`: the articles' texts, when already read."""
         if not self._settings.passage_chars or not passages:
             return passages
-        texts = self._store.article_texts(list(dict.fromkeys(p.origin.article_id for p in passages)))
+        if texts is None:
+            texts = self._store.article_texts(list(dict.fromkeys(p.origin.article_id for p in passages)))
         windows: dict[str, list[Span]] = {}  # of each article, the passages widened so far
         for passage in around:
             windows.setdefault(passage.origin.article_id, []).append(Span(passage.start, passage.end))
