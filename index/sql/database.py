@@ -26,8 +26,8 @@ from index.records import (
 )
 from index.sql.sources import SourceTables
 from index.sql.schema import (
-    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_VIEW_COLUMNS, ENTITY_INSERT,
-    NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions, catalog_articles, chunk_views,
+    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_TEXT, CHUNK_VIEW_COLUMNS,
+    ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions, catalog_articles, chunk_views,
     entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article, speech_rows, statements,
     statements_query,
 )
@@ -252,10 +252,16 @@ class SqlDatabase(SourceTables, ABC):
 
     def chunk_views(self, row_ids: Sequence[int]) -> list[ChunkView]:
         """The chunks with these ids, in the given order; ids no longer stored are left out."""
-        with self.snapshot():  # the chunks and their articles' texts of one version
-            rows = self._rows_in(f"SELECT {CHUNK_VIEW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id "
-                                 "WHERE c.id IN ({})", [int(i) for i in row_ids])
-            return chunk_views(rows, self.article_texts(sorted({row[2] for row in rows})), row_ids)
+        return chunk_views(self._rows_in(f"SELECT {CHUNK_VIEW_COLUMNS}, {CHUNK_TEXT} FROM chunks c "
+                                         "JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})",
+                                         [int(i) for i in row_ids]), row_ids)
+
+    def passages(self, row_ids: Sequence[int]) -> tuple[list[ChunkView], dict[str, str]]:
+        """The chunks with these ids, as chunk_views, and their articles' texts, in one query (a
+        search's passages are widened from their articles' texts)."""
+        rows = self._rows_in(f"SELECT {CHUNK_VIEW_COLUMNS}, a.text FROM chunks c "
+                             "JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})", [int(i) for i in row_ids])
+        return chunk_views(rows, row_ids, whole=True), {row[2]: row[-1] for row in rows}
 
     def chunk_spans(self, article_ids: Sequence[str]) -> list[tuple[int, str, int, int]]:
         """(chunk id, article id, start, end) of every chunk of these articles."""

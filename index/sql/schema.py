@@ -145,12 +145,14 @@ ARTICLE_COLUMNS = (
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
 CATALOG_ARTICLE_COLUMNS = f"id, title, url, text, source, published_ts, cluster_id, {', '.join(NEWSROOM_COLUMNS)}"
-# A chunk as search results show it; its text is cut from the article's in Python (see chunk_views).
+# A chunk as search results show it, then its text (CHUNK_TEXT, cut in SQL, where both engines count
+# characters from 1 as Python counts code points from 0) or its article's (see chunk_views).
 CHUNK_VIEW_COLUMNS = (
     "c.id, c.chunk_key, c.article_id, c.start_char, c.end_char, "
     "a.title, a.url, a.source, a.published_at, a.published_ts, a.cluster_id, "
     + ", ".join(f"a.{column}" for column in NEWSROOM_COLUMNS)
 )
+CHUNK_TEXT = "substr(a.text, c.start_char + 1, c.end_char - c.start_char)"
 CHUNK_COUNT = "(SELECT count(*) FROM chunks c WHERE c.article_id = articles.id)"
 
 
@@ -179,15 +181,14 @@ def catalog_articles(spans: Sequence[tuple], fields: Sequence[tuple]) -> list[Ca
     ]
 
 
-def chunk_views(rows: Sequence[tuple], texts: dict[str, str], order: Sequence[int]) -> list[ChunkView]:
-    """Views from rows of CHUNK_VIEW_COLUMNS and their articles' texts, in the order of the ids given:
-    the text is article.text[start:end], sliced in Python (which counts code points, as offsets do)."""
+def chunk_views(rows: Sequence[tuple], order: Sequence[int], whole: bool = False) -> list[ChunkView]:
+    """Views from rows of CHUNK_VIEW_COLUMNS followed by the chunk's text or, `whole`, its article's
+    (from which the chunk's is cut in Python), in the order of the ids given."""
     by_id = {}
     width = len(NEWSROOM_COLUMNS)
-    for chunk_id, key, article_id, start, end, *fields in rows:
-        if article_id in texts:
-            by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, texts[article_id][start:end],
-                                        *fields[:-width], newsroom=newsroom(fields[-width:]))
+    for chunk_id, key, article_id, start, end, *fields, text in rows:
+        by_id[chunk_id] = ChunkView(chunk_id, key, article_id, start, end, text[start:end] if whole else text,
+                                    *fields[:-width], newsroom=newsroom(fields[-width:]))
     return [by_id[i] for i in order if i in by_id]
 
 

@@ -13,6 +13,7 @@ committed batch whole or not at all.
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from index.store.cursor import article_page
 # Generations of change log kept after a write session; a reader further behind rebuilds from the database.
 KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
+# Threads calling a remote vector engine at once, for all searches of this process together.
+CONCURRENT_CALLS = 16
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,9 @@ class Store:
         # How long a write session waits for another process's to end (the API's processes take turns).
         self.write_wait = write_wait
         self._catalogs = CatalogKeeper(directory, database)
+        # Threads that call a remote engine, made at the first search that needs them.
+        self._calls: ThreadPoolExecutor | None = None
+        self._calls_made = threading.Lock()
         with self._lock.writing(), self._db.snapshot():
             self._catalogs.load()
             self._generation = self._db.generation()
@@ -60,6 +66,8 @@ class Store:
         return self._directory
 
     def close(self) -> None:
+        if self._calls is not None:
+            self._calls.shutdown()
         self._db.close()
         self._vectors.close()
 
@@ -180,6 +188,10 @@ class Store:
         chunks no longer stored (their article was replaced or deleted since) are left out."""
         return self._db.chunk_views(row_ids)
 
+    def passages(self, row_ids: Sequence[int]) -> tuple[list[ChunkView], dict[str, str]]:
+        """The chunks with these ids, as chunk_views gives them, and the texts of their articles, in one read."""
+        return self._db.passages(row_ids)
+
     def article(self, article_id: str) -> StoredArticle | None:
         return self._db.article(article_id)
 
@@ -227,19 +239,36 @@ class Store:
     ) -> SearchHits:
         catalog = self._catalogs.catalog
         allowed = catalog.allowed(chunk_filter)
-        nearest = self._vectors.search(vector, k, allowed.ids, chunk_filter) if dense else []
         words = list(dict.fromkeys(analyzed(" ".join(terms))))
-        if not words:
-            return self._hits(catalog, vector, nearest, [], [])
-        lexical = self._vectors.lexical(terms, k, chunk_filter)
-        if lexical is None:
-            lexical = catalog.best_chunks(words, k, allowed.chunks, title_weight)
-        return self._hits(catalog, vector, nearest, lexical, catalog.best_articles(words, k, allowed.articles, title_weight))
+        engine = self._vectors
+        # A remote engine answers while this thread does the rest: the calls of one search that do
+        # not depend on each other overlap (the engine's own BM25 too, where it has one).
+        nearest = self._calling(engine.search, vector, k, allowed.ids, chunk_filter) if dense else _done([])
+        lexical = self._calling(engine.lexical, terms, k, chunk_filter) if words else _done([])
+        articles = catalog.best_articles(words, k, allowed.articles, title_weight) if words else []
+        chunks = lexical.result()
+        if chunks is None:
+            chunks = catalog.best_chunks(words, k, allowed.chunks, title_weight)
+        # The lexical hits' vectors are read before the nearest are known (some are read for nothing)
+        # when the engine is remote: one wait instead of two.
+        cosines = _cosines(*engine.vectors_of([i for i, _ in chunks]), vector) if engine.remote and chunks else {}
+        return self._hits(catalog, vector, nearest.result(), chunks, articles, cosines)
+
+    def _calling(self, call, *args) -> Future:
+        """`call(*args)`, on a thread of its own when the engine is remote, else now."""
+        if not self._vectors.remote:
+            return _done(call(*args))
+        if self._calls is None:
+            with self._calls_made:
+                if self._calls is None:
+                    self._calls = ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="engine")
+        return self._calls.submit(call, *args)
 
     def _hits(self, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
-              lexical: list[tuple[int, float]], articles: list[str]) -> SearchHits:
-        """The chunks found, as the catalog knows them, with every one's cosine to the query vector."""
-        cosines = dict(nearest)
+              lexical: list[tuple[int, float]], articles: list[str], known: dict[int, float]) -> SearchHits:
+        """The chunks found, as the catalog knows them, with every one's cosine to the query vector
+        (`known`: some already worked out)."""
+        cosines = {**known, **dict(nearest)}
         missing = [i for i, _ in lexical if i not in cosines]
         if missing:
             cosines.update(_cosines(*self._vectors.vectors_of(missing), vector))
@@ -339,6 +368,12 @@ def _chunk_holding(spans: Sequence[tuple[int, str, int, int]], article_id: str, 
     around = sorted((first, row_id, last) for row_id, article, first, last in spans
                     if article == article_id and first <= start < last)
     return next((row_id for _, row_id, last in around if end <= last), around[0][1] if around else None)
+
+
+def _done(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
 
 
 def _cosines(ids: np.ndarray, vectors: np.ndarray, vector: np.ndarray) -> dict[int, float]:

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class FaissVectors:
+    remote = False
+
     def __init__(self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str,
                  graph_threshold: int = 50_000, ef_search: int = 64) -> None:
         """`faiss_index` is a FAISS factory string, or "auto": exact search below `graph_threshold`

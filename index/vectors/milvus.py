@@ -11,7 +11,10 @@ newsroom's section, tags, language, visibility, update time and embargo), so a f
 expression Milvus applies inside the search. A collection made before the newsroom's fields existed
 is made again from the database when a replica opens it. Where the server has full-text search
 (Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25.
-Every read asks for strong consistency, so a replica reads what any replica wrote before it.
+A replica reads what any replica wrote before it without Milvus's strong consistency, which waits
+for the server's next time tick (up to 200 ms) on every read: the writer records in the database,
+beside the generation Milvus has reached, the Milvus timestamp of its last write there, and a reader
+asks Milvus for what that timestamp guarantees. Only a read just after a write waits.
 """
 
 import json
@@ -28,8 +31,10 @@ from index.records import UNDATED, ChunkFilter, IdSet, Newsroom  # UNDATED: Milv
 log = logging.getLogger(__name__)
 
 TEXT_CHARS = 60_000
-# The database's meta key for the generation Milvus has reached.
+# The database's meta keys for the generation Milvus has reached, and the Milvus timestamp (a hybrid
+# timestamp: milliseconds << 18 | a logical counter) of the write that reached it.
 MILVUS_GENERATION = "milvus_generation"
+MILVUS_TIMESTAMP = "milvus_timestamp"
 SYNC_BATCH = 1_000
 # Fields added with the newsroom's metadata: a collection without them is made again.
 NEWSROOM_FIELDS = ("section", "tags", "language", "visibility", "updated_ts", "embargo_ts")
@@ -84,23 +89,35 @@ class MilvusCollection:
         if len(ids):
             self._client.delete(self._name, ids=[int(i) for i in ids])
 
-    def count(self) -> int:
-        result = self._client.query(self._name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+    def last_write(self) -> int:
+        """The Milvus timestamp of the last write this client made to the collection, 0 if none.
+        pymilvus keeps it from each write's reply for its own session consistency."""
+        from pymilvus.client.ts_utils import get_collection_ts
+
+        connection = self._client._get_connection()
+        database = self._client._generate_call_context().get_db_name()
+        return int(get_collection_ts(self._name, connection.server_address, database) or 0)
+
+    def count(self, after: int = 0) -> int:
+        result = self._client.query(self._name, filter="", output_fields=["count(*)"], **_reading(after))
         return int(result[0]["count(*)"])
 
-    def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, ef: int) -> list[tuple[int, float]]:
+    def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, ef: int,
+               after: int = 0) -> list[tuple[int, float]]:
+        """The k nearest within the filter, holding at least every write up to the timestamp `after`."""
         params = {"metric_type": self._metric, "params": {"ef": max(ef, k)} if self._index_type == "HNSW" else {}}
         found = self._client.search(
             self._name, data=[vector.astype(np.float32).tolist()], anns_field="vector", limit=k,
-            filter=milvus_filter(chunk_filter), search_params=params, consistency_level="Strong",
+            filter=milvus_filter(chunk_filter), search_params=params, **_reading(after),
         )
         return [(int(hit["id"]), float(hit["distance"])) for hit in found[0]]
 
-    def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
+    def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter,
+                after: int = 0) -> list[tuple[int, float]]:
         """Milvus's BM25 over the chunk text; call only when `full_text`."""
         found = self._client.search(
             self._name, data=[" ".join(terms)], anns_field="sparse", limit=k, filter=milvus_filter(chunk_filter),
-            search_params={"metric_type": "BM25"}, consistency_level="Strong",
+            search_params={"metric_type": "BM25"}, **_reading(after),
         )
         return [(int(hit["id"]), abs(float(hit["distance"]))) for hit in found[0]]
 
@@ -169,6 +186,14 @@ class MilvusCollection:
         return {field["name"] for field in self._client.describe_collection(self._name)["fields"]}
 
 
+def _reading(after: int) -> dict:
+    """A read's consistency: everything written up to the timestamp `after`; strong (the server's
+    newest timestamp, reached at its next time tick) when no write's timestamp is known."""
+    if after <= 0:
+        return {"consistency_level": "Strong"}
+    return {"consistency_level": "Customized", "guarantee_timestamp": after}
+
+
 def has_full_text_search(version: str) -> bool:
     """Milvus has BM25 from 2.5 on, and Milvus Lite from 3 on ("v2.3.5-lite", "milvus_lite-3.2.2")."""
     match = re.search(r"(\d+)\.(\d+)", version)
@@ -212,16 +237,22 @@ def _strings(values: Sequence[str]) -> str:
 class MilvusVectors:
     """The vector backend on a Milvus collection (see the module's docstring)."""
 
+    remote = True
+
     def __init__(self, database: Database, collection: MilvusCollection, ef_search: int = 64) -> None:
         self._db = database
         self._collection = collection
         self._ef_search = ef_search
+        # The timestamp of the last write to Milvus this process knows of (module docstring).
+        self._after = 0
 
     def generation(self) -> int:
         return int(self._db.meta().get(MILVUS_GENERATION, "0"))
 
     def follow(self, generation: int) -> None:
-        pass  # shared by every replica: writers bring it forward
+        # Shared by every replica, brought forward by writers: what is followed is their last write's
+        # timestamp, so that reads of this generation see what was written for it.
+        self._after = max(self._after, int(self._db.meta().get(MILVUS_TIMESTAMP, "0")))
 
     def catch_up(self) -> None:
         reached, generation = self.generation(), self._db.generation()
@@ -238,21 +269,22 @@ class MilvusVectors:
         self._sync(removed, added, generation)
 
     def search(self, vector: np.ndarray, k: int, allowed: IdSet | None, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
-        return self._collection.search(vector, k, chunk_filter, self._ef_search)
+        return self._collection.search(vector, k, chunk_filter, self._ef_search, self._after)
 
     def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]] | None:
-        return self._collection.lexical(terms, k, chunk_filter) if self._collection.full_text else None
+        return self._collection.lexical(terms, k, chunk_filter, self._after) if self._collection.full_text else None
 
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         return self._db.vectors_of(ids)  # the database holds the same vectors, nearer at hand
 
     def count(self) -> int:
-        return self._collection.count()
+        return self._collection.count(self._after)
 
     def refill(self) -> None:
         """Writes every chunk again, into a collection just made again."""
         with self._db.transaction():
             self._db.set_meta(MILVUS_GENERATION, "0")
+            self._db.set_meta(MILVUS_TIMESTAMP, "0")
         with self._db.snapshot():
             ids, generation = self._db.all_chunk_ids(), self._db.generation()
         self._sync(np.array([], dtype=np.int64), ids, generation)
@@ -272,8 +304,10 @@ class MilvusVectors:
         ids = added.tolist()
         for start in range(0, len(ids), SYNC_BATCH):
             self._collection.upsert(self._rows(ids[start : start + SYNC_BATCH]))
+        self._after = max(self._after, self._collection.last_write())
         with self._db.transaction():
             self._db.set_meta(MILVUS_GENERATION, str(generation))
+            self._db.set_meta(MILVUS_TIMESTAMP, str(self._after))
 
     def _rows(self, chunk_ids: Sequence[int]) -> list[VectorRow]:
         views = {v.row_id: v for v in self._db.chunk_views(chunk_ids)}

@@ -87,12 +87,12 @@ class Retriever:
         kept = {r.view.row_id for article in articles for r in article.passages}  # reprints left out
         best_ranked = list(islice((r for r in ranked if r.view.row_id in kept), pool))
         # Text is read only now, for the few chunks kept, and their reprints' sources.
-        views = self._views([r.view for r, _ in chosen], [ref for _, also in chosen for ref in also],
-                            [r.view for r in best_ranked])
+        views, texts = self._views([r.view for r, _ in chosen], [ref for _, also in chosen for ref in also],
+                                   [r.view for r in best_ranked])
         passages = self._in_context(tuple(
             _passage(views[r.view.row_id], hits.cosines[r.view.row_id], [views[a.row_id] for a in also if a.row_id in views])
             for r, also in chosen if r.view.row_id in views
-        ))
+        ), texts=texts)
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
         reprints = {a.passages[0].view.article_id: tuple(a.reprints) for a in articles if a.reprints}
@@ -142,9 +142,10 @@ class Retriever:
         views = self._store.chunk_views([ref.row_id for ref in refs])
         return replace(passage, also_reported_by=tuple(source_of(view) for view in views))
 
-    def _views(self, *groups: list[ChunkRef]) -> dict[int, ChunkView]:
-        wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
-        return {view.row_id: view for view in self._store.chunk_views(wanted)}
+    def _views(self, *groups: list[ChunkRef]) -> tuple[dict[int, ChunkView], dict[str, str]]:
+        """The chunks of these refs by id, and their articles' texts, in one read."""
+        views, texts = self._store.passages(list(dict.fromkeys(ref.row_id for group in groups for ref in group)))
+        return {view.row_id: view for view in views}, texts
 
     def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = (),
                     texts: Mapping[str, str] | None = None) -> tuple[Passage, ...]:
@@ -191,7 +192,8 @@ class Retriever:
 
     def _reranked(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         head, tail = ranked[: self._settings.rerank_top], ranked[self._settings.rerank_top :]
-        views = self._views([r.view for r in head])
+        wanted = list(dict.fromkeys(r.view.row_id for r in head))
+        views = {view.row_id: view for view in self._store.chunk_views(wanted)}
         head = [r for r in head if r.view.row_id in views]
         scores = self._reranker.scores(question, [views[r.view.row_id].text for r in head])
         reordered = [Ranked(r.view, s) for s, r in sorted(zip(scores, head), key=lambda pair: -pair[0])]

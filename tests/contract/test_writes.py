@@ -21,6 +21,20 @@ def test_put_search_and_read_back(store) -> None:
     assert store.chunk_counts(["a", "b", "nobody"]) == {"a": 3, "b": 2}
 
 
+def test_chunks_are_read_with_their_articles_texts_in_one_read_cut_by_code_points(store) -> None:
+    text = "Port 🚢 reopens — «ça va» 𝔘nion says."
+    put(store, (article("a", text=text), [ChunkRecord(5, 16, "a-0", "e-a-0", unit(1)),
+                                          ChunkRecord(17, len(text), "a-1", "e-a-1", unit(2))]),
+        (article("b"), chunks("b", 2, seed=1)))
+    ids = [ref.row_id for ref in store.search(unit(2), k=4).dense]
+    views, texts = store.passages([*ids, 999_999])
+    assert [v.key for v in views] == [v.key for v in store.chunk_views(ids)] and len(views) == 4
+    assert {v.key: v.text for v in views if v.article_id == "a"} == {"a-0": text[5:16], "a-1": text[17:]}
+    assert [v.text for v in store.chunk_views(ids) if v.article_id == "a"] == [v.text for v in views
+                                                                               if v.article_id == "a"]
+    assert texts == {"a": text, "b": "Alpha beta gamma delta."}
+
+
 def test_unchanged_text_finds_its_stored_vector(store) -> None:
     put(store, (article("a"), chunks("a", 2)))
     known = store.known_vectors(["e-a-0-1", "e-unknown"])

@@ -79,3 +79,29 @@ def test_a_collection_made_before_the_newsroom_fields_is_made_again_from_the_dat
         assert {r.article_id for r in reopened.search(unit(0), 10, ChunkFilter(tags=("ports",))).dense} == {"a"}
     finally:
         reopened.close()
+
+
+@pytest.mark.integration
+def test_a_replica_reads_another_s_write_at_once_without_waiting_for_milvus_s_next_tick(
+        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
+    from index.vectors.milvus import MILVUS_TIMESTAMP
+
+    address = MilvusAddress(milvus_server, "read_after_write", index_type="FLAT")
+    writer = open_store(tmp_path / "writer", model="m", dimension=DIM, create=True, database_url=postgres_url,
+                        milvus=address)
+    reader = open_store(tmp_path / "reader", model="m", dimension=DIM, create=True, database_url=postgres_url,
+                        milvus=address)
+    client = reader._vectors._collection._client
+    asked: list[dict] = []
+    search = client.search
+    client.search = lambda *args, **kwargs: asked.append(kwargs) or search(*args, **kwargs)
+    try:
+        put(writer, (article("a"), chunks("a", 2)))
+        written = int(writer._db.meta()[MILVUS_TIMESTAMP])
+        assert written > 0
+        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a"}
+        # Read as of the writer's last write, not at the server's newest timestamp.
+        assert asked[-1]["consistency_level"] == "Customized" and asked[-1]["guarantee_timestamp"] == written
+    finally:
+        writer.close()
+        reader.close()
