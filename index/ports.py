@@ -95,6 +95,8 @@ class VectorBackend(Protocol):
     # True for an engine reached over the network: the store asks it while it does its own part of
     # a search (BM25 in memory, reads from the database) rather than after.
     remote: bool
+    # True when the engine has its own BM25 over chunk texts (see `lexical`).
+    full_text: bool
 
     def generation(self) -> int:
         """The database generation these vectors hold."""
@@ -103,6 +105,11 @@ class VectorBackend(Protocol):
     def follow(self, generation: int) -> None:
         """Before a read of `generation` (inside its snapshot, holding the store's write lock): brings
         what this process holds up to it."""
+        ...
+
+    def lagging(self, generation: int) -> bool:
+        """Whether reads of `generation`, already followed, must look at the database again: a shared
+        engine a writer has not yet brought to it."""
         ...
 
     def catch_up(self) -> None:

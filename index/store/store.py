@@ -34,8 +34,9 @@ from index.store.cursor import article_page
 # Generations of change log kept after a write session; a reader further behind rebuilds from the database.
 KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
-# Threads calling a remote vector engine at once, for all searches of this process together.
-CONCURRENT_CALLS = 16
+# Threads calling a remote vector engine at once, for all searches of this process together: as many
+# as the API answers requests at once (anyio's worker threads), each making at most two calls.
+CONCURRENT_CALLS = 40
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class Store:
         for _ in range(OPTIMISTIC_SEARCHES):
             with self._db.snapshot():
                 generation = self._db.generation()
-                if generation > self._generation:
+                if generation > self._generation or self._vectors.lagging(generation):
                     with self._lock.writing():
                         self._follow(generation)
                 with self._lock.reading():
@@ -244,11 +245,12 @@ class Store:
         # A remote engine answers while this thread does the rest: the calls of one search that do
         # not depend on each other overlap (the engine's own BM25 too, where it has one).
         nearest = self._calling(engine.search, vector, k, allowed.ids, chunk_filter) if dense else _done([])
-        lexical = self._calling(engine.lexical, terms, k, chunk_filter) if words else _done([])
+        own_bm25 = words and engine.full_text
+        lexical = self._calling(engine.lexical, terms, k, chunk_filter) if own_bm25 else _done(None)
         articles = catalog.best_articles(words, k, allowed.articles, title_weight) if words else []
         chunks = lexical.result()
         if chunks is None:
-            chunks = catalog.best_chunks(words, k, allowed.chunks, title_weight)
+            chunks = catalog.best_chunks(words, k, allowed.chunks, title_weight) if words else []
         # The lexical hits' vectors are read before the nearest are known (some are read for nothing)
         # when the engine is remote: one wait instead of two.
         cosines = _cosines(*engine.vectors_of([i for i, _ in chunks]), vector) if engine.remote and chunks else {}
@@ -285,7 +287,8 @@ class Store:
 
     def _follow(self, generation: int) -> None:
         """Brings vectors and catalog to `generation`, the current snapshot's; holds the write lock."""
-        if generation <= self._generation and self._catalogs.generation >= generation:
+        if (generation <= self._generation and self._catalogs.generation >= generation
+                and not self._vectors.lagging(generation)):
             return
         self._vectors.follow(generation)
         if not self._catalogs.catch_up(generation):

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 class FaissVectors:
     remote = False
+    full_text = False
 
     def __init__(self, directory: Path, database: Database, model: str, dimension: int, faiss_index: str,
                  graph_threshold: int = 50_000, ef_search: int = 64) -> None:
@@ -61,6 +62,9 @@ class FaissVectors:
         # Replayed changes may already be in a file saved just before a crash: replaying is harmless.
         self._index.replay(removed, present, vectors)
         self._moved_to(generation)
+
+    def lagging(self, generation: int) -> bool:
+        return False  # follow() brings this process's vectors to the generation itself
 
     def catch_up(self) -> None:
         with self._db.snapshot():

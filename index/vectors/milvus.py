@@ -243,8 +243,15 @@ class MilvusVectors:
         self._db = database
         self._collection = collection
         self._ef_search = ef_search
-        # The timestamp of the last write to Milvus this process knows of (module docstring).
+        # The timestamp of the last write to Milvus this process knows of (module docstring), the
+        # generation that write brought Milvus to, and the generation reads are of.
         self._after = 0
+        self._reached = 0
+        self._wanted = 0
+
+    @property
+    def full_text(self) -> bool:
+        return self._collection.full_text
 
     def generation(self) -> int:
         return int(self._db.meta().get(MILVUS_GENERATION, "0"))
@@ -252,7 +259,19 @@ class MilvusVectors:
     def follow(self, generation: int) -> None:
         # Shared by every replica, brought forward by writers: what is followed is their last write's
         # timestamp, so that reads of this generation see what was written for it.
-        self._after = max(self._after, int(self._db.meta().get(MILVUS_TIMESTAMP, "0")))
+        meta = self._db.meta()
+        self._reached = max(self._reached, int(meta.get(MILVUS_GENERATION, "0")))
+        self._after = max(self._after, int(meta.get(MILVUS_TIMESTAMP, "0")))
+        self._wanted = max(self._wanted, generation)
+
+    def lagging(self, generation: int) -> bool:
+        # A writer has committed `generation` but not yet recorded Milvus's timestamp for it (or died
+        # before): reads are strong until a later look at the database finds it recorded.
+        return self._reached < generation
+
+    def _guarantee(self) -> int:
+        """The timestamp reads ask Milvus to have reached; 0 (strong) while lagging."""
+        return self._after if self._reached >= self._wanted else 0
 
     def catch_up(self) -> None:
         reached, generation = self.generation(), self._db.generation()
@@ -269,16 +288,16 @@ class MilvusVectors:
         self._sync(removed, added, generation)
 
     def search(self, vector: np.ndarray, k: int, allowed: IdSet | None, chunk_filter: ChunkFilter) -> list[tuple[int, float]]:
-        return self._collection.search(vector, k, chunk_filter, self._ef_search, self._after)
+        return self._collection.search(vector, k, chunk_filter, self._ef_search, self._guarantee())
 
     def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]] | None:
-        return self._collection.lexical(terms, k, chunk_filter, self._after) if self._collection.full_text else None
+        return self._collection.lexical(terms, k, chunk_filter, self._guarantee()) if self.full_text else None
 
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         return self._db.vectors_of(ids)  # the database holds the same vectors, nearer at hand
 
     def count(self) -> int:
-        return self._collection.count(self._after)
+        return self._collection.count(self._guarantee())
 
     def refill(self) -> None:
         """Writes every chunk again, into a collection just made again."""
@@ -305,6 +324,7 @@ class MilvusVectors:
         for start in range(0, len(ids), SYNC_BATCH):
             self._collection.upsert(self._rows(ids[start : start + SYNC_BATCH]))
         self._after = max(self._after, self._collection.last_write())
+        self._reached = max(self._reached, generation)
         with self._db.transaction():
             self._db.set_meta(MILVUS_GENERATION, str(generation))
             self._db.set_meta(MILVUS_TIMESTAMP, str(self._after))

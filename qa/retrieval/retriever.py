@@ -143,8 +143,11 @@ class Retriever:
         return replace(passage, also_reported_by=tuple(source_of(view) for view in views))
 
     def _views(self, *groups: list[ChunkRef]) -> tuple[dict[int, ChunkView], dict[str, str]]:
-        """The chunks of these refs by id, and their articles' texts, in one read."""
-        views, texts = self._store.passages(list(dict.fromkeys(ref.row_id for group in groups for ref in group)))
+        """The chunks of these refs by id, and their articles' texts (to widen passages), in one read."""
+        wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
+        if not self._settings.passage_chars:
+            return {view.row_id: view for view in self._store.chunk_views(wanted)}, {}
+        views, texts = self._store.passages(wanted)
         return {view.row_id: view for view in views}, texts
 
     def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = (),

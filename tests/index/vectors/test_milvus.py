@@ -105,3 +105,36 @@ def test_a_replica_reads_another_s_write_at_once_without_waiting_for_milvus_s_ne
     finally:
         writer.close()
         reader.close()
+
+
+@pytest.mark.integration
+def test_a_replica_that_reads_while_a_write_is_reaching_milvus_reads_strongly_then_as_of_that_write(
+        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
+    from index.vectors.milvus import MILVUS_TIMESTAMP
+
+    address = MilvusAddress(milvus_server, "read_during_write", index_type="FLAT")
+    writer = open_store(tmp_path / "writer", model="m", dimension=DIM, create=True, database_url=postgres_url,
+                        milvus=address)
+    reader = open_store(tmp_path / "reader", model="m", dimension=DIM, create=True, database_url=postgres_url,
+                        milvus=address)
+    client = reader._vectors._collection._client
+    asked: list[dict] = []
+    search = client.search
+    client.search = lambda *args, **kwargs: asked.append(kwargs) or search(*args, **kwargs)
+    collection = writer._vectors._collection
+    upsert = collection.upsert
+
+    def searched_first(rows) -> None:  # the reader searches after the database holds the write, before Milvus
+        reader.search(unit(0), 10)
+        upsert(rows)
+
+    collection.upsert = searched_first
+    try:
+        put(writer, (article("a"), chunks("a", 2)))
+        assert asked[-1]["consistency_level"] == "Strong"
+        written = int(writer._db.meta()[MILVUS_TIMESTAMP])
+        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a"}
+        assert asked[-1]["consistency_level"] == "Customized" and asked[-1]["guarantee_timestamp"] == written
+    finally:
+        writer.close()
+        reader.close()
