@@ -260,8 +260,9 @@ class MilvusVectors:
         # Shared by every replica, brought forward by writers: what is followed is their last write's
         # timestamp, so that reads of this generation see what was written for it.
         meta = self._db.meta()
-        self._reached = max(self._reached, int(meta.get(MILVUS_GENERATION, "0")))
-        self._after = max(self._after, int(meta.get(MILVUS_TIMESTAMP, "0")))
+        reached = int(meta.get(MILVUS_GENERATION, "0"))
+        if reached >= self._reached:
+            self._reached, self._after = reached, int(meta.get(MILVUS_TIMESTAMP, "0"))
         self._wanted = max(self._wanted, generation)
 
     def lagging(self, generation: int) -> bool:
@@ -270,7 +271,8 @@ class MilvusVectors:
         return self._reached < generation
 
     def _guarantee(self) -> int:
-        """The timestamp reads ask Milvus to have reached; 0 (strong) while lagging."""
+        """The timestamp reads ask Milvus to have reached; 0 (strong) while lagging, or when the last
+        write's timestamp is not known."""
         return self._after if self._reached >= self._wanted else 0
 
     def catch_up(self) -> None:
@@ -319,12 +321,16 @@ class MilvusVectors:
 
     def _sync(self, removed: np.ndarray, added: np.ndarray, generation: int) -> None:
         """Brings Milvus to `generation`: removed chunks out, added ones (that still exist) in."""
+        before = self._collection.last_write()
         self._collection.delete(removed.tolist())
         ids = added.tolist()
         for start in range(0, len(ids), SYNC_BATCH):
             self._collection.upsert(self._rows(ids[start : start + SYNC_BATCH]))
-        self._after = max(self._after, self._collection.last_write())
-        self._reached = max(self._reached, generation)
+        last = self._collection.last_write()
+        # A delete's reply carries no timestamp on some servers (Milvus 2.3): when nothing written
+        # after it gave a newer one, none vouches for it, and 0 has reads of this generation strong.
+        self._after = last if last > before or not len(removed) else 0
+        self._reached = generation
         with self._db.transaction():
             self._db.set_meta(MILVUS_GENERATION, str(generation))
             self._db.set_meta(MILVUS_TIMESTAMP, str(self._after))
