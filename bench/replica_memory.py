@@ -73,8 +73,16 @@ def _own_rss(proc: Path) -> float:
 
 def _copy(index_dir: Path, database_url: str, milvus_uri: str, copies: range) -> int:
     """Adds these copies of the embedded index to the shared archive; returns its chunks."""
-    shared = open_store(Path(tempfile.mkdtemp()), model="sentence-transformers/all-MiniLM-L6-v2", dimension=384,
-                        create=True, database_url=database_url, milvus=MilvusAddress(milvus_uri, COLLECTION))
+    with tempfile.TemporaryDirectory(prefix="copier-") as folder:
+        shared = open_store(Path(folder), model="sentence-transformers/all-MiniLM-L6-v2", dimension=384,
+                            create=True, database_url=database_url, milvus=MilvusAddress(milvus_uri, COLLECTION))
+        try:
+            return _copy_into(shared, index_dir, copies)
+        finally:
+            shared.close()
+
+
+def _copy_into(shared, index_dir: Path, copies: range) -> int:
     conn = sqlite3.connect(index_dir / "metadata.sqlite")
     rows = conn.execute(
         "SELECT id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
@@ -85,9 +93,7 @@ def _copy(index_dir: Path, database_url: str, milvus_uri: str, copies: range) ->
             for start in range(0, len(rows), BATCH):
                 shared.put([_renamed(_records(conn, row), copy) for row in rows[start : start + BATCH]])
     conn.close()
-    chunks = shared.stats().chunks
-    shared.close()
-    return chunks
+    return shared.stats().chunks
 
 
 def _renamed(item, copy: int):
@@ -101,8 +107,11 @@ def _renamed(item, copy: int):
 
 def _replica(env: dict[str, str], questions: list[dict]) -> tuple[float, float, float, float]:
     """(start-up s, RSS after start MB, peak RSS after the questions MB, p50 ms of /v1/ask, 1 client)."""
-    folder = Path(tempfile.mkdtemp(prefix="replica-"))
-    server = Server({**env, "QA_INDEX_DIR": str(folder)})
+    with tempfile.TemporaryDirectory(prefix="replica-") as folder:
+        return _measured(Server({**env, "QA_INDEX_DIR": folder}), questions)
+
+
+def _measured(server: Server, questions: list[dict]) -> tuple[float, float, float, float]:
     with server as (base, startup):
         time.sleep(startup)  # the other worker process too
         after_start = memory_mb(server.process.pid)
