@@ -98,12 +98,12 @@ class MilvusCollection:
         database = self._client._generate_call_context().get_db_name()
         return int(get_collection_ts(self._name, connection.server_address, database) or 0)
 
-    def count(self, after: int = 0) -> int:
+    def count(self, after: int) -> int:
         result = self._client.query(self._name, filter="", output_fields=["count(*)"], **_reading(after))
         return int(result[0]["count(*)"])
 
     def search(self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, ef: int,
-               after: int = 0) -> list[tuple[int, float]]:
+               after: int) -> list[tuple[int, float]]:
         """The k nearest within the filter, holding at least every write up to the timestamp `after`."""
         params = {"metric_type": self._metric, "params": {"ef": max(ef, k)} if self._index_type == "HNSW" else {}}
         found = self._client.search(
@@ -113,7 +113,7 @@ class MilvusCollection:
         return [(int(hit["id"]), float(hit["distance"])) for hit in found[0]]
 
     def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter,
-                after: int = 0) -> list[tuple[int, float]]:
+                after: int) -> list[tuple[int, float]]:
         """Milvus's BM25 over the chunk text; call only when `full_text`."""
         found = self._client.search(
             self._name, data=[" ".join(terms)], anns_field="sparse", limit=k, filter=milvus_filter(chunk_filter),

@@ -92,7 +92,7 @@ class Retriever:
         passages = self._in_context(tuple(
             _passage(views[r.view.row_id], hits.cosines[r.view.row_id], [views[a.row_id] for a in also if a.row_id in views])
             for r, also in chosen if r.view.row_id in views
-        ), texts=texts)
+        ), texts)
         best = tuple(_passage(views[r.view.row_id], hits.cosines[r.view.row_id], [])
                      for r in best_ranked if r.view.row_id in views)
         reprints = {a.passages[0].view.article_id: tuple(a.reprints) for a in articles if a.reprints}
@@ -133,7 +133,7 @@ class Retriever:
         listed_articles, listed_chunks = {p.origin.article_id for p in listed}, {p.chunk_id for p in listed}
         added = [self._with_reprints(p, retrieval) if p.origin.article_id not in listed_articles else p
                  for p in found.values() if p.chunk_id not in listed_chunks]
-        return list(self._in_context(tuple(added), around=listed, texts=texts))
+        return list(self._in_context(tuple(added), texts, around=listed))
 
     def _with_reprints(self, passage: Passage, retrieval: Retrieval) -> Passage:
         refs = retrieval.reprints.get(passage.origin.article_id, ())
@@ -146,19 +146,20 @@ class Retriever:
         """The chunks of these refs by id, and their articles' texts (to widen passages), in one read."""
         wanted = list(dict.fromkeys(ref.row_id for group in groups for ref in group))
         if not self._settings.passage_chars:
-            return {view.row_id: view for view in self._store.chunk_views(wanted)}, {}
+            return self._chunks_by_id(wanted), {}
         views, texts = self._store.passages(wanted)
         return {view.row_id: view for view in views}, texts
 
-    def _in_context(self, passages: tuple[Passage, ...], around: Sequence[Passage] = (),
-                    texts: Mapping[str, str] | None = None) -> tuple[Passage, ...]:
-        """The listed passages widened to the sentences around their chunk, never into the text of those
-        `around` them, listed already; the answer still reads `best`, the chunks alone, whose sentences
-        are the ones that matched. `texts`: the articles' texts, when already read."""
+    def _chunks_by_id(self, row_ids: Sequence[int]) -> dict[int, ChunkView]:
+        return {view.row_id: view for view in self._store.chunk_views(list(dict.fromkeys(row_ids)))}
+
+    def _in_context(self, passages: tuple[Passage, ...], texts: Mapping[str, str],
+                    around: Sequence[Passage] = ()) -> tuple[Passage, ...]:
+        """The listed passages widened to the sentences around their chunk (`texts`: their articles'
+        texts), never into the text of those `around` them, listed already; the answer still reads
+        `best`, the chunks alone, whose sentences are the ones that matched."""
         if not self._settings.passage_chars or not passages:
             return passages
-        if texts is None:
-            texts = self._store.article_texts(list(dict.fromkeys(p.origin.article_id for p in passages)))
         windows: dict[str, list[Span]] = {}  # of each article, the passages widened so far
         for passage in around:
             windows.setdefault(passage.origin.article_id, []).append(Span(passage.start, passage.end))
@@ -195,8 +196,7 @@ class Retriever:
 
     def _reranked(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         head, tail = ranked[: self._settings.rerank_top], ranked[self._settings.rerank_top :]
-        wanted = list(dict.fromkeys(r.view.row_id for r in head))
-        views = {view.row_id: view for view in self._store.chunk_views(wanted)}
+        views = self._chunks_by_id([r.view.row_id for r in head])
         head = [r for r in head if r.view.row_id in views]
         scores = self._reranker.scores(question, [views[r.view.row_id].text for r in head])
         reordered = [Ranked(r.view, s) for s, r in sorted(zip(scores, head), key=lambda pair: -pair[0])]

@@ -1,13 +1,17 @@
 """Milvus as the vector backend: filters as Milvus expressions, and BM25 by Milvus's full-text search
 where it has one (Milvus Lite 3). What every backend must do, Milvus included, is in tests/contract/."""
 
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from index.ports import Store
 from index.records import ChunkFilter, ChunkRecord
 from index.store.opening import MilvusAddress, open_store
-from index.vectors.milvus import milvus_filter
+from index.vectors.milvus import MILVUS_GENERATION, MILVUS_TIMESTAMP, _reading, milvus_filter
 from tests.contract.rows import DIM, article, chunks, put, unit
 
 
@@ -81,46 +85,46 @@ def test_a_collection_made_before_the_newsroom_fields_is_made_again_from_the_dat
         reopened.close()
 
 
-@pytest.mark.integration
-def test_a_replica_reads_another_s_write_at_once_without_waiting_for_milvus_s_next_tick(
-        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
-    from index.vectors.milvus import MILVUS_TIMESTAMP
+@dataclass
+class Replicas:
+    """Two stores on one archive, as two replicas: the reader's Milvus searches' options are recorded."""
 
-    address = MilvusAddress(milvus_server, "read_after_write", index_type="FLAT")
-    writer = open_store(tmp_path / "writer", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                        milvus=address)
-    reader = open_store(tmp_path / "reader", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                        milvus=address)
+    writer: Store
+    reader: Store
+    asked: list[dict]
+
+
+@pytest.fixture
+def replicas(tmp_path: Path, postgres_url: str, milvus_server: str) -> Iterator[Replicas]:
+    address = MilvusAddress(milvus_server, f"replicas_{uuid.uuid4().hex[:12]}", index_type="FLAT")
+    writer, reader = (open_store(tmp_path / name, model="m", dimension=DIM, create=True, database_url=postgres_url,
+                                 milvus=address) for name in ("writer", "reader"))
     client = reader._vectors._collection._client
     asked: list[dict] = []
     search = client.search
     client.search = lambda *args, **kwargs: asked.append(kwargs) or search(*args, **kwargs)
     try:
-        put(writer, (article("a"), chunks("a", 2)))
-        written = int(writer._db.meta()[MILVUS_TIMESTAMP])
-        assert written > 0
-        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a"}
-        # Read as of the writer's last write, not at the server's newest timestamp.
-        assert asked[-1]["consistency_level"] == "Customized" and asked[-1]["guarantee_timestamp"] == written
+        yield Replicas(writer, reader, asked)
     finally:
         writer.close()
         reader.close()
 
 
 @pytest.mark.integration
-def test_a_replica_that_reads_while_a_write_is_reaching_milvus_reads_strongly_then_as_of_that_write(
-        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
-    from index.vectors.milvus import MILVUS_TIMESTAMP
+def test_a_replica_reads_another_s_write_at_once_without_waiting_for_milvus_s_next_tick(replicas: Replicas) -> None:
+    put(replicas.writer, (article("a"), chunks("a", 2)))
+    written = int(replicas.writer._db.meta()[MILVUS_TIMESTAMP])
+    assert written > 0
+    assert {v.article_id for v in replicas.reader.search(unit(0), 10).dense} == {"a"}
+    # Read as of the writer's last write, not at the server's newest timestamp.
+    assert replicas.asked[-1]["consistency_level"] == "Customized"
+    assert replicas.asked[-1]["guarantee_timestamp"] == written
 
-    address = MilvusAddress(milvus_server, "read_during_write", index_type="FLAT")
-    writer = open_store(tmp_path / "writer", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                        milvus=address)
-    reader = open_store(tmp_path / "reader", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                        milvus=address)
-    client = reader._vectors._collection._client
-    asked: list[dict] = []
-    search = client.search
-    client.search = lambda *args, **kwargs: asked.append(kwargs) or search(*args, **kwargs)
+
+@pytest.mark.integration
+def test_a_replica_that_reads_while_a_write_is_reaching_milvus_reads_strongly_then_as_of_that_write(
+        replicas: Replicas) -> None:
+    writer, reader, asked = replicas.writer, replicas.reader, replicas.asked
     collection = writer._vectors._collection
     upsert = collection.upsert
 
@@ -129,52 +133,31 @@ def test_a_replica_that_reads_while_a_write_is_reaching_milvus_reads_strongly_th
         upsert(rows)
 
     collection.upsert = searched_first
-    try:
-        put(writer, (article("a"), chunks("a", 2)))
-        assert asked[-1]["consistency_level"] == "Strong"
-        written = int(writer._db.meta()[MILVUS_TIMESTAMP])
-        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a"}
-        assert asked[-1]["consistency_level"] == "Customized" and asked[-1]["guarantee_timestamp"] == written
-    finally:
-        writer.close()
-        reader.close()
+    put(writer, (article("a"), chunks("a", 2)))
+    assert asked[-1]["consistency_level"] == "Strong"
+    written = int(writer._db.meta()[MILVUS_TIMESTAMP])
+    assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a"}
+    assert asked[-1]["consistency_level"] == "Customized" and asked[-1]["guarantee_timestamp"] == written
 
 
 def test_a_read_asks_for_the_last_write_s_timestamp_or_strong_when_none_is_known() -> None:
-    from index.vectors.milvus import _reading
-
     assert _reading(0) == {"consistency_level": "Strong"}
     assert _reading(451_000_000_000_000_000) == {"consistency_level": "Customized",
                                                  "guarantee_timestamp": 451_000_000_000_000_000}
 
 
 @pytest.mark.integration
-def test_a_write_session_that_only_deletes_is_read_as_of_its_timestamp_or_strongly(
-        tmp_path: Path, postgres_url: str, milvus_server: str) -> None:
-    from index.vectors.milvus import MILVUS_GENERATION, MILVUS_TIMESTAMP
-
-    address = MilvusAddress(milvus_server, "delete_only", index_type="FLAT")
-    store = open_store(tmp_path / "writer", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                       milvus=address)
-    reader = open_store(tmp_path / "reader", model="m", dimension=DIM, create=True, database_url=postgres_url,
-                        milvus=address)
-    client = reader._vectors._collection._client
-    asked: list[dict] = []
-    search = client.search
-    client.search = lambda *args, **kwargs: asked.append(kwargs) or search(*args, **kwargs)
-    try:
-        put(store, (article("a"), chunks("a", 2)), (article("b"), chunks("b", 2, seed=1)))
-        written = int(store._db.meta()[MILVUS_TIMESTAMP])
-        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a", "b"}
-        with store.writing():
-            assert store.delete("a")
-        meta = store._db.meta()
-        recorded = int(meta[MILVUS_TIMESTAMP])
-        assert int(meta[MILVUS_GENERATION]) == store.stats().generation
-        # Milvus 2.3 gives a delete no timestamp: nothing vouches for it but a strong read.
-        assert recorded == 0 or recorded > written
-        assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"b"}
-        assert asked[-1]["consistency_level"] == ("Strong" if recorded == 0 else "Customized")
-    finally:
-        store.close()
-        reader.close()
+def test_a_write_session_that_only_deletes_is_read_as_of_its_timestamp_or_strongly(replicas: Replicas) -> None:
+    store, reader, asked = replicas.writer, replicas.reader, replicas.asked
+    put(store, (article("a"), chunks("a", 2)), (article("b"), chunks("b", 2, seed=1)))
+    written = int(store._db.meta()[MILVUS_TIMESTAMP])
+    assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"a", "b"}
+    with store.writing():
+        assert store.delete("a")
+    meta = store._db.meta()
+    recorded = int(meta[MILVUS_TIMESTAMP])
+    assert int(meta[MILVUS_GENERATION]) == store.stats().generation
+    # Milvus 2.3 gives a delete no timestamp: nothing vouches for it but a strong read.
+    assert recorded == 0 or recorded > written
+    assert {v.article_id for v in reader.search(unit(0), 10).dense} == {"b"}
+    assert asked[-1]["consistency_level"] == ("Strong" if recorded == 0 else "Customized")
