@@ -5,9 +5,16 @@ then as many times again as `--copies` says (under new ids); at each size a fres
 read from /proc: after start, and its peak after the questions. What grows with the archive is what
 each replica holds of it.
 
+`--milvus server` is the Milvus 2.3.5 standalone server (no full-text search: each replica keeps a
+catalog); `--milvus lite` is Milvus Lite 3 in a process of its own (full-text search: replicas keep
+nothing, index.catalog.engines). Milvus Lite is pure Python, slow to fill and to search: take a
+part of the index (`--articles`) and of the questions (`--questions`).
+
 Run by hand, from the repository root, on a quiet machine:
 
     .venv/bin/python bench/replica_memory.py --index-dir ../bench-data/rtqa-index --copies 4
+    .venv/bin/python bench/replica_memory.py --index-dir ../bench-data/rtqa-index --milvus lite \
+        --articles 2000 --copies 4 --questions 20
 """
 
 import argparse
@@ -27,7 +34,7 @@ from scale_parity import BATCH, _records
 
 sys.path.insert(0, str(REPO))
 from index.store.opening import MilvusAddress, open_store  # noqa: E402
-from tests.servers import milvus, postgres  # noqa: E402
+from tests.servers import milvus, milvus_lite, postgres  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "eval" / "realtimeqa"
 COLLECTION = "replicas"
@@ -36,22 +43,26 @@ COLLECTION = "replicas"
 def main() -> None:
     args = _arguments()
     questions = [json.loads(line) for line in (SHARED / "questions-dev.jsonl").read_text().splitlines()]
+    questions = questions[: args.questions]
     rows = []
-    with postgres() as database_url, milvus() as milvus_uri:
+    # The engine, and what its processes' command lines hold (its folder's prefix: tests/servers.py).
+    engine, marker = (milvus, "qa-milvus-") if args.milvus == "server" else (milvus_lite, "qa-milvus-lite-")
+    with postgres() as database_url, engine() as milvus_uri:
         env = {**os.environ, "QA_DATABASE_URL": database_url, "QA_MILVUS_URI": milvus_uri,
                "QA_MILVUS_COLLECTION": COLLECTION, "QA_EMBEDDING_BACKEND": args.backend}
         copied = 0
         for copies in (1, args.copies):
             started = time.perf_counter()
-            chunks = _copy(args.index_dir, database_url, milvus_uri, range(copied, copies))
+            chunks = _copy(args.index_dir, database_url, milvus_uri, range(copied, copies), args.articles)
             copied = copies
             print(f"{chunks} chunks after {time.perf_counter() - started:.0f} s of copying", file=sys.stderr)
-            rows.append((chunks, *_replica(env, questions), *_engines(database_url)))
+            rows.append((chunks, *_replica(env, questions), *_engines(database_url, marker)))
     print(_table(rows, args))
 
 
-def _engines(database_url: str) -> tuple[float, float]:
-    """(PostgreSQL's database size, the Milvus server's processes' RSS), in MB."""
+def _engines(database_url: str, marker: str) -> tuple[float, float]:
+    """(PostgreSQL's database size, the RSS of the Milvus server's processes, whose command lines hold
+    `marker`), in MB."""
     import psycopg
 
     with psycopg.connect(database_url) as conn:
@@ -59,7 +70,7 @@ def _engines(database_url: str) -> tuple[float, float]:
     rss = 0
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"qa-milvus-" in cmdline.read_bytes():
+            if marker.encode() in cmdline.read_bytes():
                 rss += _own_rss(cmdline.parent)
         except OSError:
             continue
@@ -71,23 +82,23 @@ def _own_rss(proc: Path) -> float:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0) / 1024
 
 
-def _copy(index_dir: Path, database_url: str, milvus_uri: str, copies: range) -> int:
+def _copy(index_dir: Path, database_url: str, milvus_uri: str, copies: range, articles: int | None) -> int:
     """Adds these copies of the embedded index to the shared archive; returns its chunks."""
     with tempfile.TemporaryDirectory(prefix="copier-") as folder:
         shared = open_store(Path(folder), model="sentence-transformers/all-MiniLM-L6-v2", dimension=384,
                             create=True, database_url=database_url, milvus=MilvusAddress(milvus_uri, COLLECTION))
         try:
-            return _copy_into(shared, index_dir, copies)
+            return _copy_into(shared, index_dir, copies, articles)
         finally:
             shared.close()
 
 
-def _copy_into(shared, index_dir: Path, copies: range) -> int:
+def _copy_into(shared, index_dir: Path, copies: range, articles: int | None) -> int:
     conn = sqlite3.connect(index_dir / "metadata.sqlite")
     rows = conn.execute(
         "SELECT id, text, title, url, source, authors, published_at, published_ts, content_hash, cluster_id, "
         "fingerprint FROM articles ORDER BY rowid"
-    ).fetchall()
+    ).fetchall()[:articles]
     with shared.writing():
         for copy in copies:
             for start in range(0, len(rows), BATCH):
@@ -124,8 +135,10 @@ def _measured(server: Server, questions: list[dict]) -> tuple[float, float, floa
 
 def _table(rows: list, args: argparse.Namespace) -> str:
     lines = [
-        f"Commit `{commit()}`, {os.cpu_count()} cores, `python bench/replica_memory.py --copies {args.copies}`: "
-        "one `qa serve` replica (both worker processes) on PostgreSQL 15 + a Milvus 2.3.5 server.",
+        f"Commit `{commit()}`, {os.cpu_count()} cores, `python bench/replica_memory.py --milvus {args.milvus} "
+        f"--copies {args.copies}` (articles: {args.articles or 'all'}, questions: {args.questions or 'all'}): "
+        "one `qa serve` replica (both worker processes) on PostgreSQL 15 + "
+        f"{'a Milvus 2.3.5 server' if args.milvus == 'server' else 'Milvus Lite 3.2.2 in its own process'}.",
         "",
         "| chunks in the archive | start-up (s) | RSS after start (MB) | peak RSS after the dev questions (MB) "
         "| /v1/ask p50, 1 client, first time (ms) | PostgreSQL database (MB) | Milvus server RSS (MB) |",
@@ -142,6 +155,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--index-dir", type=Path, required=True, help="the embedded realtimeqa index to copy")
     parser.add_argument("--copies", type=int, default=4, help="copies of the index at the second size")
     parser.add_argument("--backend", default="onnx-int8", choices=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--milvus", default="server", choices=["server", "lite"],
+                        help="Milvus 2.3.5 standalone (no full-text search) or Milvus Lite 3 (full-text search)")
+    parser.add_argument("--articles", type=int, help="copy only the index's first articles")
+    parser.add_argument("--questions", type=int, help="ask only the first dev questions")
     return parser.parse_args()
 
 

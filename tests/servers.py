@@ -61,10 +61,27 @@ def milvus() -> Iterator[str]:
     server = str(beside_python) if beside_python.exists() else shutil.which("milvus-server")
     if server is None:
         raise FileNotFoundError("milvus-server is not installed (pip install milvus==2.3.5)")
-    folder = Path(tempfile.mkdtemp(prefix="qa-milvus-"))
+    with _milvus_process("qa-milvus-", lambda folder, port: [server, "--data", str(folder), "--proxy-port", str(port)],
+                         "milvus-server") as uri:
+        yield uri
+
+
+@contextmanager
+def milvus_lite() -> Iterator[str]:
+    """A throwaway Milvus Lite server (3.x: pure Python, with BM25) in a process of its own, so that
+    several processes share it as they share a Milvus server; yields its URI."""
+    with _milvus_process("qa-milvus-lite-", lambda folder, port: [
+            sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(folder / "data"),
+            "--host", "127.0.0.1", "--port", str(port)], "milvus-lite") as uri:
+        yield uri
+
+
+@contextmanager
+def _milvus_process(prefix: str, command, name: str) -> Iterator[str]:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
-    process = subprocess.Popen([server, "--data", str(folder), "--proxy-port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(command(folder, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -75,11 +92,11 @@ def milvus() -> Iterator[str]:
                 break
             except Exception:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("milvus-server did not start") from None
+                    raise RuntimeError(f"{name} did not start") from None
                 time.sleep(1)
         yield f"http://127.0.0.1:{port}"
     finally:
-        # The server runs Milvus, etcd and MinIO as children: stop the whole group.
+        # Milvus standalone runs Milvus, etcd and MinIO as children: stop the whole group.
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)

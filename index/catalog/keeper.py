@@ -1,6 +1,6 @@
-"""A store's catalog kept at the database's generation: loaded from its file in the index folder and
-caught up from the change log, or built from the database; saved now and then (numpy arrays,
-written atomically, never unpickled)."""
+"""A store's catalog kept in memory at the database's generation (index.ports.Catalogs): loaded from
+its file in the index folder and caught up from the change log, or built from the database; saved
+now and then (numpy arrays, written atomically, never unpickled)."""
 
 import logging
 import zipfile
@@ -11,6 +11,8 @@ import numpy as np
 
 from index.files.atomic import replace_atomically
 from index.catalog.catalog import Catalog, CatalogArticle
+from index.catalog.terms import terms as analyzed
+from index.records import ChunkFilter, ChunkRef, IdSet
 
 CATALOG_FILE = "catalog.npz"
 # The file is rewritten once this share of the chunks changed since it was saved: it is large, and
@@ -28,7 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class CatalogKeeper:
-    """Callers hold their store's write lock around every method but `catalog` reads."""
+    """Callers hold their store's write lock around every method but the searches' (below `save_if_due`)."""
+
+    remote = False
 
     def __init__(self, directory: Path, database) -> None:
         self._path = directory / CATALOG_FILE
@@ -107,6 +111,35 @@ class CatalogKeeper:
             log.warning("could not save the catalog to %s: %s", self._path, error)
             return
         self._unsaved, self._saved_generation = 0, self.catalog.generation
+
+
+    def nearest_allowed(self, chunk_filter: ChunkFilter) -> IdSet | None:
+        return self.catalog.allowed(chunk_filter).ids
+
+    def best_chunks(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter,
+                    title_weight: float) -> list[tuple[int, float]]:
+        words = _words(terms)
+        allowed = self.catalog.allowed(chunk_filter)
+        return self.catalog.best_chunks(words, k, allowed.chunks, title_weight) if words else []
+
+    def best_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float) -> list[str]:
+        words = _words(terms)
+        allowed = self.catalog.allowed(chunk_filter)
+        return self.catalog.best_articles(words, k, allowed.articles, title_weight) if words else []
+
+    def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
+        return self.catalog.refs(chunk_ids)
+
+    def leads(self, article_ids: Sequence[str]) -> list[ChunkRef]:
+        return self.catalog.leads(article_ids)
+
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        return self.catalog.chunk_counts(article_ids)
+
+
+def _words(terms: Sequence[str]) -> list[str]:
+    """The terms as the catalog indexes words, each once."""
+    return list(dict.fromkeys(analyzed(" ".join(terms))))
 
 
 def _write(path: Path, catalog: Catalog) -> None:

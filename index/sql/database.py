@@ -21,15 +21,15 @@ import numpy as np
 
 from index.catalog.catalog import CatalogArticle
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle,
     StoryCandidate,
 )
 from index.sql.sources import SourceTables
 from index.sql.schema import (
-    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_TEXT, CHUNK_VIEW_COLUMNS,
-    ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions, catalog_articles, chunk_views,
-    entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article, speech_rows, statements,
-    statements_query,
+    ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_REF_COLUMNS, CHUNK_TEXT,
+    CHUNK_VIEW_COLUMNS, ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions,
+    catalog_articles, chunk_views, entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article,
+    speech_rows, statements, statements_query,
 )
 
 GENERATION = "generation"
@@ -262,6 +262,26 @@ class SqlDatabase(SourceTables, ABC):
         rows = self._rows_in(f"SELECT {CHUNK_VIEW_COLUMNS}, a.text FROM chunks c "
                              "JOIN articles a ON a.id = c.article_id WHERE c.id IN ({})", [int(i) for i in row_ids])
         return chunk_views(rows, row_ids, whole=True), {row[2]: row[-1] for row in rows}
+
+    def chunk_refs(self, row_ids: Sequence[int]) -> list[ChunkRef]:
+        """What ranking needs of the chunks with these ids, in the given order; ids no longer stored are left out."""
+        rows = self._rows_in(f"SELECT {CHUNK_REF_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id "
+                             "WHERE c.id IN ({})", [int(i) for i in row_ids])
+        by_id = {row[0]: ChunkRef(*row) for row in rows}
+        return [by_id[i] for i in row_ids if i in by_id]
+
+    def lead_refs(self, article_ids: Sequence[str]) -> list[ChunkRef]:
+        """Each of these articles' first chunk, as chunk_refs gives it, in the given order; articles not
+        stored are left out."""
+        rows = self._rows_in(f"SELECT {CHUNK_REF_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id "
+                             "WHERE c.seq = 0 AND c.article_id IN ({})", list(article_ids))
+        by_article = {row[1]: ChunkRef(*row) for row in rows}
+        return [by_article[a] for a in article_ids if a in by_article]
+
+    def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks each of these articles has, for those stored."""
+        query = "SELECT article_id, count(*) FROM chunks WHERE article_id IN ({}) GROUP BY article_id"
+        return dict(self._rows_in(query, list(article_ids)))
 
     def chunk_spans(self, article_ids: Sequence[str]) -> list[tuple[int, str, int, int]]:
         """(chunk id, article id, start, end) of every chunk of these articles."""

@@ -3,7 +3,8 @@ generation and change log, the same queries (index.sql.database).
 
 Differences that matter: the schema is created and upgraded by numbered migrations under an advisory
 lock, so replicas starting together do not race; snapshots are REPEATABLE READ transactions. BM25 is
-not here: each replica keeps it in memory (index.catalog.catalog), unless the vector engine provides it (Milvus 2.5+).
+not here: Milvus has it where it has full-text search (2.5+: index.catalog.engines); else each replica
+keeps it in memory (index.catalog.catalog).
 """
 
 from collections.abc import Callable, Iterator, Sequence

@@ -145,6 +145,8 @@ ARTICLE_COLUMNS = (
 # What the in-memory catalog reads of chunks and articles (see catalog_articles).
 CATALOG_CHUNK_COLUMNS = "id, article_id, start_char, end_char"
 CATALOG_ARTICLE_COLUMNS = f"id, title, url, text, source, published_ts, cluster_id, {', '.join(NEWSROOM_COLUMNS)}"
+# A chunk as ranking needs it (index.records.ChunkRef).
+CHUNK_REF_COLUMNS = "c.id, c.article_id, a.published_ts, a.cluster_id"
 # A chunk as search results show it, then its text (CHUNK_TEXT, cut in SQL, where both engines count
 # characters from 1 as Python counts code points from 0) or its article's (see chunk_views).
 CHUNK_VIEW_COLUMNS = (

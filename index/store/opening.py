@@ -1,10 +1,12 @@
 """Opening a store: the database (SQLite in the index folder, or PostgreSQL) and the vector backend
-(FAISS in this process, or Milvus) the settings name, checked against the model before use."""
+(FAISS in this process, or Milvus) the settings name, checked against the model before use, with the
+catalog searches need: in memory, or asked of the engines where they hold all of it."""
 
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.catalog.engines import EngineCatalog
 from index.errors import IncompatibleStore, StoreNotFound, StoreUnavailable
 from index.files.checks import check_or_initialize
 from index.ports import Database, VectorBackend
@@ -51,7 +53,9 @@ def open_store(
         database.close()
         raise
     try:
-        store = Store(directory, database, vectors, write_wait)
+        # With an engine that has its own BM25 the replica keeps no catalog; else it keeps one in memory.
+        catalogs = EngineCatalog(database, vectors) if vectors.full_text else None
+        store = Store(directory, database, vectors, write_wait, catalogs)
     except BaseException:
         database.close()
         vectors.close()

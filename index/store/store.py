@@ -19,11 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.catalog.catalog import Catalog, CatalogArticle
+from index.catalog.catalog import CatalogArticle
 from index.catalog.keeper import CatalogKeeper
-from index.catalog.terms import terms as analyzed
 from index.errors import StoreLocked
-from index.ports import Database, SourceRegistry, VectorBackend
+from index.ports import Catalogs, Database, SourceRegistry, VectorBackend
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SearchHits, SpeechRecord,
     Statement, StoredArticle, StoreStats, StoryCandidate,
@@ -42,8 +41,10 @@ log = logging.getLogger(__name__)
 
 
 class Store:
-    def __init__(self, directory: Path, database: Database, vectors: VectorBackend, write_wait: float = 0.0) -> None:
-        """`directory` holds this process's files (the catalog, and FAISS's vectors)."""
+    def __init__(self, directory: Path, database: Database, vectors: VectorBackend, write_wait: float = 0.0,
+                 catalogs: Catalogs | None = None) -> None:
+        """`directory` holds this process's files (the catalog, and FAISS's vectors); `catalogs` is the
+        catalog kept in memory there unless given."""
         self._directory = directory
         self._db = database
         self._vectors = vectors
@@ -53,7 +54,7 @@ class Store:
         self._writing = False
         # How long a write session waits for another process's to end (the API's processes take turns).
         self.write_wait = write_wait
-        self._catalogs = CatalogKeeper(directory, database)
+        self._catalogs: Catalogs = catalogs or CatalogKeeper(directory, database)
         # Threads that call a remote engine, made at the first search that needs them.
         self._calls: ThreadPoolExecutor | None = None
         self._calls_made = threading.Lock()
@@ -161,12 +162,12 @@ class Store:
     def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
         """How many chunks each of these articles has, for those still held."""
         with self._lock.reading():
-            return self._catalogs.catalog.chunk_counts(article_ids)
+            return self._catalogs.chunk_counts(article_ids)
 
     def leads(self, article_ids: Sequence[str], vector: np.ndarray) -> list[tuple[ChunkRef, float]]:
         """Each article's first chunk (its lead) with its cosine to `vector`, for those still held."""
         with self._lock.reading():
-            refs = self._catalogs.catalog.leads(article_ids)
+            refs = self._catalogs.leads(article_ids)
             ids, vectors = self._vectors.vectors_of([r.row_id for r in refs])
         cosines = _cosines(ids, vectors, vector)
         return [(ref, cosines[ref.row_id]) for ref in refs if ref.row_id in cosines]
@@ -238,27 +239,24 @@ class Store:
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,
         title_weight: float,
     ) -> SearchHits:
-        catalog = self._catalogs.catalog
-        allowed = catalog.allowed(chunk_filter)
-        words = list(dict.fromkeys(analyzed(" ".join(terms))))
-        engine = self._vectors
-        # A remote engine answers while this thread does the rest: the calls of one search that do
-        # not depend on each other overlap (the engine's own BM25 too, where it has one).
-        nearest = self._calling(engine.search, vector, k, allowed.ids, chunk_filter) if dense else _done([])
-        own_bm25 = words and engine.full_text
-        lexical = self._calling(engine.lexical, terms, k, chunk_filter) if own_bm25 else _done(None)
-        articles = catalog.best_articles(words, k, allowed.articles, title_weight) if words else []
-        chunks = lexical.result()
-        if chunks is None:
-            chunks = catalog.best_chunks(words, k, allowed.chunks, title_weight) if words else []
+        catalogs, engine = self._catalogs, self._vectors
+        # What is asked over the network is asked while this thread does the rest: the calls of one
+        # search that do not depend on each other overlap.
+        nearest = (self._calling(engine.remote, engine.search, vector, k, catalogs.nearest_allowed(chunk_filter),
+                                 chunk_filter) if dense else _done([]))
+        chunks = (self._calling(catalogs.remote, catalogs.best_chunks, terms, k, chunk_filter, title_weight)
+                  if terms else _done([]))
+        articles = (self._calling(catalogs.remote, catalogs.best_articles, terms, k, chunk_filter, title_weight)
+                    if terms else _done([]))
+        lexical = chunks.result()
         # The lexical hits' vectors are read before the nearest are known (some are read for nothing)
         # when the engine is remote: one wait instead of two.
-        cosines = _cosines(*engine.vectors_of([i for i, _ in chunks]), vector) if engine.remote and chunks else {}
-        return self._hits(catalog, vector, nearest.result(), chunks, articles, cosines)
+        cosines = _cosines(*engine.vectors_of([i for i, _ in lexical]), vector) if engine.remote and lexical else {}
+        return self._hits(vector, nearest.result(), lexical, articles.result(), cosines)
 
-    def _calling(self, call, *args) -> Future:
-        """`call(*args)`, on a thread of its own when the engine is remote, else now."""
-        if not self._vectors.remote:
+    def _calling(self, remote: bool, call, *args) -> Future:
+        """`call(*args)`, on a thread of its own when it goes over the network (`remote`), else now."""
+        if not remote:
             return _done(call(*args))
         if self._calls is None:
             with self._calls_made:
@@ -266,17 +264,19 @@ class Store:
                     self._calls = ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="engine")
         return self._calls.submit(call, *args)
 
-    def _hits(self, catalog: Catalog, vector: np.ndarray, nearest: list[tuple[int, float]],
-              lexical: list[tuple[int, float]], articles: list[str], known: dict[int, float]) -> SearchHits:
+    def _hits(self, vector: np.ndarray, nearest: list[tuple[int, float]], lexical: list[tuple[int, float]],
+              articles: list[str], known: dict[int, float]) -> SearchHits:
         """The chunks found, as the catalog knows them, with every one's cosine to the query vector
         (`known`: some already worked out)."""
         cosines = {**known, **dict(nearest)}
         missing = [i for i, _ in lexical if i not in cosines]
         if missing:
             cosines.update(_cosines(*self._vectors.vectors_of(missing), vector))
+        refs = {ref.row_id: ref for ref in self._catalogs.refs(list(dict.fromkeys(
+            [i for i, _ in nearest] + [i for i, _ in lexical if i in cosines])))}
         return SearchHits(
-            dense=catalog.refs([i for i, _ in nearest]),
-            lexical=catalog.refs([i for i, _ in lexical if i in cosines]),
+            dense=[refs[i] for i, _ in nearest if i in refs],
+            lexical=[refs[i] for i, _ in lexical if i in refs and i in cosines],
             cosines=cosines,
             articles=articles,
         )

@@ -82,6 +82,9 @@ class FaissVectors:
     def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> None:
         return None  # BM25 is the catalog's
 
+    def lexical_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> None:
+        return None
+
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         return self._index.vectors_of(ids)
 

@@ -10,7 +10,9 @@ Each vector carries the fields the filters need (article id, source, published t
 newsroom's section, tags, language, visibility, update time and embargo), so a filter is an
 expression Milvus applies inside the search. A collection made before the newsroom's fields existed
 is made again from the database when a replica opens it. Where the server has full-text search
-(Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25.
+(Milvus 2.5+, Milvus Lite 3), the chunk text is stored too and searched with Milvus's BM25, and a
+second collection holds each whole article (keyed by its first chunk's id, with the same fields) for
+BM25 over articles: then a replica keeps no catalog (index.catalog.engines).
 A replica reads what any replica wrote before it without Milvus's strong consistency, which waits
 for the server's next time tick (up to 200 ms) on every read: the writer records in the database,
 beside the generation Milvus has reached, the Milvus timestamp of its last write there, and a reader
@@ -21,7 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,7 +32,15 @@ from index.records import UNDATED, ChunkFilter, IdSet, Newsroom  # UNDATED: Milv
 
 log = logging.getLogger(__name__)
 
-TEXT_CHARS = 60_000
+# Milvus's longest VARCHAR, in bytes of UTF-8: longer texts are searched by their beginning.
+TEXT_BYTES = 65_535
+# Words as the in-memory catalog counts them (index.catalog.terms): lower-cased, accents removed,
+# stemmed (Milvus's English stemmer is Snowball's, the catalog's Porter's), no stop words removed.
+# Milvus Lite 3 applies the tokenizer and lower-cases only.
+ANALYZER = {"tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", {"type": "stemmer", "language": "english"}]}
+# The collection of whole articles beside a collection of chunks with full-text search.
+ARTICLES_SUFFIX = "_articles"
 # The database's meta keys for the generation Milvus has reached, and the Milvus timestamp (a hybrid
 # timestamp: milliseconds << 18 | a logical counter) of the write that reached it.
 MILVUS_GENERATION = "milvus_generation"
@@ -53,6 +63,7 @@ class VectorRow:
     text: str
     vector: np.ndarray
     newsroom: Newsroom = Newsroom()
+    headline: str = ""
 
 
 class MilvusCollection:
@@ -69,14 +80,23 @@ class MilvusCollection:
         self._index_type = index_type
         # True when the collection was made again here and must be filled from the database.
         self.remade = False
+        self._articles = collection + ARTICLES_SUFFIX
         if self._client.has_collection(collection) and not self._has_newsroom_fields():
             log.warning("the Milvus collection %s predates the newsroom's fields; making it again", collection)
             self._client.drop_collection(collection)
             self.remade = True
         if not self._client.has_collection(collection):
+            if self._client.has_collection(self._articles):
+                self._client.drop_collection(self._articles)
             self._create()
         self.full_text = self._has_bm25()
+        if self.full_text and not self._client.has_collection(self._articles):
+            log.info("making the Milvus collection %s of whole articles", self._articles)
+            self._create_collection(self._articles, full_text=True, dense=False)
+            self.remade = True  # filled from the database with the chunks
         self._client.load_collection(collection)
+        if self.full_text:
+            self._client.load_collection(self._articles)
 
     def close(self) -> None:
         self._client.close()
@@ -85,9 +105,17 @@ class MilvusCollection:
         if rows:
             self._client.upsert(self._name, [self._entity(row) for row in rows])
 
+    def upsert_articles(self, rows: Sequence[VectorRow]) -> None:
+        """Whole articles, each keyed by its first chunk's id; call only when `full_text`."""
+        if rows:
+            self._client.upsert(self._articles, [self._entity(row, dense=False) for row in rows])
+
     def delete(self, ids: Sequence[int]) -> None:
+        """Removes these chunks, and the articles keyed by any of them."""
         if len(ids):
             self._client.delete(self._name, ids=[int(i) for i in ids])
+            if self.full_text:
+                self._client.delete(self._articles, ids=[int(i) for i in ids])
 
     def last_write(self) -> int:
         """The Milvus timestamp of the last write this client made to the collection, 0 if none.
@@ -96,7 +124,9 @@ class MilvusCollection:
 
         connection = self._client._get_connection()
         database = self._client._generate_call_context().get_db_name()
-        return int(get_collection_ts(self._name, connection.server_address, database) or 0)
+        # Timestamps are the server's, one clock for every collection: the later covers both.
+        names = (self._name, self._articles) if self.full_text else (self._name,)
+        return max(int(get_collection_ts(name, connection.server_address, database) or 0) for name in names)
 
     def count(self, after: int) -> int:
         result = self._client.query(self._name, filter="", output_fields=["count(*)"], **_reading(after))
@@ -121,35 +151,46 @@ class MilvusCollection:
         )
         return [(int(hit["id"]), abs(float(hit["distance"]))) for hit in found[0]]
 
-    def _entity(self, row: VectorRow) -> dict:
+    def lexical_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, after: int) -> list[str]:
+        """Ids of the k whole articles Milvus's BM25 ranks best; call only when `full_text`."""
+        found = self._client.search(
+            self._articles, data=[" ".join(terms)], anns_field="sparse", limit=k, filter=milvus_filter(chunk_filter),
+            search_params={"metric_type": "BM25"}, output_fields=["article_id"], **_reading(after),
+        )
+        return [str(hit["entity"]["article_id"]) for hit in found[0]]
+
+    def _entity(self, row: VectorRow, dense: bool = True) -> dict:
         entity = {
             "id": row.id, "article_id": row.article_id, "source": row.source or "",
             "published_ts": UNDATED if row.published_ts is None else row.published_ts,
-            "cluster_id": row.cluster_id or "", "vector": row.vector.astype(np.float32).tolist(),
+            "cluster_id": row.cluster_id or "",
             "section": row.newsroom.section or "", "tags": [t[:TAG_CHARS] for t in row.newsroom.tags[:MAX_TAGS]],
             "language": row.newsroom.language or "", "visibility": row.newsroom.visibility,
             "updated_ts": UNDATED if row.newsroom.updated_ts is None else row.newsroom.updated_ts,
             "embargo_ts": UNDATED if row.newsroom.embargo_ts is None else row.newsroom.embargo_ts,
         }
+        if dense:
+            entity["vector"] = row.vector.astype(np.float32).tolist()
         if self.full_text:
-            entity["text"] = row.text[:TEXT_CHARS]
+            entity["text"] = row.text.encode()[:TEXT_BYTES].decode(errors="ignore")
         return entity
 
     def _create(self) -> None:
         version = self._client.get_server_version()
         if not has_full_text_search(version):
-            log.info("Milvus %s has no full-text search; BM25 stays in the database", version)
-            self._create_collection(full_text=False)
+            log.info("Milvus %s has no full-text search; BM25 stays in each replica's catalog", version)
+            self._create_collection(self._name, full_text=False)
             return
         try:
-            self._create_collection(full_text=True)
+            self._create_collection(self._name, full_text=True)
         except Exception as error:  # a server that claims a version it does not fully have
-            log.info("Milvus %s refused full-text search (%s); BM25 stays in the database", version, error)
+            log.info("Milvus %s refused full-text search (%s); BM25 stays in each replica's catalog", version, error)
             if self._client.has_collection(self._name):
                 self._client.drop_collection(self._name)
-            self._create_collection(full_text=False)
+            self._create_collection(self._name, full_text=False)
 
-    def _create_collection(self, full_text: bool) -> None:
+    def _create_collection(self, name: str, full_text: bool, dense: bool = True) -> None:
+        """A collection of chunks (`dense`: with their vectors) or of whole articles (BM25 only)."""
         from pymilvus import DataType, Function, FunctionType
 
         schema = self._client.create_schema(auto_id=False)
@@ -158,23 +199,25 @@ class MilvusCollection:
         schema.add_field("source", DataType.VARCHAR, max_length=4096)
         schema.add_field("published_ts", DataType.INT64)
         schema.add_field("cluster_id", DataType.VARCHAR, max_length=256)
-        for name in ("section", "language", "visibility"):
-            schema.add_field(name, DataType.VARCHAR, max_length=4096)
+        for field in ("section", "language", "visibility"):
+            schema.add_field(field, DataType.VARCHAR, max_length=4096)
         schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_TAGS,
                          max_length=TAG_CHARS * 4)
         schema.add_field("updated_ts", DataType.INT64)
         schema.add_field("embargo_ts", DataType.INT64)
-        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dimension)
         index = self._client.prepare_index_params()
-        params = {"M": 32, "efConstruction": 200} if self._index_type == "HNSW" else {}
-        index.add_index("vector", index_type=self._index_type, metric_type=self._metric, params=params)
+        if dense:
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dimension)
+            params = {"M": 32, "efConstruction": 200} if self._index_type == "HNSW" else {}
+            index.add_index("vector", index_type=self._index_type, metric_type=self._metric, params=params)
         if full_text:
-            schema.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True)
+            schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True,
+                             analyzer_params=ANALYZER)
             schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
             schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
                                          output_field_names=["sparse"]))
             index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        self._client.create_collection(self._name, schema=schema, index_params=index, consistency_level="Strong")
+        self._client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
 
     def _has_bm25(self) -> bool:
         return "sparse" in self._fields()
@@ -295,6 +338,9 @@ class MilvusVectors:
     def lexical(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[tuple[int, float]] | None:
         return self._collection.lexical(terms, k, chunk_filter, self._guarantee()) if self.full_text else None
 
+    def lexical_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter) -> list[str] | None:
+        return self._collection.lexical_articles(terms, k, chunk_filter, self._guarantee()) if self.full_text else None
+
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         return self._db.vectors_of(ids)  # the database holds the same vectors, nearer at hand
 
@@ -325,7 +371,10 @@ class MilvusVectors:
         self._collection.delete(removed.tolist())
         ids = added.tolist()
         for start in range(0, len(ids), SYNC_BATCH):
-            self._collection.upsert(self._rows(ids[start : start + SYNC_BATCH]))
+            rows = self._rows(ids[start : start + SYNC_BATCH])
+            self._collection.upsert(rows)
+            if self.full_text:
+                self._collection.upsert_articles(self._article_rows(rows))
         last = self._collection.last_write()
         # A delete's reply carries no timestamp on some servers (Milvus 2.3): when nothing written
         # after it gave a newer one, none vouches for it, and 0 has reads of this generation strong.
@@ -335,11 +384,19 @@ class MilvusVectors:
             self._db.set_meta(MILVUS_GENERATION, str(generation))
             self._db.set_meta(MILVUS_TIMESTAMP, str(self._after))
 
+    def _article_rows(self, rows: Sequence[VectorRow]) -> list[VectorRow]:
+        """The articles whose first chunk is among these rows, keyed by its id, with their whole text."""
+        leads = {ref.row_id for ref in self._db.lead_refs(list(dict.fromkeys(row.article_id for row in rows)))}
+        firsts = [row for row in rows if row.id in leads]
+        texts = self._db.article_texts([row.article_id for row in firsts])
+        return [replace(row, text=f"{row.headline}\n{texts[row.article_id]}")
+                for row in firsts if row.article_id in texts]
+
     def _rows(self, chunk_ids: Sequence[int]) -> list[VectorRow]:
         views = {v.row_id: v for v in self._db.chunk_views(chunk_ids)}
         ids, vectors = self._db.vectors_of(chunk_ids)
         return [
             VectorRow(int(i), views[i].article_id, views[i].source, views[i].published_ts, views[i].cluster_id,
-                      f"{views[i].headline}\n{views[i].text}", vector, views[i].newsroom)
+                      f"{views[i].headline}\n{views[i].text}", vector, views[i].newsroom, views[i].headline)
             for i, vector in zip(ids.tolist(), vectors) if i in views
         ]

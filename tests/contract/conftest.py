@@ -1,5 +1,7 @@
-"""The backends every contract test runs on: SQLite + FAISS, PostgreSQL + FAISS and PostgreSQL +
-Milvus, on the real servers the integration tests start (skipped, with the reason, where they cannot)."""
+"""The backends every contract test runs on: SQLite + FAISS, PostgreSQL + FAISS, PostgreSQL + Milvus
+(the 2.3 server: no full-text search, so each replica keeps a catalog) and PostgreSQL + Milvus Lite
+(full-text search: replicas keep nothing, index.catalog.engines), on the real servers the integration
+tests start (skipped, with the reason, where they cannot)."""
 
 import uuid
 from collections.abc import Iterator
@@ -15,7 +17,8 @@ from index.vectors.faiss import FaissVectors
 from tests.contract.rows import DIM, article, chunks, put
 
 BACKENDS = ["sqlite+faiss", pytest.param("postgres+faiss", marks=pytest.mark.integration),
-            pytest.param("postgres+milvus", marks=pytest.mark.integration)]
+            pytest.param("postgres+milvus", marks=pytest.mark.integration),
+            pytest.param("postgres+milvus-lite", marks=pytest.mark.integration)]
 
 
 @dataclass
@@ -62,13 +65,22 @@ def milvus_collection(milvus_server: str) -> MilvusAddress:
     return MilvusAddress(milvus_server, f"contract_{uuid.uuid4().hex[:12]}", index_type="FLAT")
 
 
+@pytest.fixture(scope="session")
+def milvus_lite_collection(tmp_path_factory: pytest.TempPathFactory) -> MilvusAddress:
+    """A Milvus Lite collection, which has full-text search, for every contract test."""
+    return MilvusAddress(str(tmp_path_factory.mktemp("milvus-lite") / "milvus.db"), "contract", index_type="FLAT")
+
+
 def emptied(address: MilvusAddress) -> MilvusAddress:
     from pymilvus import MilvusClient
 
+    from index.vectors.milvus import ARTICLES_SUFFIX
+
     client = MilvusClient(uri=address.uri)
     try:
-        if client.has_collection(address.collection):
-            client.delete(address.collection, filter="id >= 0")
+        for collection in (address.collection, address.collection + ARTICLES_SUFFIX):
+            if client.has_collection(collection):
+                client.delete(collection, filter="id >= 0")
     finally:
         client.close()
     return address
@@ -80,7 +92,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opened = Backend(request.param, tmp_path)
     else:
         url = request.getfixturevalue("postgres_url")  # a new, empty database for each test
-        milvus = emptied(request.getfixturevalue("milvus_collection")) if request.param.endswith("milvus") else None
+        collection = {"postgres+milvus": "milvus_collection", "postgres+milvus-lite": "milvus_lite_collection"}
+        milvus = emptied(request.getfixturevalue(collection[request.param])) if request.param in collection else None
         opened = Backend(request.param, tmp_path, url, milvus)
     yield opened
     for thing in reversed(opened.opened):

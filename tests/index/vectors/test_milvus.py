@@ -28,6 +28,49 @@ def test_bm25_is_milvus_s_own_where_ithas_full_text_search(tmp_path: Path, postg
     store.close()
 
 
+@pytest.mark.integration
+def test_replicas_on_milvus_with_full_text_search_keep_no_catalog(tmp_path: Path, postgres_url: str) -> None:
+    from index.catalog.keeper import CATALOG_FILE
+
+    address = MilvusAddress(str(tmp_path / "milvus-lite.db"), "lite", index_type="FLAT")
+    writer, reader = (open_store(tmp_path / name, model="m", dimension=DIM, create=True, database_url=postgres_url,
+                                 milvus=address) for name in ("writer", "reader"))
+    try:
+        storm = "The harbour storm flooded the town."
+        put(writer, (article("a", text=storm), [ChunkRecord(0, 17, "a-0", "e-a-0", unit(7)),
+                                                ChunkRecord(18, len(storm), "a-1", "e-a-1", unit(8))]),
+            (article("b", text="The senate passed the budget."), chunks("b", 2, seed=1)))
+        hits = reader.search(unit(7), k=2, terms=["flooded"])
+        assert [ref.article_id for ref in hits.lexical] == ["a"] and hits.articles == ["a"]
+        assert [ref.row_id for ref, _ in reader.leads(["a"], unit(7))] == [hits.dense[0].row_id]
+        assert reader.chunk_counts(["a", "b", "nobody"]) == {"a": 2, "b": 2}
+        assert not (tmp_path / "writer" / CATALOG_FILE).exists() and not (tmp_path / "reader" / CATALOG_FILE).exists()
+    finally:
+        writer.close()
+        reader.close()
+
+
+@pytest.mark.integration
+def test_a_collection_made_before_the_articles_collection_gets_one_filled_from_the_database(
+        tmp_path: Path, postgres_url: str) -> None:
+    from pymilvus import MilvusClient
+
+    from index.vectors.milvus import ARTICLES_SUFFIX
+
+    address = MilvusAddress(str(tmp_path / "milvus-lite.db"), "lite", index_type="FLAT")
+    store = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url, milvus=address)
+    put(store, (article("a", text="The harbour storm flooded the town."), chunks("a", 1)))
+    store.close()
+    client = MilvusClient(uri=address.uri)
+    client.drop_collection("lite" + ARTICLES_SUFFIX)
+    client.close()
+    reopened = open_store(tmp_path, model="m", dimension=DIM, create=True, database_url=postgres_url, milvus=address)
+    try:
+        assert reopened.search(unit(0), k=2, terms=["flooded"], dense=False).articles == ["a"]
+    finally:
+        reopened.close()
+
+
 def test_filters_become_milvus_expressions_with_strings_quoted() -> None:
     expression = milvus_filter(ChunkFilter(sources=('Say "hi"',), article_ids=("a",), published_from=5, not_after=9))
     assert expression == ('source in ["Say \\"hi\\""] and article_id in ["a"] and published_ts >= 5 '
