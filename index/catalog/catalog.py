@@ -27,6 +27,9 @@ FORMAT = 9
 KEPT_FILTERS = 32
 # Chunk refs kept for the chunks searches found lately, a few MB: searches find the same chunks again.
 KEPT_REFS = 50_000
+# In a large archive the k best BM25 scores are picked among those above a bound guessed from every
+# this-many-th slot (see _above_guess).
+SAMPLE_STEP = 64
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,28 @@ class Catalog:
 
 def _top(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """Slots of the k best positive scores among the allowed, best first (ties: earlier slot)."""
-    candidates = np.flatnonzero((scores[: len(allowed)] > 0) & allowed)
-    if len(candidates) > k:
-        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    scores = scores[: len(allowed)]
+    candidates = _above_guess(scores, allowed, k)
+    if candidates is None:
+        candidates = np.flatnonzero((scores > 0) & allowed)
+    if len(candidates) > k:  # those above the k-th best score, then the earliest of those equal to it
+        values = scores[candidates]
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        above = candidates[values > kth]
+        candidates = np.concatenate([above, candidates[values == kth][: k - len(above)]])
     return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+def _above_guess(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray | None:
+    """The allowed slots scoring at least a bound guessed from every SAMPLE_STEP-th slot so that about
+    2k of them do, when at least k do (then the k best are among them); else None. Saves picking the
+    k best among the hundreds of thousands of slots a common word scores in a large archive."""
+    if len(scores) < SAMPLE_STEP * 8 * k:
+        return None
+    sample = scores[::SAMPLE_STEP]
+    rank = len(sample) - (2 * k // SAMPLE_STEP + 1)
+    bound = np.partition(sample, rank)[rank]
+    if bound <= 0:
+        return None
+    candidates = np.flatnonzero((scores >= bound) & allowed)
+    return candidates if len(candidates) >= k else None

@@ -1,8 +1,9 @@
 from datetime import datetime, timezone
 
 import numpy as np
+import pytest
 
-from index.catalog.catalog import Catalog, CatalogArticle
+from index.catalog.catalog import Catalog, CatalogArticle, _top
 from index.records import ChunkFilter, IdSet
 
 
@@ -70,3 +71,17 @@ def test_chunk_counts_follow_additions_and_removals() -> None:
     assert catalog.chunk_counts(["march", "short", "absent"]) == {"march": 2, "short": 1}
     catalog.remove([10, 11])
     assert catalog.chunk_counts(["march", "short"]) == {"short": 1}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_k_best_are_those_of_sorting_every_score_ties_to_the_earlier_slot(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    slots = 120_000  # large enough for the k best to be picked above a guessed bound
+    for held, allowed_share, k in [(0.01, 1.0, 10), (0.3, 1.0, 100), (0.9, 0.5, 100), (0.5, 0.02, 200), (0.9, 1.0, 1)]:
+        scores = np.zeros(slots, dtype=np.float32)
+        hit = rng.random(slots) < held
+        scores[hit] = rng.integers(1, 20, hit.sum()) / 4  # few distinct scores: many ties
+        allowed = rng.random(slots) < allowed_share
+        everything = np.flatnonzero((scores > 0) & allowed)
+        expected = everything[np.lexsort((everything, -scores[everything]))][:k]
+        assert _top(scores, allowed, k).tolist() == expected.tolist()
