@@ -219,10 +219,17 @@ def _term_scores(word: str, postings: Postings, documents: Documents, title_weig
     if found is not None:
         return found
     slots, in_text, in_title = postings.pairs(word)
-    tf = in_text.astype(np.float32) + np.float32(title_weight) * in_title
     # FTS5's idf, kept just above zero for words in half the documents or more.
     idf = max(1e-6, math.log((documents.count - len(slots) + 0.5) / (len(slots) + 0.5)))
-    scored = slots, np.float32(idf * (K1 + 1.0)) * tf / (tf + documents.saturation[slots])
+    # c * tf / (tf + saturation), worked out in place: a common word's run is a million pairs long.
+    if title_weight == 1.0:
+        tf = np.add(in_text, in_title, dtype=np.float32)
+    else:
+        tf = in_text.astype(np.float32) + np.float32(title_weight) * in_title
+    denominator = np.take(documents.saturation, slots)
+    denominator += tf
+    tf *= np.float32(idf * (K1 + 1.0))
+    scored = slots, np.divide(tf, denominator, out=tf)
     documents.term_scores.put(key, scored)
     return scored
 
