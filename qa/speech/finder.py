@@ -58,13 +58,13 @@ class QuoteFinder:
         key = speaker_key(speaker)
         statements = [st for st in (self._statements(key, chunk_filter) if key else [])
                       if same_person(speaker, st.speech.speaker, st.speech.titles)]
-        # Rows read without their sentence (a store that does not cut it) read their articles.
-        missing = list(dict.fromkeys(st.article_id for st in statements if st.quote is None))
-        texts = self._article_texts(missing) if missing else {}
+        # Each article read once, however many of its sentences the speaker says.
+        articles = list(dict.fromkeys(st.article_id for st in statements))
+        texts = self._article_texts(articles) if articles else {}
         copies: dict[str, _Said] = {}
         # The first report of a sentence is kept, its reprints' copies left out.
         for statement in sorted(statements, key=_by_first_published):
-            quote = _quoted(statement, texts)
+            quote = _sentence(texts.get(statement.article_id), statement.speech)
             if quote is not None:
                 copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote))
         return list(copies.values())
@@ -135,14 +135,6 @@ def checked_request(
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     return name, subject, wanted
-
-
-def _quoted(statement: Statement, texts: dict[str, str]) -> str | None:
-    if statement.quote is None:
-        return _sentence(texts.get(statement.article_id), statement.speech)
-    length = statement.speech.end - statement.speech.start
-    quote = statement.quote
-    return quote if len(quote) == length and quote.strip() == quote else None
 
 
 def _sentence(text: str | None, record: SpeechRecord) -> str | None:

@@ -1,6 +1,8 @@
 """Whether a name asked about is a speaker the articles name: by surname or full name, in any case,
 with or without accents or a possessive ("Blinken's remarks")."""
 
+from functools import lru_cache
+
 from qa.speech.people import fold
 from qa.text.words import words_of_name
 
@@ -18,8 +20,13 @@ def same_person(asked: str, speaker: str | None, titles: tuple[str, ...] = ()) -
     return asked_words <= name_words(speaker) or any(asked_words == name_words(title) - COURTESY for title in titles)
 
 
-def name_words(text: str) -> set[str]:
-    return {word for word in map(fold, words_of_name(text)) if word}
+# Names folded lately: a prolific speaker's thousands of statements name them in a few ways.
+KEPT_NAMES = 10_000
+
+
+@lru_cache(maxsize=KEPT_NAMES)
+def name_words(text: str) -> frozenset[str]:
+    return frozenset(word for word in map(fold, words_of_name(text)) if word)
 
 
 def names_speaker(sentence: str, speaker: str | None) -> bool:
