@@ -5,7 +5,9 @@ from pathlib import Path
 from index.ports import Database
 from index.errors import IncompatibleStore
 from index.files.manifest import FORMAT_VERSION, read_manifest
-from index.sql.schema import ARTICLE_TAGS, ENTITIES_INDEX, ENTITIES_TABLE, SOURCE_TABLES, SPEECH_INDEXES, speech_table
+from index.sql.schema import (
+    ARTICLE_TAGS, ENTITIES_INDEX, ENTITIES_TABLE, SOURCE_TABLES, SPEECH_BY_SPEAKER, speech_table,
+)
 
 # Statements that bring an index of an older format to the next one, in place; one after another they
 # bring it to this one. PostgreSQL's schema follows its own migrations (index.sql.postgres), which also
@@ -18,12 +20,13 @@ UPGRADES = {
     # default kind) until their articles are ingested again, and are keyed by the SQL function
     # speaker_key, which index.sql.sqlite gives every connection.
     "6": [
-        speech_table("speech_v7"),
+        speech_table("speech_v7", dated=False),
         "INSERT INTO speech_v7(article_id, start_char, end_char, speaker, cue, titles, kind, speaker_key) "
         "SELECT article_id, start_char, end_char, speaker, cue, titles, 'indirect', speaker_key(speaker) FROM speech",
         "DROP TABLE speech",
         "ALTER TABLE speech_v7 RENAME TO speech",
-        *SPEECH_INDEXES,
+        "CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char)",
+        "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
     ],
     # Format 8 adds each article's entities; the articles kept have none until they are ingested again
     # (their recipe has changed, so ingesting the same files again redoes them, reusing their vectors).
@@ -43,6 +46,14 @@ UPGRADES = {
         "ALTER TABLE articles ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'",
         *ARTICLE_TAGS,
         *SOURCE_TABLES,
+    ],
+    # Format 10 copies each article's date into its speech rows, so that a speaker's statements are
+    # read newest first from an index rather than all sorted.
+    "9": [
+        "ALTER TABLE speech ADD COLUMN published_ts INTEGER",
+        "UPDATE speech SET published_ts = (SELECT a.published_ts FROM articles a WHERE a.id = speech.article_id)",
+        "DROP INDEX IF EXISTS speech_by_speaker",
+        SPEECH_BY_SPEAKER,
     ],
 }
 

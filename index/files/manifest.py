@@ -7,11 +7,11 @@ from pathlib import Path
 from index.files.atomic import write_bytes_atomically
 from index.errors import IncompatibleStore
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 # Versions whose manifest and vectors this version reads as they are: 5 kept BM25 in the database,
-# 6 a speech table without kinds, 7 no entities and 8 no newsroom fields, which the database upgrade
-# (index.files.checks) changes in place.
-READABLE_VERSIONS = (5, 6, 7, 8, 9)
+# 6 a speech table without kinds, 7 no entities, 8 no newsroom fields and 9 no dates in the speech
+# rows, which the database upgrade (index.files.checks) changes in place.
+READABLE_VERSIONS = (5, 6, 7, 8, 9, 10)
 MANIFEST_FILE = "manifest.json"
 
 

@@ -133,6 +133,15 @@ MIGRATIONS: list[str | Callable] = [
     );
     UPDATE meta SET value = '9' WHERE key = 'format_version';
     """,
+    # Format 10: each article's date copied into its speech rows, for a speaker's newest statements.
+    """
+    ALTER TABLE speech ADD COLUMN published_ts BIGINT;
+    UPDATE speech s SET published_ts = a.published_ts FROM articles a WHERE a.id = s.article_id;
+    DROP INDEX IF EXISTS speech_by_speaker;
+    CREATE INDEX speech_by_speaker_newest ON speech(speaker_key, coalesce(published_ts, -4611686018427387904) DESC,
+                                                    article_id, start_char);
+    UPDATE meta SET value = '10' WHERE key = 'format_version';
+    """,
 ]
 # Any constant, the same in every replica: the keys of the advisory locks taken by migrations and by writers.
 MIGRATION_LOCK = 7_305_117

@@ -11,8 +11,10 @@ from index.speakers import stored_key
 
 # Who speaks in which sentence, extracted at ingest so that questions about what someone said cost
 # nothing extra to answer; speaker_key (index.speakers) is what a speaker is looked up by.
-def speech_table(name: str) -> str:
-    """The speech table under `name`: the upgrade to format 7 builds it beside the old one."""
+def speech_table(name: str, dated: bool = True) -> str:
+    """The speech table under `name`; the upgrade to format 7 builds it beside the old one, as format 7
+    had it (not `dated`: without its article's date)."""
+    date = ",\n    published_ts INTEGER" if dated else ""
     return f"""CREATE TABLE IF NOT EXISTS {name} (
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     start_char INTEGER NOT NULL,
@@ -21,13 +23,18 @@ def speech_table(name: str) -> str:
     cue TEXT NOT NULL,
     titles TEXT NOT NULL,
     kind TEXT NOT NULL,
-    speaker_key TEXT
+    speaker_key TEXT{date}
 ) STRICT"""
 
 
+# A speaker's statements newest first, undated last: the index a prolific speaker's newest statements
+# are read from without sorting all of them. `published_ts` is the article's, copied (format 10).
+SPEECH_NEWEST_FIRST = "coalesce(published_ts, -4611686018427387904)"
+SPEECH_BY_SPEAKER = (f"CREATE INDEX IF NOT EXISTS speech_by_speaker_newest ON speech(speaker_key, "
+                     f"{SPEECH_NEWEST_FIRST} DESC, article_id, start_char)")
 SPEECH_INDEXES = (
     "CREATE INDEX IF NOT EXISTS speech_by_article ON speech(article_id, start_char)",
-    "CREATE INDEX IF NOT EXISTS speech_by_speaker ON speech(speaker_key)",
+    SPEECH_BY_SPEAKER,
 )
 
 # The named things of each article (people, bodies, places, dates, amounts), found at ingest so that an
@@ -197,17 +204,16 @@ def chunk_views(rows: Sequence[tuple], order: Sequence[int], whole: bool = False
 
 # A speech record as both engines read it (see speech_record); a row as they write it (see speech_rows).
 SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
-SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key"
-# The sentence is cut from its article in SQL (both engines count characters from 1, as Python
-# counts code points from 0): a prolific speaker's statements never bring whole articles along.
+SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key, published_ts"
 # Not the sentence: cut from the article in SQL it costs a walk through the text's pages for each row,
 # and a prolific speaker's thousands of rows come from far fewer articles, each read once instead.
 STATEMENT_COLUMNS = (
     "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
     "a.title, a.url, a.source, a.published_at, a.published_ts"
 )
-# Newest published first, undated last; written so that both engines read it alike.
-STATEMENT_ORDER = "a.published_ts IS NULL, a.published_ts DESC, s.article_id, s.start_char"
+# Newest published first, undated last: the order of the index speech_by_speaker_newest.
+STATEMENT_NEWEST_FIRST = SPEECH_NEWEST_FIRST.replace("published_ts", "s.published_ts")
+STATEMENT_ORDER = f"{STATEMENT_NEWEST_FIRST} DESC, s.article_id, s.start_char"
 
 
 # The statement writing one row of speech_rows.
@@ -217,7 +223,8 @@ SPEECH_INSERT = f"INSERT INTO speech({SPEECH_ROW}) VALUES ({', '.join('?' * len(
 def speech_rows(article: ArticleRecord) -> list[tuple]:
     """The article's speech as rows of SPEECH_ROW."""
     return [
-        (article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles)), s.kind, stored_key(s.speaker))
+        (article.id, s.start, s.end, s.speaker, s.cue, json.dumps(list(s.titles)), s.kind, stored_key(s.speaker),
+         article.published_ts)
         for s in article.speech
     ]
 
@@ -278,6 +285,13 @@ def statements_query(speaker_key: str, chunk_filter: ChunkFilter, limit: int, on
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     conditions, params = article_conditions(chunk_filter, one_of)
+    # The same date bounds on the speech rows' copy of the date, as the index holds it (an undated row
+    # passes `not_after` and fails `published_from` either way): rows outside are skipped in the index.
+    for bound, condition in ((chunk_filter.not_after, f"{STATEMENT_NEWEST_FIRST} <= ?"),
+                             (chunk_filter.published_from, f"{STATEMENT_NEWEST_FIRST} >= ?")):
+        if bound is not None:
+            conditions.append(condition)
+            params.append(bound)
     query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
              f"WHERE {' AND '.join(['s.speaker_key = ?', *conditions])} ORDER BY {STATEMENT_ORDER} LIMIT ?")
     return query, [speaker_key, *params, limit]

@@ -13,8 +13,8 @@ from index.files.manifest import FORMAT_VERSION, MANIFEST_FILE
 from index.records import ArticleRecord, ChunkFilter, EntityRecord, SpeechRecord
 from index.speakers import speaker_key
 from index.store import opening
-from tests.contract.rows import DIM, article, chunks, put
-from tests.index.sql.old_formats import ARTICLES_OF_FORMAT_8
+from tests.contract.rows import DIM, article, chunks, put, seconds
+from tests.index.sql.old_formats import ARTICLES_OF_FORMAT_8, SPEECH_OF_FORMAT_9
 from tests.index.store.test_store import open_store
 
 BLINKEN = ("Secretary of State",)
@@ -71,9 +71,9 @@ def test_an_index_of_format_6_is_upgraded_in_place_keeping_its_speech(tmp_path: 
     put(reopened, quoting(article("b"), said(0, None, "direct")))
     assert reopened.speech(["b"]) == {"b": [said(0, None, "direct")]}
     conn = sqlite3.connect(tmp_path / DATABASE_FILE)
-    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "9"
+    assert dict(conn.execute("SELECT key, value FROM meta"))["format_version"] == str(FORMAT_VERSION) == "10"
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'speech'")}
-    assert indexes == {"speech", "speech_by_article", "speech_by_speaker"}
+    assert indexes == {"speech", "speech_by_article", "speech_by_speaker_newest"}
 
 
 def test_an_upgrade_another_process_made_first_is_not_made_again(tmp_path: Path) -> None:
@@ -122,3 +122,24 @@ def test_an_index_of_format_7_gains_an_entities_table_in_place(tmp_path: Path) -
     assert reopened.entities(["a"]) == {"a": []}
     put(reopened, (replace(article("b"), entities=(EntityRecord(0, 5, "PERSON"),)), chunks("b", 1)))
     assert reopened.entities(["b"]) == {"b": [EntityRecord(0, 5, "PERSON")]}
+
+
+def test_an_index_of_format_9_dates_its_speech_rows_in_place(tmp_path: Path) -> None:
+    put(open_store(tmp_path), quoting(article("old", published="2022-01-01"), said(0, "Blinken")),
+        quoting(article("new", published="2023-01-01"), said(0, "Blinken")),
+        quoting(article("undated"), said(0, "Blinken")))
+    conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    conn.executescript(f"{SPEECH_OF_FORMAT_9} UPDATE meta SET value = '9' WHERE key = 'format_version';")
+    conn.close()
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 9}))
+    reopened = open_store(tmp_path)
+    assert [s.article_id for s in reopened.statements("blinken", ChunkFilter())] == ["new", "old", "undated"]
+    assert [s.article_id for s in reopened.statements("blinken", ChunkFilter(not_after=seconds("2022-06-01")))] == [
+        "old", "undated"]
+    conn = sqlite3.connect(tmp_path / DATABASE_FILE)
+    assert conn.execute("SELECT count(*) FROM speech WHERE published_ts IS NOT NULL").fetchone()[0] == 2
+    plan = " ".join(str(row) for row in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT article_id FROM speech s WHERE speaker_key = 'blinken' "
+        "ORDER BY coalesce(s.published_ts, -4611686018427387904) DESC, s.article_id, s.start_char LIMIT 2"))
+    assert "speech_by_speaker_newest" in plan and "TEMP B-TREE" not in plan  # read in order, not sorted
