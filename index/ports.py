@@ -10,7 +10,7 @@ The database is the truth and numbers its committed states (generations); a vect
 catalog each hold vectors or rows of some generation and catch up from the database's change log.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -88,7 +88,8 @@ class Database(SourceRegistry, Protocol):
     def entities(
         self, article_ids: Sequence[str], labels: Sequence[str] | None = None
     ) -> dict[str, list[EntityRecord]]: ...
-    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]: ...
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
+                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
 
 
 class VectorBackend(Protocol):
@@ -218,7 +219,8 @@ class Store(Protocol):
     def entities(
         self, article_ids: Sequence[str], labels: Sequence[str] | None = None
     ) -> dict[str, list[EntityRecord]]: ...
-    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]: ...
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
+                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
     def release_thread(self) -> None: ...
     def close(self) -> None: ...
 

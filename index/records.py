@@ -100,6 +100,7 @@ class Statement:
     source: str | None
     published_at: str | None
     published_ts: int | None
+    quote: str | None = None  # the sentence, article.text[start:end], as read with the row
 
 
 @dataclass(frozen=True)

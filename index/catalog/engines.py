@@ -62,7 +62,9 @@ class EngineCatalog:
     def best_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float) -> list[str]:
         if not _searchable(terms):
             return []
-        return self._vectors.lexical_articles(terms, k, chunk_filter) or []
+        # Each article once, at its best rank: a row a writer's full rewrite has not yet removed may
+        # stand beside the current one (index.vectors.milvus, catch_up).
+        return list(dict.fromkeys(self._vectors.lexical_articles(terms, k, chunk_filter) or []))
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         return self._db.chunk_refs(chunk_ids)

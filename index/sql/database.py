@@ -12,7 +12,7 @@ Queries are written with `?` for a parameter and `IN ({})` for a list of values;
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
@@ -29,7 +29,7 @@ from index.sql.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_REF_COLUMNS, CHUNK_TEXT,
     CHUNK_VIEW_COLUMNS, ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions,
     catalog_articles, chunk_views, entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article,
-    speech_rows, statements, statements_query,
+    speech_rows, speech_rows_kept, statements, statements_query,
 )
 
 GENERATION = "generation"
@@ -320,11 +320,16 @@ class SqlDatabase(SourceTables, ABC):
                  "ORDER BY article_id, start_char")
         return entities_by_article(self._execute(query, (ids, kinds)).fetchall(), article_ids)
 
-    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
+                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through:
-        newest first (undated last), then by article and place in it; at most `limit`."""
+        newest first (undated last), then by article and place in it; at most `limit` rows read, those
+        `keep` accepts (all by default) returned with their sentences."""
         query, params = statements_query(speaker_key, chunk_filter, limit, self._one_of)
-        return statements(self._execute(query, params).fetchall())
+        with self.snapshot():  # the sentences cut from the texts the rows were read with
+            rows = speech_rows_kept(self._execute(query, params).fetchall(), keep)
+            texts = self.article_texts(list(dict.fromkeys(row[0] for row, _ in rows)))
+        return statements(rows, texts)
 
     def _where(self, chunk_filter: ChunkFilter, *more: tuple[str, list]) -> tuple[str, list]:
         """A WHERE clause on the articles table for what the filter lets through (and `more` conditions

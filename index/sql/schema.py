@@ -206,7 +206,8 @@ def chunk_views(rows: Sequence[tuple], order: Sequence[int], whole: bool = False
 SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
 SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key, published_ts"
 # Not the sentence: cut from the article in SQL it costs a walk through the text's pages for each row,
-# and a prolific speaker's thousands of rows come from far fewer articles, each read once instead.
+# and a prolific speaker's thousands of rows come from far fewer articles, each read once instead, in
+# the same snapshot (see statements).
 STATEMENT_COLUMNS = (
     "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
     "a.title, a.url, a.source, a.published_at, a.published_ts"
@@ -285,21 +286,30 @@ def statements_query(speaker_key: str, chunk_filter: ChunkFilter, limit: int, on
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     conditions, params = article_conditions(chunk_filter, one_of)
-    # The same date bounds on the speech rows' copy of the date, as the index holds it (an undated row
-    # passes `not_after` and fails `published_from` either way): rows outside are skipped in the index.
-    for bound, condition in ((chunk_filter.not_after, f"{STATEMENT_NEWEST_FIRST} <= ?"),
-                             (chunk_filter.published_from, f"{STATEMENT_NEWEST_FIRST} >= ?")):
-        if bound is not None:
-            conditions.append(condition)
-            params.append(bound)
+    # `as_of` again on the speech rows' copy of the date, as the index holds it, so that rows after it
+    # are skipped in the index. An undated row passes it either way, and so does a row written without
+    # its copy (by a replica of format 9 during an upgrade): such a row only sorts as undated.
+    if chunk_filter.not_after is not None:
+        conditions.append(f"{STATEMENT_NEWEST_FIRST} <= ?")
+        params.append(chunk_filter.not_after)
     query = (f"SELECT {STATEMENT_COLUMNS} FROM speech s JOIN articles a ON a.id = s.article_id "
              f"WHERE {' AND '.join(['s.speaker_key = ?', *conditions])} ORDER BY {STATEMENT_ORDER} LIMIT ?")
     return query, [speaker_key, *params, limit]
 
 
-def statements(rows: Sequence[tuple]) -> list[Statement]:
-    """Statements from rows of STATEMENT_COLUMNS."""
-    return [Statement(row[0], speech_record(*row[1:7]), *row[7:]) for row in rows]
+def speech_rows_kept(rows: Sequence[tuple], keep: Callable[[SpeechRecord], bool] | None) -> list[tuple]:
+    """(row, its speech record) for the rows of STATEMENT_COLUMNS whose record `keep` accepts (all without one)."""
+    records = [(row, speech_record(*row[1:7])) for row in rows]
+    return records if keep is None else [(row, record) for row, record in records if keep(record)]
+
+
+def statements(rows: Sequence[tuple], texts: dict[str, str]) -> list[Statement]:
+    """Statements from (row, record) of speech_rows_kept, each with its sentence cut from its article's text."""
+    found = []
+    for row, record in rows:
+        text = texts.get(row[0])
+        found.append(Statement(row[0], record, *row[7:], text[record.start : record.end] if text else None))
+    return found
 
 
 ENTITY_INSERT = "INSERT INTO entities(article_id, start_char, end_char, label) VALUES (?, ?, ?, ?)"

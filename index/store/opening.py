@@ -76,6 +76,8 @@ def _milvus(database: Database, address: MilvusAddress, dimension: int, ef_searc
             vectors = MilvusVectors(database, collection, ef_search)
             if collection.remade:
                 vectors.refill()
+            elif collection.articles_made:
+                vectors.refill_articles()
     except MilvusException as error:
         raise StoreUnavailable(f"cannot use Milvus at {address.uri}: {error.message}") from None
     return vectors

@@ -12,7 +12,7 @@ committed batch whole or not at all.
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,9 +33,9 @@ from index.store.cursor import article_page
 # Generations of change log kept after a write session; a reader further behind rebuilds from the database.
 KEPT_GENERATIONS = 1000
 OPTIMISTIC_SEARCHES = 5
-# Threads calling a remote vector engine at once, for all searches of this process together: as many
-# as the API answers requests at once (anyio's worker threads), each making at most two calls.
-CONCURRENT_CALLS = 40
+# Threads calling remote engines at once, for all searches of this process together: as many as the
+# API answers requests at once (anyio's worker threads), each making at most three calls.
+CONCURRENT_CALLS = 120
 
 log = logging.getLogger(__name__)
 
@@ -230,10 +230,12 @@ class Store:
         """Each article's entities of these kinds (all by default), in text order."""
         return self._db.entities(article_ids, labels)
 
-    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000) -> list[Statement]:
+    def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
+                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through,
-        newest first (undated last); at most `limit`."""
-        return self._db.statements(speaker_key, chunk_filter, limit)
+        newest first (undated last); at most `limit` rows read, those `keep` accepts returned, each with
+        its sentence."""
+        return self._db.statements(speaker_key, chunk_filter, limit, keep)
 
     def _search_snapshot(
         self, vector: np.ndarray, k: int, chunk_filter: ChunkFilter, terms: Sequence[str], dense: bool,

@@ -78,8 +78,10 @@ class MilvusCollection:
         self._dimension = dimension
         self._metric = metric
         self._index_type = index_type
-        # True when the collection was made again here and must be filled from the database.
+        # True when the collection was made again here and must be filled from the database; True in
+        # `articles_made` when only the collection of whole articles was.
         self.remade = False
+        self.articles_made = False
         self._articles = collection + ARTICLES_SUFFIX
         if self._client.has_collection(collection) and not self._has_newsroom_fields():
             log.warning("the Milvus collection %s predates the newsroom's fields; making it again", collection)
@@ -93,7 +95,7 @@ class MilvusCollection:
         if self.full_text and not self._client.has_collection(self._articles):
             log.info("making the Milvus collection %s of whole articles", self._articles)
             self._create_collection(self._articles, full_text=True, dense=False)
-            self.remade = True  # filled from the database with the chunks
+            self.articles_made = True
         self._client.load_collection(collection)
         if self.full_text:
             self._client.load_collection(self._articles)
@@ -109,6 +111,11 @@ class MilvusCollection:
         """Whole articles, each keyed by its first chunk's id; call only when `full_text`."""
         if rows:
             self._client.upsert(self._articles, [self._entity(row, dense=False) for row in rows])
+
+    def clear_articles(self) -> None:
+        """Removes every whole-article row (they are written again with their chunks)."""
+        if self.full_text:
+            self._client.delete(self._articles, filter="id >= 0")
 
     def delete(self, ids: Sequence[int]) -> None:
         """Removes these chunks, and the articles keyed by any of them."""
@@ -325,6 +332,9 @@ class MilvusVectors:
         changes = self._db.changes_since(reached)
         if changes is None:  # the log no longer reaches back: every chunk is written again
             stale, added = np.array([], dtype=np.int64), self._db.all_chunk_ids()
+            # Articles are keyed by their first chunk: those removed meanwhile would stay. Their rows
+            # are all written again (searches over articles miss some until they are).
+            self._collection.clear_articles()
         else:
             stale, added = changes
         self._sync(stale, added, generation)
@@ -355,6 +365,13 @@ class MilvusVectors:
         with self._db.snapshot():
             ids, generation = self._db.all_chunk_ids(), self._db.generation()
         self._sync(np.array([], dtype=np.int64), ids, generation)
+
+    def refill_articles(self) -> None:
+        """Writes every whole article, into a collection of articles just made beside the chunks'."""
+        with self._db.snapshot():
+            ids = self._db.all_chunk_ids().tolist()
+        for start in range(0, len(ids), SYNC_BATCH):
+            self._collection.upsert_articles(self._article_rows(self._rows(ids[start : start + SYNC_BATCH])))
 
     def unsaved(self) -> bool:
         return self.generation() < self._db.generation()

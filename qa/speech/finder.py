@@ -3,7 +3,7 @@ each sentence cited to the exact characters of its article."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from index.records import ChunkFilter, SpeechRecord, Statement, StoredArticle
 from index.speakers import speaker_key
@@ -23,7 +23,14 @@ MAX_SPEAKER_CHARS = 200
 MAX_NAMING_EMBEDDED = 1000
 MAX_UNNAMING_EMBEDDED = 200
 
-Statements = Callable[[str, ChunkFilter], list[Statement]]
+
+class Statements(Protocol):
+    """The store's statements of a speaker key (index.ports.Store.statements)."""
+
+    def __call__(self, speaker_key: str, chunk_filter: ChunkFilter, *,
+                 keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
+
+
 ArticleTexts = Callable[[Sequence[str]], dict[str, str]]
 
 
@@ -56,15 +63,16 @@ class QuoteFinder:
 
     def _said_by(self, speaker: str, chunk_filter: ChunkFilter) -> list[_Said]:
         key = speaker_key(speaker)
-        statements = [st for st in (self._statements(key, chunk_filter) if key else [])
-                      if same_person(speaker, st.speech.speaker, st.speech.titles)]
-        # Each article read once, however many of its sentences the speaker says.
-        articles = list(dict.fromkeys(st.article_id for st in statements))
-        texts = self._article_texts(articles) if articles else {}
+        # Only the speaker's rows are read with their sentences: a key ("agency") is shared by many.
+        statements = self._statements(key, chunk_filter, keep=lambda record: same_person(
+            speaker, record.speaker, record.titles)) if key else []
+        # Rows read without their sentence (a store that does not cut it) read their articles.
+        missing = list(dict.fromkeys(st.article_id for st in statements if st.quote is None))
+        texts = self._article_texts(missing) if missing else {}
         copies: dict[str, _Said] = {}
         # The first report of a sentence is kept, its reprints' copies left out.
         for statement in sorted(statements, key=_by_first_published):
-            quote = _sentence(texts.get(statement.article_id), statement.speech)
+            quote = _quoted(statement, texts)
             if quote is not None:
                 copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote))
         return list(copies.values())
@@ -135,6 +143,14 @@ def checked_request(
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     return name, subject, wanted
+
+
+def _quoted(statement: Statement, texts: dict[str, str]) -> str | None:
+    if statement.quote is None:
+        return _sentence(texts.get(statement.article_id), statement.speech)
+    length = statement.speech.end - statement.speech.start
+    quote = statement.quote
+    return quote if len(quote) == length and quote.strip() == quote else None
 
 
 def _sentence(text: str | None, record: SpeechRecord) -> str | None:

@@ -3,6 +3,7 @@ caught up; on every backend."""
 
 import pytest
 
+from index.records import ChunkRecord
 from tests.contract.rows import article, chunks, nearest, put, unit, vector_ids
 
 
@@ -65,3 +66,27 @@ def test_a_write_that_died_after_its_commit_is_replayed(backend, monkeypatch: py
     assert (stats.articles, stats.chunks, stats.vectors) == (2, 4, 4)
     assert [v.key for v in nearest(reopened, unit(102), 1)] == ["b-1-2"]
     assert vector_ids(reopened) == sorted(backend.database().all_chunk_ids().tolist())
+
+
+def test_a_delete_that_died_before_the_vectors_is_caught_up_even_past_the_change_log(
+        backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = backend.open()
+    # Chunks of whole words: an engine's BM25 reads the chunk's own characters.
+    put(store, *((article(name, text=text), [ChunkRecord(0, len(text), name, f"e-{name}", unit(seed))])
+                 for name, text, seed in (("a", "Harbour strike.", 1), ("b", "Harbour storm.", 2))))
+
+    def dies(*args) -> None:
+        raise ConnectionError("the process died here")
+
+    monkeypatch.setattr(backend.vectors_class, "apply", dies)
+    with pytest.raises(ConnectionError), store.writing():
+        store.delete("b")
+    monkeypatch.undo()
+    store.close()
+    database = backend.database()
+    database.forget_changes_before(database.generation() + 1)
+    reopened = backend.open()
+    with reopened.writing():
+        pass
+    hits = reopened.search(unit(0), 5, terms=["harbour"], dense=False)
+    assert [r.article_id for r in hits.lexical] == ["a"] and hits.articles == ["a"]

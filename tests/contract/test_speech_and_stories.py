@@ -52,8 +52,22 @@ def test_statements_come_newest_first_undated_last_then_by_article_and_place(quo
 def test_a_statement_carries_its_article_fields(quoted) -> None:
     assert quoted.statements("blinken", ChunkFilter(article_ids=("other",))) == [Statement(
         "other", SpeechRecord(11, 16, "Blinken’s", "said", BLINKEN), "Title other", None, "blog", "2022-03-01",
-        seconds("2022-03-01"),
+        seconds("2022-03-01"), "gamma",
     )]
+
+
+def test_a_statement_carries_its_sentence_cut_by_characters_not_bytes(store) -> None:
+    text = "Él dijo: “Über alles.” José Pérez said the toll would rise."
+    start = text.index("José")
+    put(store, quoting(replace(article("accents"), text=text), SpeechRecord(start, len(text), "José Pérez", "said")))
+    [statement] = store.statements("perez", ChunkFilter())
+    assert statement.quote == text[start:] == "José Pérez said the toll would rise."
+
+
+def test_only_the_statements_kept_are_returned(quoted) -> None:
+    kept = quoted.statements("blinken", ChunkFilter(), keep=lambda record: record.start == 0)
+    assert [(s.article_id, s.speech.start) for s in kept] == [("new", 0), ("old", 0), ("undated", 0)]
+    assert all(s.quote is not None for s in kept)
 
 
 @pytest.mark.parametrize(

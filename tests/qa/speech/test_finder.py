@@ -43,9 +43,10 @@ class Archive:
             self.rows.append(Statement(story.id, speech, f"Title of {story.id}", None, story.source,
                                        story.published_at, story.published_ts))
 
-    def statements(self, key: str, chunk_filter: ChunkFilter) -> list[Statement]:
+    def statements(self, key: str, chunk_filter: ChunkFilter, keep=None) -> list[Statement]:
         self.asked.append((key, chunk_filter))
-        found = [s for s in self.rows if s.speech.speaker is not None and speaker_key(s.speech.speaker) == key]
+        found = [s for s in self.rows if s.speech.speaker is not None and speaker_key(s.speech.speaker) == key
+                 and (keep is None or keep(s.speech))]
         return sorted(found, key=lambda s: -(s.published_ts or 0))
 
     def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
