@@ -112,20 +112,21 @@ class CatalogKeeper:
             return
         self._unsaved, self._saved_generation = 0, self.catalog.generation
 
-
     def nearest_allowed(self, chunk_filter: ChunkFilter) -> IdSet | None:
         return self.catalog.allowed(chunk_filter).ids
 
     def best_chunks(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter,
                     title_weight: float) -> list[tuple[int, float]]:
         words = _words(terms)
-        allowed = self.catalog.allowed(chunk_filter)
-        return self.catalog.best_chunks(words, k, allowed.chunks, title_weight) if words else []
+        if not words:
+            return []
+        return self.catalog.best_chunks(words, k, self.catalog.allowed(chunk_filter).chunks, title_weight)
 
     def best_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float) -> list[str]:
         words = _words(terms)
-        allowed = self.catalog.allowed(chunk_filter)
-        return self.catalog.best_articles(words, k, allowed.articles, title_weight) if words else []
+        if not words:
+            return []
+        return self.catalog.best_articles(words, k, self.catalog.allowed(chunk_filter).articles, title_weight)
 
     def refs(self, chunk_ids: Sequence[int]) -> list[ChunkRef]:
         return self.catalog.refs(chunk_ids)

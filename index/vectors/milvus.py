@@ -367,11 +367,12 @@ class MilvusVectors:
         self._sync(np.array([], dtype=np.int64), ids, generation)
 
     def refill_articles(self) -> None:
-        """Writes every whole article, into a collection of articles just made beside the chunks'."""
-        with self._db.snapshot():
-            ids = self._db.all_chunk_ids().tolist()
-        for start in range(0, len(ids), SYNC_BATCH):
-            self._collection.upsert_articles(self._article_rows(self._rows(ids[start : start + SYNC_BATCH])))
+        """Writes every whole article, into a collection of articles just made beside the chunks': only
+        their first chunks are read."""
+        article_ids = self._db.all_article_ids()
+        for start in range(0, len(article_ids), SYNC_BATCH):
+            leads = self._db.lead_refs(article_ids[start : start + SYNC_BATCH])
+            self._collection.upsert_articles(self._whole_articles(self._rows([ref.row_id for ref in leads])))
 
     def unsaved(self) -> bool:
         return self.generation() < self._db.generation()
@@ -404,7 +405,10 @@ class MilvusVectors:
     def _article_rows(self, rows: Sequence[VectorRow]) -> list[VectorRow]:
         """The articles whose first chunk is among these rows, keyed by its id, with their whole text."""
         leads = {ref.row_id for ref in self._db.lead_refs(list(dict.fromkeys(row.article_id for row in rows)))}
-        firsts = [row for row in rows if row.id in leads]
+        return self._whole_articles([row for row in rows if row.id in leads])
+
+    def _whole_articles(self, firsts: Sequence[VectorRow]) -> list[VectorRow]:
+        """These articles' first chunks as rows of their whole articles."""
         texts = self._db.article_texts([row.article_id for row in firsts])
         return [replace(row, text=f"{row.headline}\n{texts[row.article_id]}")
                 for row in firsts if row.article_id in texts]

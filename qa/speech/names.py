@@ -24,14 +24,17 @@ def same_person(asked: str, speaker: str | None, titles: tuple[str, ...] = ()) -
 KEPT_NAMES = 10_000
 
 
-@lru_cache(maxsize=KEPT_NAMES)
-def name_words(text: str) -> frozenset[str]:
+def folded_words(text: str) -> frozenset[str]:
     return frozenset(word for word in map(fold, words_of_name(text)) if word)
+
+
+# Names only: sentences, each folded once, would push them out.
+name_words = lru_cache(maxsize=KEPT_NAMES)(folded_words)
 
 
 def names_speaker(sentence: str, speaker: str | None) -> bool:
     """Whether the sentence names the speaker, by any word of their name ("Netanyahu’s discussion …")."""
     if not speaker:
         return False
-    said = name_words(sentence)  # folded: "Netanyahu’s" is "netanyahus"
+    said = folded_words(sentence)  # folded: "Netanyahu’s" is "netanyahus"
     return any(word == name or word == name + "s" for name in name_words(speaker) - COURTESY for word in said)
