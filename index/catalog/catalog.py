@@ -319,9 +319,10 @@ def _above_guess(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray 
     if len(scores) < SAMPLE_STEP * 8 * k:
         return None
     sample = scores[::SAMPLE_STEP]
+    sample = sample[sample > 0]  # most slots score 0, and partitioning many equal values is slow
     rank = len(sample) - (2 * k // SAMPLE_STEP + 1)
-    bound = np.partition(sample, rank)[rank]
-    if bound <= 0:
+    if rank < 0:
         return None
+    bound = np.partition(sample, rank)[rank]
     candidates = np.flatnonzero((scores >= bound) & allowed)
     return candidates if len(candidates) >= k else None

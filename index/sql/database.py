@@ -27,9 +27,9 @@ from index.records import (
 from index.sql.sources import SourceTables
 from index.sql.schema import (
     ARTICLE_COLUMNS, CATALOG_ARTICLE_COLUMNS, CATALOG_CHUNK_COLUMNS, CHUNK_COUNT, CHUNK_REF_COLUMNS, CHUNK_TEXT,
-    CHUNK_VIEW_COLUMNS, ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, article_conditions,
-    catalog_articles, chunk_views, entities_by_article, entity_rows, newsroom, newsroom_values, speech_by_article,
-    speech_rows, speech_rows_kept, statements, statements_query,
+    CHUNK_VIEW_COLUMNS, ENTITY_INSERT, NEWSROOM_COLUMNS, SPEECH_COLUMNS, SPEECH_INSERT, STATEMENT_ARTICLE_COLUMNS,
+    article_conditions, catalog_articles, chunk_views, entities_by_article, entity_rows, newsroom, newsroom_values,
+    speech_by_article, speech_rows, speech_rows_kept, statements, statements_query,
 )
 
 GENERATION = "generation"
@@ -328,8 +328,9 @@ class SqlDatabase(SourceTables, ABC):
         query, params = statements_query(speaker_key, chunk_filter, limit, self._one_of)
         with self.snapshot():  # the sentences cut from the texts the rows were read with
             rows = speech_rows_kept(self._execute(query, params).fetchall(), keep)
-            texts = self.article_texts(list(dict.fromkeys(row[0] for row, _ in rows)))
-        return statements(rows, texts)
+            articles = self._rows_in(f"SELECT {STATEMENT_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{}})",
+                                     list(dict.fromkeys(article_id for article_id, _ in rows)))
+        return statements(rows, articles)
 
     def _where(self, chunk_filter: ChunkFilter, *more: tuple[str, list]) -> tuple[str, list]:
         """A WHERE clause on the articles table for what the filter lets through (and `more` conditions

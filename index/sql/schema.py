@@ -205,13 +205,12 @@ def chunk_views(rows: Sequence[tuple], order: Sequence[int], whole: bool = False
 # A speech record as both engines read it (see speech_record); a row as they write it (see speech_rows).
 SPEECH_COLUMNS = "start_char, end_char, speaker, cue, titles, kind"
 SPEECH_ROW = f"article_id, {SPEECH_COLUMNS}, speaker_key, published_ts"
-# Not the sentence: cut from the article in SQL it costs a walk through the text's pages for each row,
-# and a prolific speaker's thousands of rows come from far fewer articles, each read once instead, in
-# the same snapshot (see statements).
-STATEMENT_COLUMNS = (
-    "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind, "
-    "a.title, a.url, a.source, a.published_at, a.published_ts"
-)
+# The speech row alone: the articles are joined only for the filter. A prolific speaker's thousands
+# of rows come from far fewer articles, each read once with its sentences' text (cut from the article
+# in SQL, a walk through the text's pages for each row) and what a citation needs, in the same
+# snapshot (see statements).
+STATEMENT_COLUMNS = "s.article_id, s.start_char, s.end_char, s.speaker, s.cue, s.titles, s.kind"
+STATEMENT_ARTICLE_COLUMNS = "id, text, title, url, source, published_at, published_ts"
 # Newest published first, undated last: the order of the index speech_by_speaker_newest.
 STATEMENT_NEWEST_FIRST = SPEECH_NEWEST_FIRST.replace("published_ts", "s.published_ts")
 STATEMENT_ORDER = f"{STATEMENT_NEWEST_FIRST} DESC, s.article_id, s.start_char"
@@ -298,17 +297,34 @@ def statements_query(speaker_key: str, chunk_filter: ChunkFilter, limit: int, on
 
 
 def speech_rows_kept(rows: Sequence[tuple], keep: Callable[[SpeechRecord], bool] | None) -> list[tuple]:
-    """(row, its speech record) for the rows of STATEMENT_COLUMNS whose record `keep` accepts (all without one)."""
-    records = [(row, speech_record(*row[1:7])) for row in rows]
-    return records if keep is None else [(row, record) for row, record in records if keep(record)]
+    """(article id, speech record) for the rows of STATEMENT_COLUMNS whose record `keep` accepts (all
+    without one). `keep` judges a record by its speaker and titles, asked once for each pair of them:
+    a speaker's thousands of rows name them a few ways."""
+    records = [(row[0], speech_record(*row[1:])) for row in rows]
+    if keep is None:
+        return records
+    judged: dict[tuple, bool] = {}
+    kept = []
+    for article_id, record in records:
+        said_by = (record.speaker, record.titles)
+        accepted = judged.get(said_by)
+        if accepted is None:
+            accepted = judged[said_by] = keep(record)
+        if accepted:
+            kept.append((article_id, record))
+    return kept
 
 
-def statements(rows: Sequence[tuple], texts: dict[str, str]) -> list[Statement]:
-    """Statements from (row, record) of speech_rows_kept, each with its sentence cut from its article's text."""
+def statements(rows: Sequence[tuple], articles: Sequence[tuple]) -> list[Statement]:
+    """Statements from (article id, record) of speech_rows_kept and their articles' rows of
+    STATEMENT_ARTICLE_COLUMNS, each with its sentence cut from its article's text; the rows of an
+    article no longer stored are left out."""
+    by_id = {row[0]: row for row in articles}
     found = []
-    for row, record in rows:
-        text = texts.get(row[0])
-        found.append(Statement(row[0], record, *row[7:], text[record.start : record.end] if text else None))
+    for article_id, record in rows:
+        article = by_id.get(article_id)
+        if article is not None:
+            found.append(Statement(article_id, record, *article[2:], article[1][record.start : record.end]))
     return found
 
 

@@ -234,7 +234,7 @@ class Store:
                    keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through,
         newest first (undated last); at most `limit` rows read, those `keep` accepts returned, each with
-        its sentence."""
+        its sentence. `keep` judges a record by its speaker and titles alone (asked once for each pair)."""
         return self._db.statements(speaker_key, chunk_filter, limit, keep)
 
     def _search_snapshot(

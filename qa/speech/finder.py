@@ -70,11 +70,17 @@ class QuoteFinder:
         missing = list(dict.fromkeys(st.article_id for st in statements if st.quote is None))
         texts = self._article_texts(missing) if missing else {}
         copies: dict[str, _Said] = {}
+        normalized: dict[str, str] = {}  # a reprint's sentence is the same string: normalized once
         # The first report of a sentence is kept, its reprints' copies left out.
         for statement in sorted(statements, key=_by_first_published):
             quote = _quoted(statement, texts)
-            if quote is not None:
-                copies.setdefault(" ".join(quote.casefold().split()), _Said(statement, quote))
+            if quote is None:
+                continue
+            key = normalized.get(quote)
+            if key is None:
+                key = normalized[quote] = " ".join(quote.casefold().split())
+            if key not in copies:
+                copies[key] = _Said(statement, quote)
         return list(copies.values())
 
     def _scored(self, said: list[_Said], speaker: str, topic: str) -> list[_Said]:
