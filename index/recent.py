@@ -73,3 +73,71 @@ class RecentlyUsed(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class OftenUsed(Generic[K, V]):
+    """Values by key within a budget, kept by how often their key is asked (`get`) rather than how
+    lately: a value is kept only by pushing out values whose keys were asked fewer times than its own.
+    For work whose keys recur unevenly, as a question's words do, and whose values are large: in the
+    dev questions asked in turn, the commonest words stay kept where the least recently used would
+    drop each word before it recurs (frequency-based admission, as in TinyLFU). Counts are halved
+    every AGE_EVERY asks, so that what was asked long ago gives way. Safe to share between threads."""
+
+    AGE_EVERY = 10_000
+
+    def __init__(self, budget: int, size: Callable[[K, V], int] = _one) -> None:
+        self._budget = budget
+        self._size = size
+        self._items: dict[K, tuple[V, int]] = {}
+        self._asked: dict[K, int] = {}
+        self._asks = 0
+        self._used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def used(self) -> int:
+        return self._used
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            self._asked[key] = self._asked.get(key, 0) + 1
+            self._asks += 1
+            if self._asks >= self.AGE_EVERY:
+                self._age()
+            found = self._items.get(key)
+            return None if found is None else found[0]
+
+    def put(self, key: K, value: V) -> None:
+        size = self._size(key, value)
+        with self._lock:
+            if size > self._budget or key in self._items:
+                return
+            asked = self._asked.get(key, 0)
+            # The least asked first, until there is room; none asked as often as this key is pushed out.
+            victims, room = [], self._budget - self._used
+            for kept in sorted(self._items, key=lambda k: self._asked.get(k, 0)):
+                if room >= size:
+                    break
+                if self._asked.get(kept, 0) >= asked:
+                    return
+                victims.append(kept)
+                room += self._items[kept][1]
+            if room < size:
+                return
+            for kept in victims:
+                self._used -= self._items.pop(kept)[1]
+            self._items[key] = (value, size)
+            self._used += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._asked.clear()
+            self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _age(self) -> None:
+        self._asks = 0
+        self._asked = {key: count // 2 for key, count in self._asked.items() if count > 1}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.recent import RecentlyUsed
+from index.recent import OftenUsed
 
 # The usual BM25 constants (Robertson; Lucene and SQLite FTS5 use the same).
 K1 = 1.2
@@ -28,10 +28,13 @@ TITLE_COUNT = np.uint8
 # Base runs keep each slot as its gap from the slot before it in the term's run, in 16 bits; a wider
 # gap is kept whole beside them. With 8-bit counts, 4 bytes a pair rather than 8.
 GAP = np.uint16
-# Terms' scores are kept for the terms searched most recently, up to this many (document, score)
-# pairs per set of documents, 4 to 8 bytes each (12 to 24 MB): the words of news questions recur.
-# The words of a hundred questions over 100k chunks come to about 2 million pairs.
+# Terms' scores are kept for the terms searched most often, up to this many (document, score) pairs
+# per set of documents, 8 bytes each (24 MB): the words of news questions recur. The words of a
+# hundred questions over 100k chunks come to about 2 million pairs, over a million chunks 34 million.
 KEPT_TERM_PAIRS = 3_000_000
+# ... and only for words held by at least this many documents: a rarer word's scores take a few tens
+# of microseconds to work out, and kept they would crowd the reckoning of what to keep.
+MIN_KEPT_PAIRS = 10_000
 
 
 class Postings:
@@ -186,8 +189,8 @@ class Documents:
     alive: np.ndarray
     count: int
     saturation: np.ndarray
-    term_scores: RecentlyUsed[tuple, tuple[np.ndarray, np.ndarray]] = field(
-        default_factory=lambda: RecentlyUsed(KEPT_TERM_PAIRS, size=_pairs), compare=False)
+    term_scores: OftenUsed[tuple, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: OftenUsed(KEPT_TERM_PAIRS, size=_pairs), compare=False)
 
     @classmethod
     def of(cls, postings: Postings, slots: int) -> "Documents":
@@ -233,7 +236,8 @@ def _term_scores(word: str, postings: Postings, documents: Documents, title_weig
     denominator += tf
     tf *= np.float32(idf * (K1 + 1.0))
     scored = slots, np.divide(tf, denominator, out=tf)
-    documents.term_scores.put(key, scored)
+    if len(slots) >= MIN_KEPT_PAIRS:
+        documents.term_scores.put(key, scored)
     return scored
 
 
