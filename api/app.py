@@ -55,7 +55,6 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
         owned = service is None
         app.state.service = service or await run_in_threadpool(open_service, settings)
         _one_blas_thread()
-        _startup_objects_frozen()
         # Writes wait their turn here, on the event loop, rather than each holding a worker thread.
         app.state.write_turn = anyio.Lock()
         app.state.service.on_ingest(metrics.record_ingest)
@@ -63,6 +62,7 @@ def create_app(settings: ServerSettings | None = None, service: QAService | None
         _log_access_policy(keys)
         schedule = app.state.service.sources.schedule() if settings.sync_in_background else None
         try:
+            _startup_objects_frozen()
             async with mcp.running():
                 yield
         finally:
@@ -128,7 +128,8 @@ def _startup_objects_frozen() -> None:
     requests' p99 went from about 200 ms to 110, docs/benchmarks.md); after this, under a millisecond.
     What start-up made is still freed once no longer referenced; only cycles among it (and start-up's
     own garbage: not collected first, a pass that would slow every start of the app in the tests)
-    wait for the shutdown's `gc.unfreeze`."""
+    wait for the shutdown's `gc.unfreeze`. Both act on the whole process: of two apps in one process
+    (as in the tests), the first to stop unfreezes the other's objects too, which costs only time."""
     gc.freeze()
 
 

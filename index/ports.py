@@ -10,7 +10,7 @@ The database is the truth and numbers its committed states (generations); a vect
 catalog each hold vectors or rows of some generation and catch up from the database's change log.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -19,7 +19,7 @@ import numpy as np
 from index.catalog.catalog import CatalogArticle
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, FetchState, IdSet,
-    SearchHits, SourceRecord, SourceRun, SpeechRecord, Statement, StoredArticle, StoreStats, StoryCandidate,
+    SaidBy, SearchHits, SourceRecord, SourceRun, SpeechRecord, Statement, StoredArticle, StoreStats, StoryCandidate,
 )
 
 
@@ -89,7 +89,7 @@ class Database(SourceRegistry, Protocol):
         self, article_ids: Sequence[str], labels: Sequence[str] | None = None
     ) -> dict[str, list[EntityRecord]]: ...
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
-                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
+                   keep: SaidBy | None = None) -> list[Statement]: ...
 
 
 class VectorBackend(Protocol):
@@ -220,7 +220,7 @@ class Store(Protocol):
         self, article_ids: Sequence[str], labels: Sequence[str] | None = None
     ) -> dict[str, list[EntityRecord]]: ...
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
-                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
+                   keep: SaidBy | None = None) -> list[Statement]: ...
     def release_thread(self) -> None: ...
     def close(self) -> None: ...
 

@@ -81,7 +81,9 @@ class OftenUsed(Generic[K, V]):
     For work whose keys recur unevenly, as a question's words do, and whose values are large: in the
     dev questions asked in turn, the commonest words stay kept where the least recently used would
     drop each word before it recurs (frequency-based admission, as in TinyLFU). Counts are halved
-    every AGE_EVERY asks, so that what was asked long ago gives way. Safe to share between threads."""
+    every AGE_EVERY asks, so that what was asked long ago gives way. A key is put once: its value is
+    not replaced while kept (the values are worked out from the same state, and the cache is made
+    anew when that changes). Safe to share between threads."""
 
     AGE_EVERY = 10_000
 
@@ -133,6 +135,7 @@ class OftenUsed(Generic[K, V]):
         with self._lock:
             self._items.clear()
             self._asked.clear()
+            self._asks = 0
             self._used = 0
 
     def __len__(self) -> int:

@@ -1,5 +1,6 @@
 """Rows the index stores and returns."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -67,6 +68,9 @@ class EntityRecord:
 
 
 SPEECH_KINDS = ("direct", "indirect", "mixed")
+# Whether a speech row is the person asked about, judged by how the row names its speaker and their
+# titles alone: a prolific speaker's thousands of rows name them a few ways, each judged once.
+SaidBy = Callable[[str | None, tuple[str, ...]], bool]
 
 
 @dataclass(frozen=True)

@@ -272,7 +272,7 @@ class Packed:
         packed = cls(state["starts"].astype(np.int64), state["gaps"].astype(GAP), state["wide_at"].astype(np.int64),
                      state["wide"].astype(np.int64), state["text_counts"], state["title_counts"].astype(TITLE_COUNT))
         fits = len(packed.gaps) == len(packed.text) == len(packed.title) == packed.starts[-1]
-        if not fits or len(packed.wide_at) != len(packed.wide):
+        if not fits or len(packed.wide_at) != len(packed.wide) or packed.gaps[packed.wide_at].any():
             raise ValueError("the saved postings do not fit together")
         return packed
 

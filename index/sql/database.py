@@ -12,7 +12,7 @@ Queries are written with `?` for a parameter and `IN ({})` for a list of values;
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
@@ -21,8 +21,8 @@ import numpy as np
 
 from index.catalog.catalog import CatalogArticle
 from index.records import (
-    ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SpeechRecord, Statement, StoredArticle,
-    StoryCandidate,
+    ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SaidBy, SpeechRecord, Statement,
+    StoredArticle, StoryCandidate,
 )
 from index.sql.sources import SourceTables
 from index.sql.schema import (
@@ -321,7 +321,7 @@ class SqlDatabase(SourceTables, ABC):
         return entities_by_article(self._execute(query, (ids, kinds)).fetchall(), article_ids)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
-                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]:
+                   keep: SaidBy | None = None) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through:
         newest first (undated last), then by article and place in it; at most `limit` rows read, those
         `keep` accepts (all by default) returned with their sentences."""

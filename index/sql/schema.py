@@ -5,7 +5,9 @@ from functools import lru_cache
 from collections.abc import Callable, Sequence
 
 from index.catalog.catalog import CatalogArticle
-from index.records import ArticleRecord, ChunkFilter, ChunkView, EntityRecord, Newsroom, SpeechRecord, Statement
+from index.records import (
+    ArticleRecord, ChunkFilter, ChunkView, EntityRecord, Newsroom, SaidBy, SpeechRecord, Statement,
+)
 from index.speakers import stored_key
 
 
@@ -296,10 +298,9 @@ def statements_query(speaker_key: str, chunk_filter: ChunkFilter, limit: int, on
     return query, [speaker_key, *params, limit]
 
 
-def speech_rows_kept(rows: Sequence[tuple], keep: Callable[[SpeechRecord], bool] | None) -> list[tuple]:
-    """(article id, speech record) for the rows of STATEMENT_COLUMNS whose record `keep` accepts (all
-    without one). `keep` judges a record by its speaker and titles, asked once for each pair of them:
-    a speaker's thousands of rows name them a few ways."""
+def speech_rows_kept(rows: Sequence[tuple], keep: SaidBy | None) -> list[tuple]:
+    """(article id, speech record) for the rows of STATEMENT_COLUMNS whose speaker and titles `keep`
+    accepts (all without one), asked once for each pair of them."""
     records = [(row[0], speech_record(*row[1:])) for row in rows]
     if keep is None:
         return records
@@ -309,7 +310,7 @@ def speech_rows_kept(rows: Sequence[tuple], keep: Callable[[SpeechRecord], bool]
         said_by = (record.speaker, record.titles)
         accepted = judged.get(said_by)
         if accepted is None:
-            accepted = judged[said_by] = keep(record)
+            accepted = judged[said_by] = keep(*said_by)
         if accepted:
             kept.append((article_id, record))
     return kept

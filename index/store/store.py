@@ -12,7 +12,7 @@ committed batch whole or not at all.
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +25,7 @@ from index.errors import StoreLocked
 from index.ports import Catalogs, Database, SourceRegistry, VectorBackend
 from index.records import (
     ArticlePage, ArticleRecord, ChunkFilter, ChunkRecord, ChunkRef, ChunkView, EntityRecord, SearchHits, SpeechRecord,
-    Statement, StoredArticle, StoreStats, StoryCandidate,
+    SaidBy, Statement, StoredArticle, StoreStats, StoryCandidate,
 )
 from index.rwlock import ReadWriteLock
 from index.store.cursor import article_page
@@ -231,10 +231,10 @@ class Store:
         return self._db.entities(article_ids, labels)
 
     def statements(self, speaker_key: str, chunk_filter: ChunkFilter, limit: int = 5000,
-                   keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]:
+                   keep: SaidBy | None = None) -> list[Statement]:
         """What the speaker with this key (index.speakers) says in the articles the filter lets through,
         newest first (undated last); at most `limit` rows read, those `keep` accepts returned, each with
-        its sentence. `keep` judges a record by its speaker and titles alone (asked once for each pair)."""
+        its sentence (`keep`: asked once for each speaker and titles the rows name)."""
         return self._db.statements(speaker_key, chunk_filter, limit, keep)
 
     def _search_snapshot(

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from index.records import ChunkFilter, SpeechRecord, Statement, StoredArticle
+from index.records import ChunkFilter, SaidBy, SpeechRecord, Statement, StoredArticle
 from index.speakers import speaker_key
 from qa.articles import check_storable
 from qa.embedding.embedder import Embedder
@@ -28,7 +28,7 @@ class Statements(Protocol):
     """The store's statements of a speaker key (index.ports.Store.statements)."""
 
     def __call__(self, speaker_key: str, chunk_filter: ChunkFilter, *,
-                 keep: Callable[[SpeechRecord], bool] | None = None) -> list[Statement]: ...
+                 keep: SaidBy | None = None) -> list[Statement]: ...
 
 
 ArticleTexts = Callable[[Sequence[str]], dict[str, str]]
@@ -64,8 +64,8 @@ class QuoteFinder:
     def _said_by(self, speaker: str, chunk_filter: ChunkFilter) -> list[_Said]:
         key = speaker_key(speaker)
         # Only the speaker's rows are read with their sentences: a key ("agency") is shared by many.
-        statements = self._statements(key, chunk_filter, keep=lambda record: same_person(
-            speaker, record.speaker, record.titles)) if key else []
+        statements = self._statements(key, chunk_filter, keep=lambda named, titles: same_person(
+            speaker, named, titles)) if key else []
         # Rows read without their sentence (a store that does not cut it) read their articles.
         missing = list(dict.fromkeys(st.article_id for st in statements if st.quote is None))
         texts = self._article_texts(missing) if missing else {}

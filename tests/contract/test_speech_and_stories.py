@@ -65,14 +65,14 @@ def test_a_statement_carries_its_sentence_cut_by_characters_not_bytes(store) -> 
 
 
 def test_only_the_statements_kept_are_returned(quoted) -> None:
-    kept = quoted.statements("blinken", ChunkFilter(), keep=lambda record: record.speaker in ("Blinken", "Mr. Blinken"))
+    kept = quoted.statements("blinken", ChunkFilter(), keep=lambda named, titles: named in ("Blinken", "Mr. Blinken"))
     assert [(s.article_id, s.speech.start) for s in kept] == [("new", 0), ("old", 0), ("undated", 0)]
     assert all(s.quote is not None for s in kept)
 
 
 def test_what_to_keep_is_asked_once_for_each_speaker_and_titles(quoted) -> None:
     asked = []
-    kept = quoted.statements("blinken", ChunkFilter(), keep=lambda record: asked.append(record.speaker) or True)
+    kept = quoted.statements("blinken", ChunkFilter(), keep=lambda named, titles: asked.append(named) or True)
     assert len(kept) == 5
     assert sorted(asked) == ["Antony Blinken", "Blinken", "Blinken’s", "Mr. Blinken"]
 

@@ -95,12 +95,31 @@ def test_terms_scored_again_score_alike_for_each_title_weight() -> None:
 
 def test_the_terms_kept_scored_stay_within_their_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(postings_module, "KEPT_TERM_PAIRS", 3)  # "budget" is in 3 documents, "the" in 4
+    monkeypatch.setattr(postings_module, "MIN_KEPT_PAIRS", 2)  # "mayor" is in 2
     postings = postings_of(list(TEXTS))
     documents = Documents.of(postings, 5)
     expected = bm25(["the", "budget", "mayor"], postings, Documents.of(postings, 5), 1.0)
     for _ in range(2):
         np.testing.assert_array_equal(bm25(["the", "budget", "mayor"], postings, documents, 1.0), expected)
-        assert documents.term_scores.used <= 3
+        assert 0 < documents.term_scores.used <= 3
+
+
+def test_only_the_scores_of_words_held_by_enough_documents_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings_module, "MIN_KEPT_PAIRS", 3)
+    postings = postings_of(list(TEXTS))
+    documents = Documents.of(postings, 5)
+    bm25(["mayor", "budget"], postings, documents, 1.0)
+    assert len(documents.term_scores) == 1 and documents.term_scores.used == 3  # "budget"; "mayor" is in 2
+
+
+def test_postings_whose_wide_gaps_are_not_left_out_of_the_short_ones_are_refused() -> None:
+    postings = Postings(np.uint8)
+    postings.add([(0, ["harbour"], []), (70_000, ["harbour"], [])])
+    state = postings.state()
+    state["gaps"] = state["gaps"].copy()
+    state["gaps"][state["wide_at"]] = 1
+    with pytest.raises(ValueError, match="do not fit together"):
+        Postings.restore(state)
 
 
 def test_slots_far_apart_are_kept_exactly_when_packed() -> None:

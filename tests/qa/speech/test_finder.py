@@ -46,7 +46,7 @@ class Archive:
     def statements(self, key: str, chunk_filter: ChunkFilter, keep=None) -> list[Statement]:
         self.asked.append((key, chunk_filter))
         found = [s for s in self.rows if s.speech.speaker is not None and speaker_key(s.speech.speaker) == key
-                 and (keep is None or keep(s.speech))]
+                 and (keep is None or keep(s.speech.speaker, s.speech.titles))]
         return sorted(found, key=lambda s: -(s.published_ts or 0))
 
     def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
