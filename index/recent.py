@@ -114,17 +114,8 @@ class OftenUsed(Generic[K, V]):
         with self._lock:
             if size > self._budget or key in self._items:
                 return
-            asked = self._asked.get(key, 0)
-            # The least asked first, until there is room; none asked as often as this key is pushed out.
-            victims, room = [], self._budget - self._used
-            for kept in sorted(self._items, key=lambda k: self._asked.get(k, 0)):
-                if room >= size:
-                    break
-                if self._asked.get(kept, 0) >= asked:
-                    return
-                victims.append(kept)
-                room += self._items[kept][1]
-            if room < size:
+            victims = self._pushed_out_for(size, self._asked.get(key, 0))
+            if victims is None:
                 return
             for kept in victims:
                 self._used -= self._items.pop(kept)[1]
@@ -140,6 +131,21 @@ class OftenUsed(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def _pushed_out_for(self, size: int, asked: int) -> list[K] | None:
+        """The values to drop to make room for `size`, the least asked first (none when there is room
+        already); None when that would drop one asked as often as `asked` or more."""
+        victims, room = [], self._budget - self._used
+        if room >= size:
+            return victims
+        for kept in sorted(self._items, key=lambda k: self._asked.get(k, 0)):
+            if self._asked.get(kept, 0) >= asked:
+                return None
+            victims.append(kept)
+            room += self._items[kept][1]
+            if room >= size:
+                return victims
+        return None  # not reached: a value larger than the whole budget is never put
 
     def _age(self) -> None:
         self._asks = 0

@@ -11,7 +11,7 @@ Where the vector engine has no full-text search, the store keeps the catalog in 
 from collections.abc import Sequence
 
 from index.catalog.catalog import CatalogArticle
-from index.catalog.terms import terms as analyzed
+from index.catalog.terms import searched_words
 from index.ports import Database, VectorBackend
 from index.records import ChunkFilter, ChunkRef, IdSet
 
@@ -55,12 +55,12 @@ class EngineCatalog:
                     title_weight: float) -> list[tuple[int, float]]:
         # The title counts once in the engine's BM25 (it is indexed with each chunk's text): a weight
         # per question would need a field per weight.
-        if not _searchable(terms):
+        if not searched_words(terms):
             return []
         return self._vectors.lexical(terms, k, chunk_filter) or []
 
     def best_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float) -> list[str]:
-        if not _searchable(terms):
+        if not searched_words(terms):
             return []
         # Each article once, at its best rank: a row a writer's full rewrite has not yet removed may
         # stand beside the current one (index.vectors.milvus, catch_up).
@@ -74,9 +74,3 @@ class EngineCatalog:
 
     def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
         return self._db.chunk_counts(article_ids)
-
-
-def _searchable(terms: Sequence[str]) -> bool:
-    """Whether the terms hold any word, as the in-memory catalog splits them: without one, nothing is
-    searched by words, whichever catalog there is."""
-    return bool(analyzed(" ".join(terms)))

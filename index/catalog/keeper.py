@@ -11,7 +11,7 @@ import numpy as np
 
 from index.files.atomic import replace_atomically
 from index.catalog.catalog import Catalog, CatalogArticle
-from index.catalog.terms import terms as analyzed
+from index.catalog.terms import searched_words
 from index.records import ChunkFilter, ChunkRef, IdSet
 
 CATALOG_FILE = "catalog.npz"
@@ -117,13 +117,13 @@ class CatalogKeeper:
 
     def best_chunks(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter,
                     title_weight: float) -> list[tuple[int, float]]:
-        words = _words(terms)
+        words = searched_words(terms)
         if not words:
             return []
         return self.catalog.best_chunks(words, k, self.catalog.allowed(chunk_filter).chunks, title_weight)
 
     def best_articles(self, terms: Sequence[str], k: int, chunk_filter: ChunkFilter, title_weight: float) -> list[str]:
-        words = _words(terms)
+        words = searched_words(terms)
         if not words:
             return []
         return self.catalog.best_articles(words, k, self.catalog.allowed(chunk_filter).articles, title_weight)
@@ -136,11 +136,6 @@ class CatalogKeeper:
 
     def chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
         return self.catalog.chunk_counts(article_ids)
-
-
-def _words(terms: Sequence[str]) -> list[str]:
-    """The terms as the catalog indexes words, each once."""
-    return list(dict.fromkeys(analyzed(" ".join(terms))))
 
 
 def _write(path: Path, catalog: Catalog) -> None:

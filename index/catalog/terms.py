@@ -6,7 +6,7 @@ article text at ingest, and the index never imports the domain."""
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -73,6 +73,12 @@ def fold(text: str) -> str:
 def terms(text: str) -> list[str]:
     """The stemmed words of a text, in order, repeats kept."""
     return [t for t in _stemmed(words(fold(text), split_at_underscores=True)) if t]
+
+
+def searched_words(searched: Sequence[str]) -> list[str]:
+    """A search's terms as BM25 counts words, each once; none when they hold no word (then nothing is
+    searched by words, whichever catalog there is)."""
+    return list(dict.fromkeys(terms(" ".join(searched))))
 
 
 def terms_with_starts(text: str) -> tuple[list[str], np.ndarray]:
